@@ -1,0 +1,22 @@
+{
+  "variables": { "openssl_fips": "" },
+  "targets": [
+    {
+      "target_name": "node_nss",
+      "sources": [
+        "native/nss/addon.cc",
+        "native/nss/cert_db.cc",
+        "native/nss/certificate.cc",
+        "native/nss/constants.cc",
+        "native/nss/context.cc",
+        "native/nss/errors.cc",
+        "native/nss/private_key.cc",
+        "native/nss/slot.cc"
+      ],
+      "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
+      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers", "<!@(node scripts/nss-flags.js cflags)"],
+      "libraries": ["<!@(node scripts/nss-flags.js libs)"]
+    }
+  ]
+}

@@ -1,0 +1,30 @@
+// Registers the native module; every piece lives in its own file.
+#include <napi.h>
+
+#include "cert_db.h"
+#include "certificate.h"
+#include "constants.h"
+#include "context.h"
+#include "errors.h"
+#include "private_key.h"
+#include "slot.h"
+
+namespace nss {
+
+Napi::Object Register(Napi::Env env, Napi::Object exports) {
+  InitContext(env, exports);
+  InitErrors(env, exports);
+  InitConstants(env, exports);
+  Certificate::Init(env, exports);
+  PrivateKey::Init(env, exports);
+  Slot::Init(env, exports);
+  InitSlots(env, exports);
+  InitCertDB(env, exports);
+  return exports;
+}
+
+}  // namespace nss
+
+static Napi::Object RegisterModule(Napi::Env env, Napi::Object exports) { return nss::Register(env, exports); }
+
+NODE_API_MODULE(node_nss, RegisterModule)

@@ -1,0 +1,297 @@
+#include "certificate.h"
+
+#include <arpa/inet.h>
+#include <certdb.h>
+#include <keyhi.h>
+#include <prprf.h>
+#include <secder.h>
+#include <secerr.h>
+#include <ssl.h>
+
+#include "errors.h"
+#include "private_key.h"
+
+namespace nss {
+
+namespace {
+
+double ToMillis(PRTime t) { return static_cast<double>(t) / 1000.0; }
+
+PRTime TimeArg(const Napi::Value& value) {
+  if (value.IsNumber()) return static_cast<PRTime>(value.As<Napi::Number>().DoubleValue() * 1000.0);
+  return PR_Now();
+}
+
+std::string OidString(const SECItem* oid) {
+  char* text = CERT_GetOidString(oid);
+  if (text == nullptr) return "";
+  std::string out = text;
+  PR_smprintf_free(text);
+  if (out.rfind("OID.", 0) == 0) out.erase(0, 4);
+  return out;
+}
+
+Napi::Value AltNames(Napi::Env env, CERTCertificate* cert) {
+  Napi::Array out = Napi::Array::New(env);
+  SECItem ext = {siBuffer, nullptr, 0};
+  if (CERT_FindCertExtension(cert, SEC_OID_X509_SUBJECT_ALT_NAME, &ext) != SECSuccess) return out;
+  PLArenaPool* arena = PORT_NewArena(DER_DEFAULT_CHUNKSIZE);
+  CERTGeneralName* head = arena ? CERT_DecodeAltNameExtension(arena, &ext) : nullptr;
+  uint32_t n = 0;
+  for (CERTGeneralName* name = head; name != nullptr;) {
+    const SECItem& item = name->name.other;
+    std::string text(reinterpret_cast<const char*>(item.data), item.len);
+    switch (name->type) {
+      case certDNSName: out.Set(n++, "DNS:" + text); break;
+      case certRFC822Name: out.Set(n++, "email:" + text); break;
+      case certURI: out.Set(n++, "URI:" + text); break;
+      case certIPAddress: {
+        char buf[INET6_ADDRSTRLEN] = {0};
+        int family = item.len == 4 ? AF_INET : item.len == 16 ? AF_INET6 : 0;
+        if (family != 0 && inet_ntop(family, item.data, buf, sizeof buf) != nullptr) {
+          out.Set(n++, std::string("IP:") + buf);
+        }
+        break;
+      }
+      case certDirectoryName: {
+        char* dn = CERT_NameToAscii(&name->name.directoryName);
+        if (dn != nullptr) {
+          out.Set(n++, std::string("DirName:") + dn);
+          PORT_Free(dn);
+        }
+        break;
+      }
+      default: break;
+    }
+    name = CERT_GetNextGeneralName(name);
+    if (name == head) break;
+  }
+  if (arena) PORT_FreeArena(arena, PR_FALSE);
+  SECITEM_FreeItem(&ext, PR_FALSE);
+  return out;
+}
+
+Napi::Value ExtKeyUsage(Napi::Env env, CERTCertificate* cert) {
+  SECItem ext = {siBuffer, nullptr, 0};
+  if (CERT_FindCertExtension(cert, SEC_OID_X509_EXT_KEY_USAGE, &ext) != SECSuccess) return env.Null();
+  Napi::Array out = Napi::Array::New(env);
+  CERTOidSequence* seq = CERT_DecodeOidSequence(&ext);
+  if (seq != nullptr) {
+    uint32_t n = 0;
+    for (SECItem** oid = seq->oids; oid != nullptr && *oid != nullptr; oid++) out.Set(n++, OidString(*oid));
+    CERT_DestroyOidSequence(seq);
+  }
+  SECITEM_FreeItem(&ext, PR_FALSE);
+  return out;
+}
+
+}  // namespace
+
+void Certificate::Init(Napi::Env env, Napi::Object exports) {
+  Napi::Function cls = DefineClass(env, "NativeCertificate",
+                                   {
+                                       InstanceMethod<&Certificate::Info>("info"),
+                                       InstanceMethod<&Certificate::Nickname>("nickname"),
+                                       InstanceMethod<&Certificate::CheckValidTimes>("checkValidTimes"),
+                                       InstanceMethod<&Certificate::Verify>("verify"),
+                                       InstanceMethod<&Certificate::VerifyHostname>("verifyHostname"),
+                                       InstanceMethod<&Certificate::HasSignerInCaNames>("hasSignerInCaNames"),
+                                       InstanceMethod<&Certificate::GetChain>("getChain"),
+                                       InstanceMethod<&Certificate::GetTrust>("getTrust"),
+                                       InstanceMethod<&Certificate::SetTrust>("setTrust"),
+                                       InstanceMethod<&Certificate::AssertLive>("assertLive"),
+                                   });
+  AddonData::Get(env)->certificateClass = Napi::Persistent(cls);
+  exports.Set("NativeCertificate", cls);
+}
+
+Napi::Object Certificate::New(Napi::Env env, CERTCertificate* cert) {
+  return AddonData::Get(env)->certificateClass.New({Napi::External<CERTCertificate>::New(env, cert)});
+}
+
+CERTCertificate* Certificate::FromValue(Napi::Value value, const char* argName) {
+  Napi::Env env = value.Env();
+  if (value.IsObject() &&
+      value.As<Napi::Object>().InstanceOf(AddonData::Get(env)->certificateClass.Value())) {
+    return Napi::ObjectWrap<Certificate>::Unwrap(value.As<Napi::Object>())->Get(env);
+  }
+  throw Napi::TypeError::New(env, std::string("The \"") + argName + "\" argument must be a Certificate");
+}
+
+Napi::Array Certificate::FromList(Napi::Env env, CERTCertList* list) {
+  Napi::Array out = Napi::Array::New(env);
+  if (list == nullptr) return out;
+  uint32_t n = 0;
+  for (CERTCertListNode* node = CERT_LIST_HEAD(list); !CERT_LIST_END(node, list); node = CERT_LIST_NEXT(node)) {
+    out.Set(n++, New(env, CERT_DupCertificate(node->cert)));
+  }
+  CERT_DestroyCertList(list);
+  return out;
+}
+
+Certificate::Certificate(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Certificate>(info) {
+  if (!info[0].IsExternal()) {
+    throw Napi::TypeError::New(info.Env(), "Certificate objects come from CertDB or Certificate.fromDER()");
+  }
+  cert_ = info[0].As<Napi::External<CERTCertificate>>().Data();
+  Track(info.Env());
+}
+
+Certificate::~Certificate() {
+  Untrack();
+  Release();
+}
+
+void Certificate::Release() {
+  if (cert_ != nullptr) CERT_DestroyCertificate(cert_);
+  cert_ = nullptr;
+}
+
+CERTCertificate* Certificate::Get(Napi::Env env) const {
+  ThrowIfReleased(env, cert_ == nullptr);
+  return cert_;
+}
+
+Napi::Value Certificate::AssertLive(const Napi::CallbackInfo& info) {
+  Get(info.Env());
+  return info.Env().Undefined();
+}
+
+Napi::Value Certificate::Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CERTCertificate* cert = Get(env);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("subject", cert->subjectName ? cert->subjectName : "");
+  out.Set("issuer", cert->issuerName ? cert->issuerName : "");
+  char* cn = CERT_GetCommonName(&cert->subject);
+  out.Set("subjectCommonName", cn ? Napi::String::New(env, cn) : env.Null());
+  if (cn) PORT_Free(cn);
+  out.Set("serial", Napi::Buffer<uint8_t>::Copy(env, cert->serialNumber.data, cert->serialNumber.len));
+  out.Set("version", cert->version.len == 0 ? 1 : DER_GetInteger(&cert->version) + 1);
+  PRTime notBefore = 0, notAfter = 0;
+  CERT_GetCertTimes(cert, &notBefore, &notAfter);
+  out.Set("notBefore", ToMillis(notBefore));
+  out.Set("notAfter", ToMillis(notAfter));
+  out.Set("nickname", cert->nickname ? Napi::String::New(env, cert->nickname) : env.Null());
+  out.Set("der", Napi::Buffer<uint8_t>::Copy(env, cert->derCert.data, cert->derCert.len));
+  out.Set("subjectAltNames", AltNames(env, cert));
+  out.Set("keyUsage", cert->keyUsagePresent ? Napi::Number::New(env, cert->keyUsage) : env.Null());
+  out.Set("extKeyUsage", ExtKeyUsage(env, cert));
+  out.Set("isCA", Napi::Boolean::New(env, CERT_IsCACert(cert, nullptr)));
+  out.Set("isPerm", Napi::Boolean::New(env, cert->isperm));
+  SECKEYPublicKey* key = CERT_ExtractPublicKey(cert);
+  out.Set("publicKeyType", key ? KeyTypeName(SECKEY_GetPublicKeyType(key)) : "unknown");
+  out.Set("publicKeyBits", key ? SECKEY_PublicKeyStrengthInBits(key) : 0);
+  if (key) SECKEY_DestroyPublicKey(key);
+  return out;
+}
+
+Napi::Value Certificate::Nickname(const Napi::CallbackInfo& info) {
+  CERTCertificate* cert = Get(info.Env());
+  return cert->nickname ? Napi::String::New(info.Env(), cert->nickname) : info.Env().Null();
+}
+
+Napi::Value Certificate::CheckValidTimes(const Napi::CallbackInfo& info) {
+  CERTCertificate* cert = Get(info.Env());
+  return Napi::Number::New(info.Env(), CERT_CheckCertValidTimes(cert, TimeArg(info[0]), PR_FALSE));
+}
+
+// verify(checkSig, requiredUsages, timeMillis | undefined, pinArgs) →
+//   { ok, usages, error, log: [{ cert, depth, error }] }. Policy (throwing CertVerifyError) is in TS.
+Napi::Value Certificate::Verify(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CERTCertificate* cert = Get(env);
+  PRBool checkSig = info[0].ToBoolean() ? PR_TRUE : PR_FALSE;
+  SECCertificateUsage required = static_cast<SECCertificateUsage>(info[1].As<Napi::Number>().Int64Value());
+  PRTime at = TimeArg(info[2]);
+  PinArg pin(env, info[3]);
+
+  CERTVerifyLog log = {};
+  log.arena = PORT_NewArena(512);
+  SECCertificateUsage returned = 0;
+  SECStatus status =
+      CERT_VerifyCertificate(CERT_GetDefaultCertDB(), cert, checkSig, required, at, pin.wincx(), &log, &returned);
+  PRErrorCode error = status == SECSuccess ? 0 : PR_GetError();
+
+  Napi::Object out = Napi::Object::New(env);
+  Napi::Array nodes = Napi::Array::New(env);
+  uint32_t n = 0;
+  for (CERTVerifyLogNode* node = log.head; node != nullptr; node = node->next) {
+    Napi::Object entry = Napi::Object::New(env);
+    entry.Set("cert", New(env, node->cert));  // takes over the log's reference
+    node->cert = nullptr;
+    entry.Set("depth", node->depth);
+    entry.Set("error", static_cast<double>(node->error));
+    nodes.Set(n++, entry);
+  }
+  PORT_FreeArena(log.arena, PR_FALSE);
+  pin.RethrowCallbackError();
+  out.Set("ok", status == SECSuccess);
+  out.Set("usages", static_cast<double>(returned));
+  out.Set("error", error);
+  out.Set("log", nodes);
+  return out;
+}
+
+Napi::Value Certificate::VerifyHostname(const Napi::CallbackInfo& info) {
+  CERTCertificate* cert = Get(info.Env());
+  std::string host = info[0].As<Napi::String>().Utf8Value();
+  return Napi::Boolean::New(info.Env(), CERT_VerifyCertName(cert, host.c_str()) == SECSuccess);
+}
+
+Napi::Value Certificate::HasSignerInCaNames(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CERTCertificate* cert = Get(env);
+  Napi::Array names = info[0].As<Napi::Array>();
+  std::vector<SECItem> items(names.Length());
+  for (uint32_t i = 0; i < names.Length(); i++) {
+    Napi::Buffer<uint8_t> buf = names.Get(i).As<Napi::Buffer<uint8_t>>();
+    items[i] = {siBuffer, buf.Data(), static_cast<unsigned int>(buf.Length())};
+  }
+  CERTDistNames dist = {nullptr, static_cast<int>(items.size()), items.data(), nullptr};
+  return Napi::Boolean::New(env, items.empty() ? false : NSS_CmpCertChainWCANames(cert, &dist) == SECSuccess);
+}
+
+Napi::Value Certificate::GetChain(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CERTCertificate* cert = Get(env);
+  SECCertUsage usage = static_cast<SECCertUsage>(info[0].As<Napi::Number>().Int32Value());
+  CERTCertList* chain = CERT_GetCertChainFromCert(cert, TimeArg(info[1]), usage);
+  if (chain == nullptr) ThrowLastError(env, "CERT_GetCertChainFromCert");
+  return FromList(env, chain);
+}
+
+Napi::Value Certificate::GetTrust(const Napi::CallbackInfo& info) {
+  CERTCertificate* cert = Get(info.Env());
+  CERTCertTrust trust;
+  if (CERT_GetCertTrust(cert, &trust) != SECSuccess) return Napi::String::New(info.Env(), ",,");
+  char* text = CERT_EncodeTrustString(&trust);
+  Napi::String out = Napi::String::New(info.Env(), text ? text : ",,");
+  if (text) PORT_Free(text);
+  return out;
+}
+
+// setTrust(trust, pinArgs): logs in and retries when the token wants it, as certutil does.
+Napi::Value Certificate::SetTrust(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CERTCertificate* cert = Get(env);
+  std::string text = info[0].As<Napi::String>().Utf8Value();
+  CERTCertTrust trust;
+  if (CERT_DecodeTrustString(&trust, text.c_str()) != SECSuccess) {
+    throw Napi::RangeError::New(env, "The \"trust\" argument is not a valid trust string: '" + text + "'");
+  }
+  PinArg pin(env, info[1]);
+  SECStatus status = CERT_ChangeCertTrust(CERT_GetDefaultCertDB(), cert, &trust);
+  if (status != SECSuccess && PR_GetError() == SEC_ERROR_TOKEN_NOT_LOGGED_IN) {
+    PK11SlotInfo* slot = PK11_GetInternalKeySlot();
+    if (PK11_Authenticate(slot, PR_TRUE, pin.wincx()) == SECSuccess) {
+      status = CERT_ChangeCertTrust(CERT_GetDefaultCertDB(), cert, &trust);
+    }
+    PK11_FreeSlot(slot);
+  }
+  pin.RethrowCallbackError();
+  if (status != SECSuccess) ThrowLastError(env, "CERT_ChangeCertTrust");
+  return env.Undefined();
+}
+
+}  // namespace nss

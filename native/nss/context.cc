@@ -1,0 +1,266 @@
+#include "context.h"
+
+#include <nssutil.h>
+#include <prinit.h>
+#include <secerr.h>
+#include <secmod.h>
+#include <ssl.h>
+
+#include <cstring>
+#include <mutex>
+
+#include "errors.h"
+#include "slot.h"
+
+namespace nss {
+
+namespace {
+
+constexpr uint32_t kPinArgMagic = 0x4e535350;  // "NSSP"
+thread_local PinArg* tlsCurrentPinArg = nullptr;
+thread_local AddonData* tlsAddonData = nullptr;
+
+// NSS is process-wide: one NSS_InitContext shared by every environment (main thread and workers) that
+// called init() with the same options, counted here.
+struct ProcessContext {
+  std::mutex mutex;
+  NSSInitContext* context = nullptr;
+  std::string optionsKey;
+  int references = 0;
+};
+ProcessContext& Process() {
+  static ProcessContext* process = new ProcessContext();  // never destroyed: outlives every environment
+  return *process;
+}
+
+std::string OptionsKey(const std::string& dbDir, bool readOnly, bool roots, const std::string& rootsModule) {
+  return dbDir + '\n' + (readOnly ? "ro" : "rw") + '\n' + (roots ? "roots" : "noroots") + '\n' + rootsModule;
+}
+
+char* PasswordFunc(PK11SlotInfo* slot, PRBool retry, void* wincx) {
+  PinArg* pin = PinArg::From(wincx);
+  if (pin == nullptr) pin = PinArg::Current();
+  AddonData* data = tlsAddonData;
+  if (data == nullptr || std::this_thread::get_id() != data->jsThread) return nullptr;
+  if (data->hasPassword && !retry) return PORT_Strdup(data->password.c_str());
+  if (data->passwordCallback.IsEmpty() || pin == nullptr) return nullptr;
+  if (pin->hasCallbackError) return nullptr;  // the user's callback already failed in this call
+  Napi::Env env = pin->env;
+  Napi::HandleScope scope(env);
+  try {
+    std::vector<napi_value> args{Slot::New(env, PK11_ReferenceSlot(slot)), Napi::Boolean::New(env, retry)};
+    if (pin->args.IsArray()) {
+      Napi::Array extra = pin->args.As<Napi::Array>();
+      for (uint32_t i = 0; i < extra.Length(); i++) args.push_back(extra.Get(i));
+    }
+    Napi::Value result = data->passwordCallback.Call(args);
+    if (!result.IsString()) return nullptr;
+    return PORT_Strdup(result.As<Napi::String>().Utf8Value().c_str());
+  } catch (const Napi::Error& err) {
+    pin->callbackError = err;
+    pin->hasCallbackError = true;
+    return nullptr;
+  }
+}
+
+void ReleaseContextReference(Napi::Env env, AddonData* data) {
+  if (!data->initialized) return;
+  data->ReleaseAll();
+  data->initialized = false;
+  ProcessContext& process = Process();
+  std::lock_guard<std::mutex> lock(process.mutex);
+  if (--process.references > 0) return;
+  // The session caches hold certificate references: without clearing both, shutdown reports BUSY.
+  SSL_ClearSessionCache();
+  SSL_ShutdownServerSessionIDCache();
+  SECStatus status = NSS_ShutdownContext(process.context);
+  process.context = nullptr;
+  process.optionsKey.clear();
+  if (status != SECSuccess && env != nullptr) ThrowLastError(env, "NSS_ShutdownContext");
+}
+
+void CleanupHook(void* arg) {
+  AddonData* data = static_cast<AddonData*>(arg);
+  ReleaseContextReference(nullptr, data);
+  data->handles.clear();
+}
+
+Napi::Value Init(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  AddonData* data = AddonData::Get(env);
+  Napi::Object opts = info[0].As<Napi::Object>();
+  std::string dbDir = opts.Get("dbDir").IsString() ? opts.Get("dbDir").As<Napi::String>().Utf8Value() : "";
+  bool readOnly = opts.Get("readOnly").ToBoolean();
+  bool roots = opts.Get("loadBuiltinRoots").ToBoolean();
+  std::string rootsModule =
+      opts.Get("rootsModule").IsString() ? opts.Get("rootsModule").As<Napi::String>().Utf8Value() : "";
+  std::string key = OptionsKey(dbDir, readOnly, roots, rootsModule);
+
+  ProcessContext& process = Process();
+  std::lock_guard<std::mutex> lock(process.mutex);
+  if (process.context != nullptr && process.optionsKey != key) {
+    throw MakeCodedError(env, "NSS_ALREADY_INITIALIZED", SEC_ERROR_INVALID_ARGS,
+                         "NSS is already initialized in this process with different options");
+  }
+  if (data->initialized) return env.Undefined();
+  if (process.context == nullptr) {
+    PRUint32 flags = NSS_INIT_PK11RELOAD | NSS_INIT_NOPK11FINALIZE;
+    if (readOnly) flags |= NSS_INIT_READONLY;
+    if (dbDir.empty()) flags |= NSS_INIT_NOCERTDB | NSS_INIT_NOMODDB | NSS_INIT_FORCEOPEN | NSS_INIT_NOROOTINIT;
+    if (!roots) flags |= NSS_INIT_NOROOTINIT;
+    NSSInitContext* context = NSS_InitContext(dbDir.c_str(), "", "", "", nullptr, flags);
+    if (context == nullptr) ThrowLastError(env, "NSS_InitContext(" + dbDir + ")");
+    // Without a module DB the builtin root store is not loaded by NSS itself.
+    if (roots && dbDir.empty() && !rootsModule.empty()) {
+      std::string spec = "name=\"Builtin Roots\" library=\"" + rootsModule + "\"";
+      SECMODModule* module = SECMOD_LoadUserModule(const_cast<char*>(spec.c_str()), nullptr, PR_FALSE);
+      bool loaded = module != nullptr && module->loaded;
+      PRErrorCode code = PR_GetError();
+      if (module != nullptr) SECMOD_DestroyModule(module);
+      if (!loaded) {
+        NSS_ShutdownContext(context);
+        throw MakeNSPRError(env, code ? code : SEC_ERROR_LIBRARY_FAILURE, "loading " + rootsModule);
+      }
+    }
+    NSS_SetDomesticPolicy();
+    process.context = context;
+    process.optionsKey = key;
+  }
+  process.references++;
+  data->initialized = true;
+  if (opts.Get("password").IsString()) {
+    data->password = opts.Get("password").As<Napi::String>().Utf8Value();
+    data->hasPassword = true;
+  } else {
+    data->password.clear();
+    data->hasPassword = false;
+  }
+  return env.Undefined();
+}
+
+Napi::Value Shutdown(const Napi::CallbackInfo& info) {
+  ReleaseContextReference(info.Env(), AddonData::Get(info.Env()));
+  return info.Env().Undefined();
+}
+
+Napi::Value IsInitialized(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), AddonData::Get(info.Env())->initialized);
+}
+
+Napi::Value SetPasswordCallback(const Napi::CallbackInfo& info) {
+  AddonData* data = AddonData::Get(info.Env());
+  if (info[0].IsFunction()) {
+    data->passwordCallback = Napi::Persistent(info[0].As<Napi::Function>());
+  } else {
+    data->passwordCallback.Reset();
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value IsFIPS(const Napi::CallbackInfo& info) {
+  RequireInit(info.Env());
+  return Napi::Boolean::New(info.Env(), PK11_IsFIPS());
+}
+
+Napi::Value GenerateRandom(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireInit(env);
+  uint32_t length = info[0].As<Napi::Number>().Uint32Value();
+  Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::New(env, length);
+  if (length > 0 && PK11_GenerateRandom(out.Data(), static_cast<int>(length)) != SECSuccess) {
+    ThrowLastError(env, "PK11_GenerateRandom");
+  }
+  return out;
+}
+
+Napi::Value Versions(const Napi::CallbackInfo& info) {
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("nss", NSS_GetVersion());
+  out.Set("nspr", PR_GetVersion());
+  return out;
+}
+
+}  // namespace
+
+AddonData* AddonData::Get(Napi::Env env) { return env.GetInstanceData<AddonData>(); }
+
+void AddonData::ReleaseAll() {
+  for (Handle* handle : handles) {
+    handle->Release();
+    handle->data_ = nullptr;
+  }
+  handles.clear();
+}
+
+void Handle::Track(Napi::Env env) {
+  data_ = AddonData::Get(env);
+  data_->handles.insert(this);
+}
+
+void Handle::Untrack() {
+  if (data_ != nullptr) data_->handles.erase(this);
+  data_ = nullptr;
+}
+
+void Handle::ThrowIfReleased(Napi::Env env, bool released) const {
+  if (released) {
+    throw MakeCodedError(env, "NSS_SHUT_DOWN", SEC_ERROR_NOT_INITIALIZED,
+                         "NSS was shut down; this object can no longer be used");
+  }
+}
+
+PinArg::PinArg(Napi::Env env, Napi::Value args)
+    : env(env), args(args), magic_(kPinArgMagic), previous_(tlsCurrentPinArg) {
+  tlsCurrentPinArg = this;
+}
+
+PinArg::~PinArg() {
+  tlsCurrentPinArg = previous_;
+  magic_ = 0;
+}
+
+void PinArg::RethrowCallbackError() {
+  if (hasCallbackError) {
+    hasCallbackError = false;
+    throw callbackError;
+  }
+}
+
+PinArg* PinArg::From(void* wincx) {
+  PinArg* pin = static_cast<PinArg*>(wincx);
+  if (pin == nullptr || pin != tlsCurrentPinArg) return nullptr;  // only trust the live one on this thread
+  return pin->magic_ == kPinArgMagic ? pin : nullptr;
+}
+
+PinArg* PinArg::Current() { return tlsCurrentPinArg; }
+
+void RequireInit(Napi::Env env) {
+  if (!AddonData::Get(env)->initialized) {
+    throw MakeNSPRError(env, SEC_ERROR_NOT_INITIALIZED, "call init() first");
+  }
+}
+
+void InitContext(Napi::Env env, Napi::Object exports) {
+  AddonData* data = new AddonData();
+  data->jsThread = std::this_thread::get_id();
+  tlsAddonData = data;
+  env.SetInstanceData<AddonData>(data);
+  napi_add_env_cleanup_hook(env, CleanupHook, data);
+
+  // Error names and texts must resolve before init() too.
+  static std::once_flag once;
+  std::call_once(once, [] {
+    NSS_InitializePRErrorTable();
+    PK11_SetPasswordFunc(PasswordFunc);
+  });
+
+  exports.Set("init", Napi::Function::New(env, Init));
+  exports.Set("shutdown", Napi::Function::New(env, Shutdown));
+  exports.Set("isInitialized", Napi::Function::New(env, IsInitialized));
+  exports.Set("setPasswordCallback", Napi::Function::New(env, SetPasswordCallback));
+  exports.Set("isFIPS", Napi::Function::New(env, IsFIPS));
+  exports.Set("generateRandom", Napi::Function::New(env, GenerateRandom));
+  exports.Set("versions", Napi::Function::New(env, Versions));
+}
+
+}  // namespace nss

@@ -1,0 +1,84 @@
+// Per-environment state, the registry of live NSS handles, NSS init/shutdown and PIN routing.
+#pragma once
+#include <napi.h>
+#include <nss.h>
+#include <pk11pub.h>
+
+#include <string>
+#include <thread>
+#include <unordered_set>
+
+namespace nss {
+
+struct AddonData;
+
+// Every wrapped NSS object derives from Handle: it is registered while it owns an NSS reference, so that
+// shutdown() and environment teardown can release it before NSS_ShutdownContext.
+class Handle {
+ public:
+  virtual ~Handle() = default;
+  // Drops the NSS reference; idempotent.
+  virtual void Release() = 0;
+
+ protected:
+  void Track(Napi::Env env);
+  void Untrack();
+  // Throws NSPRError code NSS_SHUT_DOWN when the handle was released by shutdown().
+  void ThrowIfReleased(Napi::Env env, bool released) const;
+
+ private:
+  friend struct AddonData;
+  AddonData* data_ = nullptr;
+};
+
+struct AddonData {
+  Napi::FunctionReference errorClass;
+  Napi::FunctionReference certificateClass;
+  Napi::FunctionReference privateKeyClass;
+  Napi::FunctionReference slotClass;
+  Napi::FunctionReference moduleClass;
+  Napi::FunctionReference passwordCallback;
+  std::string password;  // from init({ password: '...' })
+  bool hasPassword = false;
+  bool initialized = false;  // this environment holds a reference on the process-wide NSS context
+  std::thread::id jsThread;
+  std::unordered_set<Handle*> handles;
+
+  static AddonData* Get(Napi::Env env);
+  // Releases every live handle of this environment (they throw NSS_SHUT_DOWN afterwards).
+  void ReleaseAll();
+};
+
+// The pin argument ("wincx") handed to NSS calls that may need a token login. It carries the caller's
+// JS pin arguments to the password callback and brings an exception thrown there back to the caller.
+class PinArg {
+ public:
+  // `args` is a JS array (or undefined) of user pin arguments.
+  PinArg(Napi::Env env, Napi::Value args);
+  ~PinArg();
+  PinArg(const PinArg&) = delete;
+  PinArg& operator=(const PinArg&) = delete;
+
+  void* wincx() { return this; }
+  // Rethrows an exception raised by the user's password callback during the NSS call.
+  void RethrowCallbackError();
+  // Recognises a wincx made by PinArg (NSS may hand us someone else's pointer or NULL).
+  static PinArg* From(void* wincx);
+  static PinArg* Current();
+
+  Napi::Env env;
+  Napi::Value args;
+  Napi::Error callbackError;
+  bool hasCallbackError = false;
+
+ private:
+  uint32_t magic_;
+  PinArg* previous_;
+};
+
+// Throws NSPRError NSS_NOT_INITIALIZED when this environment has not called init().
+void RequireInit(Napi::Env env);
+
+void InitContext(Napi::Env env, Napi::Object exports);
+
+}  // namespace nss

@@ -1,0 +1,176 @@
+#include "slot.h"
+
+#include <prerror.h>
+#include <secerr.h>
+
+#include "certificate.h"
+#include "errors.h"
+
+namespace nss {
+
+namespace {
+
+// Checks a PIN on a libuv worker: a token may take seconds, and a wrong PIN is tried exactly once.
+class LoginWorker : public Napi::AsyncWorker {
+ public:
+  LoginWorker(Napi::Env env, PK11SlotInfo* slot, std::string pin)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), slot_(PK11_ReferenceSlot(slot)),
+        pin_(std::move(pin)) {}
+  ~LoginWorker() override {
+    PK11_FreeSlot(slot_);
+    std::fill(pin_.begin(), pin_.end(), '\0');
+  }
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    if (PK11_CheckUserPassword(slot_, pin_.c_str()) != SECSuccess) error_ = PR_GetError();
+  }
+  void OnOK() override {
+    if (error_ == 0) {
+      deferred_.Resolve(Env().Undefined());
+    } else {
+      deferred_.Reject(MakeNSPRError(Env(), error_, "login to token").Value());
+    }
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  PK11SlotInfo* slot_;
+  std::string pin_;
+  PRErrorCode error_ = 0;
+};
+
+Napi::Value SlotList(Napi::Env env, PK11SlotList* list) {
+  Napi::Array out = Napi::Array::New(env);
+  if (list == nullptr) return out;
+  uint32_t n = 0;
+  for (PK11SlotListElement* le = PK11_GetFirstSafe(list); le != nullptr; le = PK11_GetNextSafe(list, le, PR_FALSE)) {
+    out.Set(n++, Slot::New(env, PK11_ReferenceSlot(le->slot)));
+  }
+  PK11_FreeSlotList(list);
+  return out;
+}
+
+Napi::Value GetAllTokens(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireInit(env);
+  PinArg pin(env, info[0]);
+  PK11SlotList* list = PK11_GetAllTokens(CKM_INVALID_MECHANISM, PR_FALSE, PR_FALSE, pin.wincx());
+  pin.RethrowCallbackError();
+  return SlotList(env, list);
+}
+
+Napi::Value GetInternalKeySlot(const Napi::CallbackInfo& info) {
+  RequireInit(info.Env());
+  return Slot::New(info.Env(), PK11_GetInternalKeySlot());
+}
+
+Napi::Value FindSlotByName(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireInit(env);
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  PK11SlotInfo* slot = PK11_FindSlotByName(name.c_str());
+  return slot ? Slot::New(env, slot) : env.Null();
+}
+
+}  // namespace
+
+void Slot::Init(Napi::Env env, Napi::Object exports) {
+  Napi::Function cls = DefineClass(env, "NativeSlot",
+                                   {
+                                       InstanceMethod<&Slot::Info>("info"),
+                                       InstanceMethod<&Slot::NeedLogin>("needLogin"),
+                                       InstanceMethod<&Slot::IsLoggedIn>("isLoggedIn"),
+                                       InstanceMethod<&Slot::Login>("login"),
+                                       InstanceMethod<&Slot::Logout>("logout"),
+                                       InstanceMethod<&Slot::ListCertificates>("listCertificates"),
+                                   });
+  AddonData::Get(env)->slotClass = Napi::Persistent(cls);
+  exports.Set("NativeSlot", cls);
+}
+
+Napi::Object Slot::New(Napi::Env env, PK11SlotInfo* slot) {
+  return AddonData::Get(env)->slotClass.New({Napi::External<PK11SlotInfo>::New(env, slot)});
+}
+
+PK11SlotInfo* Slot::FromValue(Napi::Value value, const char* argName) {
+  Napi::Env env = value.Env();
+  if (value.IsObject() && value.As<Napi::Object>().InstanceOf(AddonData::Get(env)->slotClass.Value())) {
+    return Napi::ObjectWrap<Slot>::Unwrap(value.As<Napi::Object>())->Get(env);
+  }
+  throw Napi::TypeError::New(env, std::string("The \"") + argName + "\" argument must be a PK11Slot");
+}
+
+Slot::Slot(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Slot>(info) {
+  if (!info[0].IsExternal()) {
+    throw Napi::TypeError::New(info.Env(), "PK11Slot objects come from getAllTokens() or findSlotByName()");
+  }
+  slot_ = info[0].As<Napi::External<PK11SlotInfo>>().Data();
+  Track(info.Env());
+}
+
+Slot::~Slot() {
+  Untrack();
+  Release();
+}
+
+void Slot::Release() {
+  if (slot_ != nullptr) PK11_FreeSlot(slot_);
+  slot_ = nullptr;
+}
+
+PK11SlotInfo* Slot::Get(Napi::Env env) const {
+  ThrowIfReleased(env, slot_ == nullptr);
+  return slot_;
+}
+
+Napi::Value Slot::Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  PK11SlotInfo* slot = Get(env);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("slotName", PK11_GetSlotName(slot));
+  out.Set("tokenName", PK11_GetTokenName(slot));
+  out.Set("isHW", Napi::Boolean::New(env, PK11_IsHW(slot)));
+  out.Set("isRemovable", Napi::Boolean::New(env, PK11_IsRemovable(slot)));
+  out.Set("isPresent", Napi::Boolean::New(env, PK11_IsPresent(slot)));
+  out.Set("isInternal", Napi::Boolean::New(env, PK11_IsInternal(slot)));
+  out.Set("isInternalKeySlot", Napi::Boolean::New(env, PK11_IsInternalKeySlot(slot)));
+  out.Set("isReadOnly", Napi::Boolean::New(env, PK11_IsReadOnly(slot)));
+  return out;
+}
+
+Napi::Value Slot::NeedLogin(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), PK11_NeedLogin(Get(info.Env())));
+}
+
+Napi::Value Slot::IsLoggedIn(const Napi::CallbackInfo& info) {
+  PinArg pin(info.Env(), info[0]);
+  return Napi::Boolean::New(info.Env(), PK11_IsLoggedIn(Get(info.Env()), pin.wincx()));
+}
+
+Napi::Value Slot::Login(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  LoginWorker* worker = new LoginWorker(env, Get(env), info[0].As<Napi::String>().Utf8Value());
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+Napi::Value Slot::Logout(const Napi::CallbackInfo& info) {
+  PK11SlotInfo* slot = Get(info.Env());
+  // Logging out of a token that is not logged in fails in PKCS#11; only a session that stays open matters.
+  if (PK11_Logout(slot) != SECSuccess && PK11_IsLoggedIn(slot, nullptr)) ThrowLastError(info.Env(), "PK11_Logout");
+  return info.Env().Undefined();
+}
+
+Napi::Value Slot::ListCertificates(const Napi::CallbackInfo& info) {
+  return Certificate::FromList(info.Env(), PK11_ListCertsInSlot(Get(info.Env())));
+}
+
+void InitSlots(Napi::Env env, Napi::Object exports) {
+  exports.Set("getAllTokens", Napi::Function::New(env, GetAllTokens));
+  exports.Set("getInternalKeySlot", Napi::Function::New(env, GetInternalKeySlot));
+  exports.Set("findSlotByName", Napi::Function::New(env, FindSlotByName));
+}
+
+}  // namespace nss

@@ -1,0 +1,144 @@
+import { binding } from './binding.js';
+import { Certificate, certificateBytes } from './certificate.js';
+import { PrivateKey } from './private-key.js';
+import { PK11Slot } from './slot.js';
+import { checkBoolean, checkBuffer, checkInstance, checkInteger, checkNonEmptyString, checkObject, checkString } from './validate.js';
+
+const TRUST_STRING = /^[pPwcTCuig]*,[pPwcTCuig]*,[pPwcTCuig]*$/;
+
+function checkTrust(trust: unknown): asserts trust is string {
+  checkString(trust, 'trust');
+  if (!TRUST_STRING.test(trust)) {
+    throw new RangeError(
+      `The "trust" argument must be a certutil trust string such as 'CT,C,C' (letters pPwcTCuig). Received '${trust}'`,
+    );
+  }
+}
+
+/** A PKCS#12 password as NSS's decoder wants it: UCS-2 big-endian with a terminating zero. */
+function ucs2Password(password: string): Buffer {
+  const le = Buffer.from(password + '\0', 'utf16le');
+  return le.swap16();
+}
+
+/** Options for {@link CertDB.importCertificate}. */
+export interface ImportCertificateOptions {
+  /** Nickname to store the certificate under. */
+  nickname: string;
+  /** Trust in certutil syntax, e.g. `'CT,C,C'` for a CA trusted for TLS servers and clients. */
+  trust?: string;
+  /** Token to store it on (default: the internal key slot). */
+  slot?: PK11Slot;
+}
+
+/**
+ * The NSS certificate database opened by {@link init}, with every token NSS has loaded. Lookups by nickname
+ * accept `'token:nickname'` for certificates on other tokens.
+ */
+export class CertDB {
+  /** @internal */
+  constructor() {}
+
+  /** The certificate called `nick`; throws {@link NSPRError} (NSS's own code) when there is none. */
+  findCertFromNickname(nick: string, ...pinArgs: unknown[]): Certificate {
+    checkString(nick, 'nick');
+    return new Certificate(binding.findCertFromNickname(nick, pinArgs));
+  }
+
+  /** Every certificate called `nick` (several when a subject has more than one). */
+  findCertsFromNickname(nick: string, ...pinArgs: unknown[]): Certificate[] {
+    checkString(nick, 'nick');
+    return binding.findCertsFromNickname(nick, pinArgs).map((native) => new Certificate(native));
+  }
+
+  /** The stored certificate with this DER encoding, or `null`. */
+  findCertByDER(der: Buffer): Certificate | null {
+    checkBuffer(der, 'der');
+    const native = binding.findCertByDER(der);
+    return native ? new Certificate(native) : null;
+  }
+
+  /** Nicknames in the database: `what` is `SEC_CERT_NICKNAMES_ALL`, `_USER`, `_SERVER` or `_CA`. */
+  getCertNicknames(what: number, ...pinArgs: unknown[]): string[] {
+    checkInteger(what, 'what', 1, 4);
+    return binding.getCertNicknames(what, pinArgs);
+  }
+
+  /** Every certificate on every token (each subject/issuer once). */
+  listCertificates(...pinArgs: unknown[]): Certificate[] {
+    return binding.listCertificates(pinArgs).map((native) => new Certificate(native));
+  }
+
+  /**
+   * Stores a certificate (PEM text, or a DER or PEM Buffer) under `nickname`, optionally with `trust`.
+   * Needs a database opened read-write.
+   */
+  importCertificate(data: Buffer | string, opts: ImportCertificateOptions, ...pinArgs: unknown[]): Certificate {
+    const der = certificateBytes(data, 'data');
+    checkObject(opts, 'opts');
+    checkNonEmptyString(opts.nickname, 'opts.nickname');
+    if (opts.trust !== undefined) checkTrust(opts.trust);
+    if (opts.slot !== undefined) checkInstance(opts.slot, PK11Slot, 'opts.slot');
+    const native = binding.importCertificate(der, opts.nickname, opts.slot?.native ?? null, pinArgs);
+    if (opts.trust !== undefined) native.setTrust(opts.trust, pinArgs);
+    return new Certificate(native);
+  }
+
+  /** Trust of `cert` in certutil syntax (`'CT,C,C'`, `'u,u,u'`, `',,'`). */
+  getTrust(cert: Certificate): string {
+    checkInstance(cert, Certificate, 'cert');
+    return cert.native.getTrust();
+  }
+
+  /** Sets the trust of a stored certificate from certutil syntax (`'CT,C,C'`). */
+  setTrust(cert: Certificate, trust: string, ...pinArgs: unknown[]): void {
+    checkInstance(cert, Certificate, 'cert');
+    checkTrust(trust);
+    cert.native.setTrust(trust, pinArgs);
+  }
+
+  /** Removes a certificate from the database; with `withKey` its private key too. */
+  deleteCertificate(cert: Certificate, opts: { withKey?: boolean } = {}, ...pinArgs: unknown[]): void {
+    checkInstance(cert, Certificate, 'cert');
+    checkObject(opts, 'opts');
+    if (opts.withKey !== undefined) checkBoolean(opts.withKey, 'opts.withKey');
+    binding.deleteCertificate(cert.native, opts.withKey ?? false, pinArgs);
+  }
+
+  /**
+   * Imports the certificates and keys of a PKCS#12 file and returns the certificates. A wrong password
+   * throws {@link NSPRError} (`SEC_ERROR_BAD_PASSWORD` or `SEC_ERROR_PKCS12_…`).
+   */
+  importPKCS12(data: Buffer, password: string, opts: { slot?: PK11Slot } = {}, ...pinArgs: unknown[]): Certificate[] {
+    checkBuffer(data, 'data');
+    checkString(password, 'password');
+    checkObject(opts, 'opts');
+    if (opts.slot !== undefined) checkInstance(opts.slot, PK11Slot, 'opts.slot');
+    return binding
+      .importPKCS12(data, ucs2Password(password), opts.slot?.native ?? null, pinArgs)
+      .map((native) => new Certificate(native));
+  }
+
+  /**
+   * Exports the certificate called `nickname` with its private key as PKCS#12 (AES-256 keys, AES-128
+   * certificates, SHA-256 MAC: what `pk12util` writes by default).
+   */
+  exportPKCS12(nickname: string, password: string, ...pinArgs: unknown[]): Buffer {
+    checkString(nickname, 'nickname');
+    checkString(password, 'password');
+    return binding.exportPKCS12(nickname, Buffer.from(password, 'utf8'), pinArgs);
+  }
+
+  /** The private key that belongs to `cert`, on whichever token holds it. */
+  findKeyByAnyCert(cert: Certificate, ...pinArgs: unknown[]): PrivateKey {
+    checkInstance(cert, Certificate, 'cert');
+    return new PrivateKey(binding.findKeyByAnyCert(cert.native, pinArgs));
+  }
+}
+
+const defaultCertDB = new CertDB();
+
+/** The database opened by {@link init} (python-nss's `get_default_certdb`). */
+export function getDefaultCertDB(): CertDB {
+  return defaultCertDB;
+}

@@ -1,0 +1,67 @@
+import { binding } from './binding.js';
+import type { Certificate } from './certificate.js';
+
+/** Name of an NSS/NSPR error code (`-8179` → `'SEC_ERROR_UNKNOWN_ISSUER'`), or `'UNKNOWN_ERROR_<n>'`. */
+export function errorName(errno: number): string {
+  if (typeof errno !== 'number' || !Number.isInteger(errno)) {
+    throw new TypeError('The "errno" argument must be an integer');
+  }
+  return binding.errorName(errno) ?? `UNKNOWN_ERROR_${errno}`;
+}
+
+/** NSS's own text for an error code (`PR_ErrorToString`), or the code's name when NSS has none. */
+export function errorMessage(errno: number): string {
+  const name = errorName(errno);
+  return binding.errorMessage(errno) || name;
+}
+
+/**
+ * An NSS or NSPR failure. `code` is NSS's name for the error (`'SSL_ERROR_BAD_CERT_DOMAIN'`), `errno` its
+ * number, and the message NSS's own text. A few package-level conditions have codes of their own:
+ * `'NSS_SHUT_DOWN'` (an object used after {@link shutdown}) and `'NSS_ALREADY_INITIALIZED'`.
+ */
+export class NSPRError extends Error {
+  /** The NSS/NSPR error number (negative, as in `secerr.h`, `sslerr.h`, `prerr.h`). */
+  readonly errno: number;
+  /** The NSS name of the error, e.g. `'SEC_ERROR_EXPIRED_CERTIFICATE'`. */
+  readonly code: string;
+
+  constructor(errno: number, code?: string, message?: string) {
+    const name = code ?? errorName(errno);
+    super(message ?? errorMessage(errno));
+    this.errno = errno;
+    this.code = name;
+  }
+
+  override get name(): string {
+    return 'NSPRError';
+  }
+}
+
+/** One entry of a verification log: which certificate of the chain failed, and why. */
+export interface CertVerifyLogEntry {
+  cert: Certificate;
+  depth: number;
+  error: NSPRError;
+}
+
+/**
+ * Certificate verification failed. `usages` is the bitmap of usages that did verify
+ * (`certificateUsage*`), `log` every problem NSS found along the chain.
+ */
+export class CertVerifyError extends NSPRError {
+  readonly usages: number;
+  readonly log: CertVerifyLogEntry[];
+
+  constructor(errno: number, usages: number, log: CertVerifyLogEntry[]) {
+    super(errno);
+    this.usages = usages;
+    this.log = log;
+  }
+
+  override get name(): string {
+    return 'CertVerifyError';
+  }
+}
+
+binding.setErrorClass(NSPRError);

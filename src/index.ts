@@ -1,0 +1,15 @@
+/**
+ * node-nss: Mozilla NSS/NSPR for Node.js.
+ *
+ * @packageDocumentation
+ */
+export { init, isInitialized, shutdown, setPasswordCallback, isFIPS, generateRandom, version } from './nss.js';
+export type { InitOptions, PasswordCallback } from './nss.js';
+export { NSPRError, CertVerifyError, errorName, errorMessage } from './errors.js';
+export type { CertVerifyLogEntry } from './errors.js';
+export { CertDB, getDefaultCertDB } from './certdb.js';
+export type { ImportCertificateOptions } from './certdb.js';
+export { Certificate } from './certificate.js';
+export { PrivateKey } from './private-key.js';
+export { PK11Slot, getAllTokens, getInternalKeySlot, findSlotByName } from './slot.js';
+export * from './constants.js';

@@ -1,0 +1,139 @@
+// Lifecycle: init, shutdown, password routing, FIPS state, versions.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { binding } from './binding.js';
+import { PK11Slot } from './slot.js';
+import { checkBoolean, checkFunction, checkInteger, checkObject, checkString } from './validate.js';
+
+/**
+ * Answers a token's request for a PIN or the database password. `pinArgs` are the extra arguments of the
+ * call that needed the login (or a socket's `setPKCS11PinArg` values). Return `undefined` to cancel; when
+ * `retry` is true the previous answer was wrong, and returning it again would only lock a card.
+ */
+export type PasswordCallback = (slot: PK11Slot, retry: boolean, ...pinArgs: unknown[]) => string | undefined;
+
+/** Options for {@link init}. */
+export interface InitOptions {
+  /** NSS database directory: `'sql:/path'`, `'/path'` or `'~/.pki/nssdb'`. Omitted: no database. */
+  dbDir?: string;
+  /** Open the database read-only (default `true`). Importing, trust changes and deletion need `false`. */
+  readOnly?: boolean;
+  /** Load Mozilla's root store (`libnssckbi`) as NSS does by default (default `true`). */
+  loadBuiltinRoots?: boolean;
+  /** Path of the root-store PKCS#11 module to load when there is no database (default: found next to libnss3). */
+  rootsModule?: string;
+  /** Require FIPS mode: `init` fails unless NSS reports FIPS mode after opening the database. */
+  fips?: boolean;
+  /** The database password, or a callback asked whenever a token needs one. */
+  password?: string | PasswordCallback;
+}
+
+function expandHome(dir: string): string {
+  const match = /^(sql:|dbm:)?~(?=$|\/)/.exec(dir);
+  return match ? (match[1] ?? '') + os.homedir() + dir.slice(match[0].length) : dir;
+}
+
+/** Directory of the libnss3 this process loaded: NSS keeps its modules next to it. */
+function libnss3Dir(): string | undefined {
+  try {
+    const maps = fs.readFileSync('/proc/self/maps', 'utf8');
+    const match = /\s(\/\S*\/libnss3\.so[^\s]*)$/m.exec(maps);
+    return match?.[1] ? path.dirname(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** @internal Where Mozilla's root store module lives on Debian/Ubuntu, Fedora/RHEL and upstream layouts. */
+export function findRootsModule(): string | undefined {
+  const dir = libnss3Dir();
+  const candidates = [
+    ...(dir ? [path.join(dir, 'nss', 'libnssckbi.so'), path.join(dir, 'libnssckbi.so')] : []),
+    '/usr/lib/x86_64-linux-gnu/nss/libnssckbi.so',
+    '/usr/lib/aarch64-linux-gnu/nss/libnssckbi.so',
+    '/usr/lib64/libnssckbi.so',
+    '/usr/lib/libnssckbi.so',
+  ];
+  return candidates.find((file) => fs.existsSync(file));
+}
+
+/**
+ * Initialises NSS for this process (`NSS_InitContext`, reference counted, safe next to other NSS users and
+ * in worker threads). Calling it again with the same options does nothing; with different options it
+ * throws {@link NSPRError} code `'NSS_ALREADY_INITIALIZED'`.
+ */
+export function init(opts: InitOptions = {}): void {
+  checkObject(opts, 'opts');
+  const { dbDir, readOnly = true, loadBuiltinRoots = true, rootsModule, fips, password } = opts;
+  if (dbDir !== undefined) checkString(dbDir, 'opts.dbDir');
+  checkBoolean(readOnly, 'opts.readOnly');
+  checkBoolean(loadBuiltinRoots, 'opts.loadBuiltinRoots');
+  if (rootsModule !== undefined) checkString(rootsModule, 'opts.rootsModule');
+  if (fips !== undefined) checkBoolean(fips, 'opts.fips');
+  if (password !== undefined && typeof password !== 'string' && typeof password !== 'function') {
+    throw new TypeError('The "opts.password" argument must be a string or a function');
+  }
+  const roots = dbDir === undefined && loadBuiltinRoots ? (rootsModule ?? findRootsModule() ?? null) : null;
+  binding.init({
+    dbDir: dbDir === undefined ? null : expandHome(dbDir),
+    readOnly,
+    loadBuiltinRoots,
+    rootsModule: roots,
+    password: typeof password === 'string' ? password : null,
+  });
+  if (typeof password === 'function') setPasswordCallback(password);
+  if (fips === true && !binding.isFIPS()) {
+    binding.shutdown();
+    throw new RangeError(
+      `FIPS mode was required but the NSS database ${dbDir ?? '(none)'} is not in FIPS mode ` +
+        '(switch it with `modutil -fips true -dbdir <dir>`)',
+    );
+  }
+}
+
+/** Whether {@link init} has run (and {@link shutdown} has not) in this thread's environment. */
+export function isInitialized(): boolean {
+  return binding.isInitialized();
+}
+
+/**
+ * Releases every certificate, key and slot this environment holds, clears the session caches and drops this
+ * environment's reference on NSS (the last one shuts NSS down). Objects used afterwards throw
+ * {@link NSPRError} code `'NSS_SHUT_DOWN'`; {@link init} may be called again.
+ */
+export function shutdown(): void {
+  binding.shutdown();
+}
+
+/** Sets (or with `null`, removes) the callback NSS asks for PINs and database passwords. */
+export function setPasswordCallback(cb: PasswordCallback | null): void {
+  if (cb === null) {
+    binding.setPasswordCallback(null);
+    return;
+  }
+  checkFunction(cb, 'cb');
+  binding.setPasswordCallback((slot, retry, ...pinArgs) => cb(new PK11Slot(slot), retry, ...pinArgs));
+}
+
+/** Whether NSS's internal module runs in FIPS mode (`PK11_IsFIPS`). */
+export function isFIPS(): boolean {
+  return binding.isFIPS();
+}
+
+/** `length` random bytes from NSS's DRBG (`PK11_GenerateRandom`). */
+export function generateRandom(length: number): Buffer {
+  checkInteger(length, 'length', 0, 2 ** 31 - 1);
+  return binding.generateRandom(length);
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Versions of the NSS and NSPR libraries loaded, and of this package. */
+export const version: Readonly<{ nss: string; nspr: string; package: string }> = Object.freeze({
+  ...binding.versions(),
+  package: packageVersion(),
+});

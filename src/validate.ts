@@ -1,0 +1,55 @@
+// Argument checks shared by the public API: a wrong type is a TypeError that names the argument.
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? `an instance of ${value.constructor?.name ?? 'Object'}` : `type ${typeof value}`;
+}
+
+function fail(name: string, expected: string, value: unknown): never {
+  throw new TypeError(`The "${name}" argument must be ${expected}. Received ${describe(value)}`);
+}
+
+export function checkString(value: unknown, name: string): asserts value is string {
+  if (typeof value !== 'string') fail(name, 'of type string', value);
+}
+
+export function checkNonEmptyString(value: unknown, name: string): asserts value is string {
+  checkString(value, name);
+  if (value.length === 0) throw new RangeError(`The "${name}" argument must not be empty`);
+}
+
+export function checkBoolean(value: unknown, name: string): asserts value is boolean {
+  if (typeof value !== 'boolean') fail(name, 'of type boolean', value);
+}
+
+export function checkInteger(value: unknown, name: string, min = -(2 ** 53), max = 2 ** 53): asserts value is number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) fail(name, 'an integer', value);
+  if (value < min || value > max) {
+    throw new RangeError(`The "${name}" argument must be >= ${min} and <= ${max}. Received ${value}`);
+  }
+}
+
+export function checkBuffer(value: unknown, name: string): asserts value is Buffer {
+  if (!Buffer.isBuffer(value)) fail(name, 'a Buffer', value);
+}
+
+export function checkFunction(value: unknown, name: string): asserts value is (...args: never[]) => unknown {
+  if (typeof value !== 'function') fail(name, 'a function', value);
+}
+
+export function checkDate(value: unknown, name: string): asserts value is Date {
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) fail(name, 'a valid Date', value);
+}
+
+export function checkInstance<T>(
+  value: unknown,
+  type: abstract new (...args: never[]) => T,
+  name: string,
+): asserts value is T {
+  if (!(value instanceof type)) fail(name, `an instance of ${type.name}`, value);
+}
+
+export function checkObject(value: unknown, name: string): asserts value is object {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(name, 'an object', value);
+}
