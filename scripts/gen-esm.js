@@ -4,7 +4,9 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const dist = path.join(__dirname, '..', 'dist');
-const names = Object.keys(require(path.join(dist, 'index.js'))).filter((name) => name !== 'default' && name !== '__esModule');
+const names = Object.keys(require(path.join(dist, 'index.js'))).filter(
+  (name) => name !== 'default' && name !== '__esModule',
+);
 const lines = [
   "import nss from './index.js';",
   '',

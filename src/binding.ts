@@ -11,9 +11,10 @@ function load(): Binding {
     return nodeGypBuild(root) as Binding;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    const missing = /lib(nss3|nspr4|ssl3|smime3|nssutil3|plc4|plds4)\.so[^:]*: cannot open shared object file/.exec(
-      message,
-    );
+    const missing =
+      /lib(nss3|nspr4|ssl3|smime3|nssutil3|plc4|plds4)\.so[^:]*: cannot open shared object file/.exec(
+        message,
+      );
     if (missing) {
       throw new Error(
         `node-nss: the NSS runtime library ${missing[0].split(':')[0]} is not installed. ` +

@@ -2,7 +2,15 @@ import { binding } from './binding.js';
 import { Certificate, certificateBytes } from './certificate.js';
 import { PrivateKey } from './private-key.js';
 import { PK11Slot } from './slot.js';
-import { checkBoolean, checkBuffer, checkInstance, checkInteger, checkNonEmptyString, checkObject, checkString } from './validate.js';
+import {
+  checkBoolean,
+  checkBuffer,
+  checkInstance,
+  checkInteger,
+  checkNonEmptyString,
+  checkObject,
+  checkString,
+} from './validate.js';
 
 const TRUST_STRING = /^[pPwcTCuig]*,[pPwcTCuig]*,[pPwcTCuig]*$/;
 
@@ -73,7 +81,11 @@ export class CertDB {
    * Stores a certificate (PEM text, or a DER or PEM Buffer) under `nickname`, optionally with `trust`.
    * Needs a database opened read-write.
    */
-  importCertificate(data: Buffer | string, opts: ImportCertificateOptions, ...pinArgs: unknown[]): Certificate {
+  importCertificate(
+    data: Buffer | string,
+    opts: ImportCertificateOptions,
+    ...pinArgs: unknown[]
+  ): Certificate {
     const der = certificateBytes(data, 'data');
     checkObject(opts, 'opts');
     checkNonEmptyString(opts.nickname, 'opts.nickname');
@@ -109,7 +121,12 @@ export class CertDB {
    * Imports the certificates and keys of a PKCS#12 file and returns the certificates. A wrong password
    * throws {@link NSPRError} (`SEC_ERROR_BAD_PASSWORD` or `SEC_ERROR_PKCS12_…`).
    */
-  importPKCS12(data: Buffer, password: string, opts: { slot?: PK11Slot } = {}, ...pinArgs: unknown[]): Certificate[] {
+  importPKCS12(
+    data: Buffer,
+    password: string,
+    opts: { slot?: PK11Slot } = {},
+    ...pinArgs: unknown[]
+  ): Certificate[] {
     checkBuffer(data, 'data');
     checkString(password, 'password');
     checkObject(opts, 'opts');

@@ -2,11 +2,25 @@ import { createHash, X509Certificate } from 'node:crypto';
 import type { NativeCertificate, NativeCertificateInfo } from '../types/binding.js';
 import { binding } from './binding.js';
 import { CertDB } from './certdb.js';
-import { certUsageAnyCA, errnos, secCertTimeExpired, secCertTimeNotValidYet, secCertTimeValid } from './constants.js';
+import {
+  certUsageAnyCA,
+  errnos,
+  secCertTimeExpired,
+  secCertTimeNotValidYet,
+  secCertTimeValid,
+} from './constants.js';
 import { CertVerifyError, NSPRError } from './errors.js';
-import { checkBoolean, checkBuffer, checkDate, checkInstance, checkInteger, checkString } from './validate.js';
+import {
+  checkBoolean,
+  checkBuffer,
+  checkDate,
+  checkInstance,
+  checkInteger,
+  checkString,
+} from './validate.js';
 
-const PEM_CERTIFICATE = /-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END (?:X509 |TRUSTED )?CERTIFICATE-----/;
+const PEM_CERTIFICATE =
+  /-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END (?:X509 |TRUSTED )?CERTIFICATE-----/;
 
 /** @internal DER bytes of the first certificate in a PEM text. */
 export function pemToDER(pem: string): Buffer {
@@ -24,14 +38,7 @@ export function certificateBytes(data: unknown, name: string): Buffer {
 }
 
 function hexFingerprint(der: Buffer, algorithm: string): string {
-  return (
-    createHash(algorithm)
-      .update(der)
-      .digest('hex')
-      .toUpperCase()
-      .match(/../g)
-      ?.join(':') ?? ''
-  );
+  return createHash(algorithm).update(der).digest('hex').toUpperCase().match(/../g)?.join(':') ?? '';
 }
 
 /** The integer of a DER serial number in hex, as openssl and `X509Certificate.serialNumber` print it. */
@@ -187,7 +194,13 @@ export class Certificate {
     return this.#verify(certdb, checkSig, requiredUsages, at, pinArgs);
   }
 
-  #verify(certdb: CertDB, checkSig: boolean, requiredUsages: number, at: Date | undefined, pinArgs: unknown[]) {
+  #verify(
+    certdb: CertDB,
+    checkSig: boolean,
+    requiredUsages: number,
+    at: Date | undefined,
+    pinArgs: unknown[],
+  ) {
     checkInstance(certdb, CertDB, 'certdb');
     checkBoolean(checkSig, 'checkSig');
     checkInteger(requiredUsages, 'requiredUsages', 0, 0xffff);

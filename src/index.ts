@@ -3,7 +3,15 @@
  *
  * @packageDocumentation
  */
-export { init, isInitialized, shutdown, setPasswordCallback, isFIPS, generateRandom, version } from './nss.js';
+export {
+  init,
+  isInitialized,
+  shutdown,
+  setPasswordCallback,
+  isFIPS,
+  generateRandom,
+  version,
+} from './nss.js';
 export type { InitOptions, PasswordCallback } from './nss.js';
 export { NSPRError, CertVerifyError, errorName, errorMessage } from './errors.js';
 export type { CertVerifyLogEntry } from './errors.js';

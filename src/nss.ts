@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { binding } from './binding.js';
+import { NSPRError } from './errors.js';
 import { PK11Slot } from './slot.js';
 import { checkBoolean, checkFunction, checkInteger, checkObject, checkString } from './validate.js';
 
@@ -21,7 +22,7 @@ export interface InitOptions {
   readOnly?: boolean;
   /** Load Mozilla's root store (`libnssckbi`) as NSS does by default (default `true`). */
   loadBuiltinRoots?: boolean;
-  /** Path of the root-store PKCS#11 module to load when there is no database (default: found next to libnss3). */
+  /** Path of the root-store PKCS#11 module, loaded unless the database already lists one (default: found next to libnss3). */
   rootsModule?: string;
   /** Require FIPS mode: `init` fails unless NSS reports FIPS mode after opening the database. */
   fips?: boolean;
@@ -32,6 +33,40 @@ export interface InitOptions {
 function expandHome(dir: string): string {
   const match = /^(sql:|dbm:)?~(?=$|\/)/.exec(dir);
   return match ? (match[1] ?? '') + os.homedir() + dir.slice(match[0].length) : dir;
+}
+
+const SEC_ERROR_BAD_DATABASE = -8174;
+
+/**
+ * Refuses a database NSS could not open: a failed NSS_InitContext leaves NSS's module list half built
+ * for the rest of the process, so the common mistakes are caught before NSS sees them.
+ */
+function checkDatabase(dbDir: string, readOnly: boolean): void {
+  const match = /^(sql:|dbm:|extern:)?(.*)$/.exec(dbDir);
+  const kind = match?.[1] ?? 'sql:';
+  const dir = match?.[2] ?? dbDir;
+  const fail = (why: string): never => {
+    throw new NSPRError(SEC_ERROR_BAD_DATABASE, undefined, `Cannot open NSS database ${dbDir}: ${why}`);
+  };
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(dir);
+  } catch {
+    return fail('no such directory');
+  }
+  if (!stat.isDirectory()) fail('not a directory');
+  if (kind === 'extern:') return;
+  const files = kind === 'dbm:' ? ['cert8.db', 'key3.db'] : ['cert9.db', 'key4.db'];
+  if (readOnly && !files.every((file) => fs.existsSync(path.join(dir, file)))) {
+    fail(
+      `no ${files.join('/')} in it (create one with \`certutil -N -d ${dbDir}\`, or open it with readOnly: false)`,
+    );
+  }
+  try {
+    fs.accessSync(dir, readOnly ? fs.constants.R_OK : fs.constants.R_OK | fs.constants.W_OK);
+  } catch {
+    fail(readOnly ? 'not readable' : 'not writable');
+  }
 }
 
 /** Directory of the libnss3 this process loaded: NSS keeps its modules next to it. */
@@ -74,9 +109,11 @@ export function init(opts: InitOptions = {}): void {
   if (password !== undefined && typeof password !== 'string' && typeof password !== 'function') {
     throw new TypeError('The "opts.password" argument must be a string or a function');
   }
-  const roots = dbDir === undefined && loadBuiltinRoots ? (rootsModule ?? findRootsModule() ?? null) : null;
+  const dir = dbDir === undefined ? null : expandHome(dbDir);
+  if (dir !== null && !binding.isInitialized()) checkDatabase(dir, readOnly);
+  const roots = loadBuiltinRoots ? (rootsModule ?? findRootsModule() ?? null) : null;
   binding.init({
-    dbDir: dbDir === undefined ? null : expandHome(dbDir),
+    dbDir: dir,
     readOnly,
     loadBuiltinRoots,
     rootsModule: roots,
@@ -128,7 +165,9 @@ export function generateRandom(length: number): Buffer {
 }
 
 function packageVersion(): string {
-  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 

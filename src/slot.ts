@@ -13,7 +13,9 @@ export class PK11Slot {
   /** @internal */
   constructor(native: NativeSlot) {
     if (!(native instanceof binding.NativeSlot)) {
-      throw new TypeError('PK11Slot objects come from getAllTokens(), getInternalKeySlot() or findSlotByName()');
+      throw new TypeError(
+        'PK11Slot objects come from getAllTokens(), getInternalKeySlot() or findSlotByName()',
+      );
     }
     this.#native = native;
   }
@@ -58,9 +60,9 @@ export class PK11Slot {
    * Logs in with `pin`, off the JavaScript thread. A wrong PIN rejects with `SEC_ERROR_BAD_PASSWORD`; it is
    * tried exactly once (real cards lock after a few failures).
    */
-  login(pin: string): Promise<void> {
+  async login(pin: string): Promise<void> {
     checkString(pin, 'pin');
-    return this.#native.login(pin);
+    await this.#native.login(pin);
   }
 
   logout(): void {

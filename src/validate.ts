@@ -3,7 +3,9 @@
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? `an instance of ${value.constructor?.name ?? 'Object'}` : `type ${typeof value}`;
+  return typeof value === 'object'
+    ? `an instance of ${value.constructor?.name ?? 'Object'}`
+    : `type ${typeof value}`;
 }
 
 function fail(name: string, expected: string, value: unknown): never {
@@ -23,7 +25,12 @@ export function checkBoolean(value: unknown, name: string): asserts value is boo
   if (typeof value !== 'boolean') fail(name, 'of type boolean', value);
 }
 
-export function checkInteger(value: unknown, name: string, min = -(2 ** 53), max = 2 ** 53): asserts value is number {
+export function checkInteger(
+  value: unknown,
+  name: string,
+  min = -(2 ** 53),
+  max = 2 ** 53,
+): asserts value is number {
   if (typeof value !== 'number' || !Number.isInteger(value)) fail(name, 'an integer', value);
   if (value < min || value > max) {
     throw new RangeError(`The "${name}" argument must be >= ${min} and <= ${max}. Received ${value}`);

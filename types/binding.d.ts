@@ -39,7 +39,12 @@ export declare class NativeCertificate {
   info(): NativeCertificateInfo;
   nickname(): string | null;
   checkValidTimes(atMillis: number | undefined): number;
-  verify(checkSig: boolean, requiredUsages: number, atMillis: number | undefined, pinArgs: PinArgs): NativeVerifyResult;
+  verify(
+    checkSig: boolean,
+    requiredUsages: number,
+    atMillis: number | undefined,
+    pinArgs: PinArgs,
+  ): NativeVerifyResult;
   verifyHostname(hostname: string): boolean;
   hasSignerInCaNames(caNames: Buffer[]): boolean;
   getChain(certUsage: number, atMillis: number | undefined): NativeCertificate[];
@@ -85,7 +90,11 @@ export interface NativeInitOptions {
 }
 
 export type NativeErrorClass = new (errno: number, code: string, message: string) => Error;
-export type NativePasswordCallback = (slot: NativeSlot, retry: boolean, ...pinArgs: unknown[]) => string | undefined;
+export type NativePasswordCallback = (
+  slot: NativeSlot,
+  retry: boolean,
+  ...pinArgs: unknown[]
+) => string | undefined;
 
 export interface Binding {
   // lifecycle (context.cc)
@@ -109,10 +118,20 @@ export interface Binding {
   certFromDER(der: Buffer): NativeCertificate;
   getCertNicknames(what: number, pinArgs: PinArgs): string[];
   listCertificates(pinArgs: PinArgs): NativeCertificate[];
-  importCertificate(der: Buffer, nickname: string, slot: NativeSlot | null, pinArgs: PinArgs): NativeCertificate;
+  importCertificate(
+    der: Buffer,
+    nickname: string,
+    slot: NativeSlot | null,
+    pinArgs: PinArgs,
+  ): NativeCertificate;
   deleteCertificate(cert: NativeCertificate, withKey: boolean, pinArgs: PinArgs): void;
   findKeyByAnyCert(cert: NativeCertificate, pinArgs: PinArgs): NativePrivateKey;
-  importPKCS12(data: Buffer, ucs2Password: Buffer, slot: NativeSlot | null, pinArgs: PinArgs): NativeCertificate[];
+  importPKCS12(
+    data: Buffer,
+    ucs2Password: Buffer,
+    slot: NativeSlot | null,
+    pinArgs: PinArgs,
+  ): NativeCertificate[];
   exportPKCS12(nickname: string, utf8Password: Buffer, pinArgs: PinArgs): Buffer;
   // tokens (slot.cc)
   getAllTokens(pinArgs: PinArgs): NativeSlot[];

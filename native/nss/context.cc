@@ -63,6 +63,28 @@ char* PasswordFunc(PK11SlotInfo* slot, PRBool retry, void* wincx) {
   }
 }
 
+bool HasRootCerts() {
+  PK11SlotList* list = PK11_GetAllTokens(CKM_INVALID_MECHANISM, PR_FALSE, PR_FALSE, nullptr);
+  bool found = false;
+  for (PK11SlotListElement* le = list ? PK11_GetFirstSafe(list) : nullptr; le != nullptr && !found;
+       le = PK11_GetNextSafe(list, le, PR_FALSE)) {
+    found = PK11_HasRootCerts(le->slot);
+  }
+  if (list) PK11_FreeSlotList(list);
+  return found;
+}
+
+// Loads Mozilla's root store module (libnssckbi) when neither NSS nor the database's module list did.
+// Returns 0 or the NSS error.
+PRErrorCode LoadRootsModule(const std::string& library) {
+  std::string spec = "name=\"Builtin Roots\" library=\"" + library + "\"";
+  SECMODModule* module = SECMOD_LoadUserModule(const_cast<char*>(spec.c_str()), nullptr, PR_FALSE);
+  bool loaded = module != nullptr && module->loaded;
+  PRErrorCode error = loaded ? 0 : (PR_GetError() ? PR_GetError() : SEC_ERROR_LIBRARY_FAILURE);
+  if (module != nullptr) SECMOD_DestroyModule(module);
+  return error;
+}
+
 void ReleaseContextReference(Napi::Env env, AddonData* data) {
   if (!data->initialized) return;
   data->ReleaseAll();
@@ -110,16 +132,11 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
     if (!roots) flags |= NSS_INIT_NOROOTINIT;
     NSSInitContext* context = NSS_InitContext(dbDir.c_str(), "", "", "", nullptr, flags);
     if (context == nullptr) ThrowLastError(env, "NSS_InitContext(" + dbDir + ")");
-    // Without a module DB the builtin root store is not loaded by NSS itself.
-    if (roots && dbDir.empty() && !rootsModule.empty()) {
-      std::string spec = "name=\"Builtin Roots\" library=\"" + rootsModule + "\"";
-      SECMODModule* module = SECMOD_LoadUserModule(const_cast<char*>(spec.c_str()), nullptr, PR_FALSE);
-      bool loaded = module != nullptr && module->loaded;
-      PRErrorCode code = PR_GetError();
-      if (module != nullptr) SECMOD_DestroyModule(module);
-      if (!loaded) {
+    if (roots && !rootsModule.empty() && !HasRootCerts()) {
+      PRErrorCode error = LoadRootsModule(rootsModule);
+      if (error != 0) {
         NSS_ShutdownContext(context);
-        throw MakeNSPRError(env, code ? code : SEC_ERROR_LIBRARY_FAILURE, "loading " + rootsModule);
+        throw MakeNSPRError(env, error, "loading the builtin root store " + rootsModule);
       }
     }
     NSS_SetDomesticPolicy();

@@ -1,0 +1,280 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  generateRandom,
+  getAllTokens,
+  getDefaultCertDB,
+  getInternalKeySlot,
+  init,
+  isFIPS,
+  isInitialized,
+  NSPRError,
+  setPasswordCallback,
+  shutdown,
+  version,
+} from 'node-nss';
+
+function emptyDB(password?: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'node-nss-life-'));
+  if (password === undefined) {
+    execFileSync('certutil', ['-N', '-d', `sql:${dir}`, '--empty-password']);
+  } else {
+    const pw = path.join(dir, 'pw.txt');
+    fs.writeFileSync(pw, password + '\n');
+    execFileSync('certutil', ['-N', '-d', `sql:${dir}`, '-f', pw]);
+  }
+  return dir;
+}
+
+/** A password-protected database holding one self-signed certificate `me` and its key. */
+function dbWithKey(): string {
+  const dir = emptyDB('DB_passwd');
+  fs.writeFileSync(path.join(dir, 'noise'), generateNoise());
+  execFileSync(
+    'certutil',
+    [
+      '-S',
+      '-x',
+      '-d',
+      `sql:${dir}`,
+      '-f',
+      path.join(dir, 'pw.txt'),
+      '-z',
+      path.join(dir, 'noise'),
+      '-n',
+      'me',
+      '-s',
+      'CN=me',
+      '-t',
+      'u,u,u',
+      '-k',
+      'ec',
+      '-q',
+      'nistp256',
+      '-m',
+      '1',
+    ],
+    { stdio: 'ignore' },
+  );
+  return dir;
+}
+
+function generateNoise(): Buffer {
+  return Buffer.from(Array.from({ length: 64 }, (_, i) => (i * 131 + Date.now()) & 0xff));
+}
+
+/** Looking up a certificate's private key needs a login to the key database. */
+function touchKey(...pinArgs: unknown[]): void {
+  const db = getDefaultCertDB();
+  db.findKeyByAnyCert(db.findCertFromNickname('me'), ...pinArgs);
+}
+
+function expectCode(fn: () => unknown, code: string): void {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(NSPRError);
+  expect((caught as NSPRError).code).toBe(code);
+}
+
+afterEach(() => {
+  setPasswordCallback(null);
+  if (isInitialized()) shutdown();
+});
+
+describe('init / shutdown', () => {
+  it('reports the loaded NSS, NSPR and package versions', () => {
+    expect(version.nss).toMatch(/^3\.\d+/);
+    expect(version.nspr).toMatch(/^4\.\d+/);
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    expect(version.package).toBe(pkg.version);
+  });
+
+  it('refuses to work before init with NSS’s own code', () => {
+    expect(isInitialized()).toBe(false);
+    expectCode(() => getDefaultCertDB().listCertificates(), 'SEC_ERROR_NOT_INITIALIZED');
+    expectCode(() => generateRandom(4), 'SEC_ERROR_NOT_INITIALIZED');
+  });
+
+  it('initialises without a database and loads Mozilla’s builtin roots', () => {
+    init();
+    expect(isInitialized()).toBe(true);
+    const tokens = getAllTokens().map((t) => t.tokenName);
+    expect(tokens).toContain('Builtin Object Token');
+    const roots = getDefaultCertDB().listCertificates();
+    expect(roots.length).toBeGreaterThan(50);
+    expect(roots.every((c) => c.isCA)).toBe(true);
+  });
+
+  it('leaves the roots out when asked', () => {
+    init({ loadBuiltinRoots: false });
+    expect(getAllTokens().map((t) => t.tokenName)).not.toContain('Builtin Object Token');
+    expect(getDefaultCertDB().listCertificates()).toEqual([]);
+  });
+
+  it('opens a database read-only by default, with or without the sql: prefix', () => {
+    const dir = emptyDB();
+    init({ dbDir: dir, loadBuiltinRoots: false });
+    expect(getInternalKeySlot().isReadOnly).toBe(true);
+    shutdown();
+    init({ dbDir: `sql:${dir}`, readOnly: false, loadBuiltinRoots: false });
+    expect(getInternalKeySlot().isReadOnly).toBe(false);
+    expect(getInternalKeySlot().tokenName).toBe('NSS Certificate DB');
+  });
+
+  it('is a no-op with the same options and throws NSS_ALREADY_INITIALIZED with others', () => {
+    const dir = emptyDB();
+    init({ dbDir: dir });
+    init({ dbDir: dir });
+    expect(isInitialized()).toBe(true);
+    expectCode(() => init({ dbDir: dir, readOnly: false }), 'NSS_ALREADY_INITIALIZED');
+    expectCode(() => init(), 'NSS_ALREADY_INITIALIZED');
+    expect(isInitialized()).toBe(true);
+  });
+
+  it('fails cleanly on a missing database directory', () => {
+    expectCode(() => init({ dbDir: '/nonexistent/node-nss-db' }), 'SEC_ERROR_BAD_DATABASE');
+    expect(isInitialized()).toBe(false);
+    init();
+    expect(isInitialized()).toBe(true);
+  });
+
+  it('makes every object throw NSS_SHUT_DOWN after shutdown, and can init again', () => {
+    init();
+    const certs = getDefaultCertDB().listCertificates();
+    const cert = certs[0];
+    const slot = getInternalKeySlot();
+    expect(cert?.subject).toBeTypeOf('string');
+    shutdown();
+    expect(isInitialized()).toBe(false);
+    expect(cert).toBeDefined();
+    expectCode(() => cert?.subject, 'NSS_SHUT_DOWN');
+    expectCode(() => cert?.verifyHostname('x'), 'NSS_SHUT_DOWN');
+    expectCode(() => cert?.toPEM(), 'NSS_SHUT_DOWN');
+    expectCode(() => slot.tokenName, 'NSS_SHUT_DOWN');
+    init();
+    expect(getDefaultCertDB().listCertificates().length).toBe(certs.length);
+    expectCode(() => cert?.issuer, 'NSS_SHUT_DOWN');
+  });
+
+  it('shutdown without init is harmless', () => {
+    expect(() => shutdown()).not.toThrow();
+  });
+
+  it('checks option types', () => {
+    expect(() => init('x' as never)).toThrow(/"opts"/);
+    expect(() => init({ dbDir: 5 as never })).toThrow(TypeError);
+    expect(() => init({ readOnly: 'no' as never })).toThrow(/"opts.readOnly"/);
+    expect(() => init({ loadBuiltinRoots: 1 as never })).toThrow(/"opts.loadBuiltinRoots"/);
+    expect(() => init({ password: 7 as never })).toThrow(/"opts.password"/);
+    expect(() => init({ fips: 'yes' as never })).toThrow(/"opts.fips"/);
+    expect(isInitialized()).toBe(false);
+  });
+
+  it('reports FIPS state and refuses init({ fips: true }) on a non-FIPS database', () => {
+    const dir = emptyDB();
+    init({ dbDir: dir });
+    expect(isFIPS()).toBe(false);
+    shutdown();
+    expect(() => init({ dbDir: dir, fips: true })).toThrow(/FIPS/);
+    expect(isInitialized()).toBe(false);
+  });
+
+  it('generates random bytes from NSS', () => {
+    init();
+    const a = generateRandom(32);
+    const b = generateRandom(32);
+    expect(a.length).toBe(32);
+    expect(a.equals(b)).toBe(false);
+    expect(generateRandom(0).length).toBe(0);
+    expect(() => generateRandom(-1)).toThrow(RangeError);
+    expect(() => generateRandom('4' as never)).toThrow(/"length"/);
+  });
+});
+
+describe('passwords', () => {
+  it('uses the password given to init to log in to the database', () => {
+    const dir = dbWithKey();
+    init({ dbDir: dir, password: 'DB_passwd' });
+    const slot = getInternalKeySlot();
+    expect(slot.needLogin()).toBe(true);
+    expect(slot.isLoggedIn()).toBe(false);
+    touchKey();
+    expect(slot.isLoggedIn()).toBe(true);
+    slot.logout();
+    expect(slot.isLoggedIn()).toBe(false);
+  });
+
+  it('logs in with slot.login(pin) and out again', async () => {
+    const dir = emptyDB('DB_passwd');
+    init({ dbDir: dir });
+    const slot = getInternalKeySlot();
+    expect(slot.isLoggedIn()).toBe(false);
+    await slot.login('DB_passwd');
+    expect(slot.isLoggedIn()).toBe(true);
+    slot.logout();
+    expect(slot.isLoggedIn()).toBe(false);
+    expect(() => slot.logout()).not.toThrow();
+  });
+
+  it('a wrong password rejects with SEC_ERROR_BAD_PASSWORD, off the JS thread', async () => {
+    const dir = emptyDB('DB_passwd');
+    init({ dbDir: dir });
+    const slot = getInternalKeySlot();
+    await expect(slot.login('wrong')).rejects.toMatchObject({ code: 'SEC_ERROR_BAD_PASSWORD' });
+    expect(slot.isLoggedIn()).toBe(false);
+    await slot.login('DB_passwd');
+    expect(slot.isLoggedIn()).toBe(true);
+    await expect(slot.login(5 as never)).rejects.toThrow(/"pin"/);
+  });
+
+  it('calls the password callback with the slot, retry flag and pin args', () => {
+    const dir = dbWithKey();
+    const calls: Array<[string, boolean, unknown[]]> = [];
+    init({
+      dbDir: dir,
+      password: (slot, retry, ...pinArgs) => {
+        calls.push([slot.tokenName, retry, pinArgs]);
+        return retry ? undefined : (pinArgs[0] as string);
+      },
+    });
+    touchKey('DB_passwd', 42);
+    expect(calls).toEqual([['NSS Certificate DB', false, ['DB_passwd', 42]]]);
+    expect(getInternalKeySlot().isLoggedIn()).toBe(true);
+  });
+
+  it('stops after one wrong answer from the callback (retry = true is answered with undefined)', () => {
+    const dir = dbWithKey();
+    const retries: boolean[] = [];
+    init({ dbDir: dir });
+    setPasswordCallback((_slot, retry) => {
+      retries.push(retry);
+      return retry ? undefined : 'wrong';
+    });
+    expect(() => touchKey()).toThrow(NSPRError);
+    expect(retries).toEqual([false, true]);
+    expect(getInternalKeySlot().isLoggedIn()).toBe(false);
+  });
+
+  it('a throwing password callback surfaces as the caller’s exception', () => {
+    const dir = dbWithKey();
+    init({ dbDir: dir });
+    setPasswordCallback(() => {
+      throw new Error('no PIN pad');
+    });
+    expect(() => touchKey()).toThrow('no PIN pad');
+    expect(isInitialized()).toBe(true);
+  });
+
+  it('setPasswordCallback checks its argument', () => {
+    expect(() => setPasswordCallback('x' as never)).toThrow(/"cb"/);
+  });
+});
