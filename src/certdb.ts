@@ -1,5 +1,6 @@
 import { binding } from './binding.js';
 import { Certificate, certificateBytes } from './certificate.js';
+import * as c from './constants.js';
 import { PrivateKey } from './private-key.js';
 import { PK11Slot } from './slot.js';
 import {
@@ -21,6 +22,22 @@ function checkTrust(trust: unknown): asserts trust is string {
       `The "trust" argument must be a certutil trust string such as 'CT,C,C' (letters pPwcTCuig). Received '${trust}'`,
     );
   }
+}
+
+/** One field of a trust string, in the letters and order certutil prints. */
+function trustLetters(flags: number): string {
+  const has = (bit: number) => (flags & bit) !== 0;
+  let out = '';
+  if (has(c.CERTDB_VALID_CA) && !has(c.CERTDB_TRUSTED_CA) && !has(c.CERTDB_TRUSTED_CLIENT_CA)) out += 'c';
+  if (has(c.CERTDB_TERMINAL_RECORD) && !has(c.CERTDB_TRUSTED)) out += 'p';
+  if (has(c.CERTDB_TRUSTED_CA)) out += 'C';
+  if (has(c.CERTDB_TRUSTED_CLIENT_CA)) out += 'T';
+  if (has(c.CERTDB_TRUSTED)) out += 'P';
+  if (has(c.CERTDB_USER)) out += 'u';
+  if (has(c.CERTDB_SEND_WARN)) out += 'w';
+  if (has(c.CERTDB_INVISIBLE_CA)) out += 'I';
+  if (has(c.CERTDB_GOVT_APPROVED_CA)) out += 'G';
+  return out;
 }
 
 /** A PKCS#12 password as NSS's decoder wants it: UCS-2 big-endian with a terminating zero. */
@@ -99,7 +116,8 @@ export class CertDB {
   /** Trust of `cert` in certutil syntax (`'CT,C,C'`, `'u,u,u'`, `',,'`). */
   getTrust(cert: Certificate): string {
     checkInstance(cert, Certificate, 'cert');
-    return cert.native.getTrust();
+    const flags = cert.native.getTrust();
+    return flags ? flags.map(trustLetters).join(',') : ',,';
   }
 
   /** Sets the trust of a stored certificate from certutil syntax (`'CT,C,C'`). */

@@ -48,7 +48,8 @@ export declare class NativeCertificate {
   verifyHostname(hostname: string): boolean;
   hasSignerInCaNames(caNames: Buffer[]): boolean;
   getChain(certUsage: number, atMillis: number | undefined): NativeCertificate[];
-  getTrust(): string;
+  /** [sslFlags, emailFlags, objectSigningFlags] (`CERTDB_*` bits), or null when the certificate has no trust. */
+  getTrust(): [number, number, number] | null;
   setTrust(trust: string, pinArgs: PinArgs): void;
   /** Throws NSPRError NSS_SHUT_DOWN once shutdown() released the certificate. */
   assertLive(): void;

@@ -6,6 +6,10 @@
 #include <p12plcy.h>
 #include <pk11pub.h>
 #include <secerr.h>
+#include <secport.h>
+
+#include <mutex>
+#include <vector>
 
 #include "certificate.h"
 #include "context.h"
@@ -153,6 +157,32 @@ Napi::Value FindKeyByAnyCert(const Napi::CallbackInfo& info) {
   return PrivateKey::New(env, key);
 }
 
+// PKCS#12 passwords and friendly names are UCS-2; NSS converts through a process-wide hook that the
+// application must provide. Text on our side is UTF-8. `swapBytes` means the UCS-2 side is little-endian.
+PRBool ConvertUCS2(PRBool toUnicode, unsigned char* in, unsigned int inLength, unsigned char* out,
+                   unsigned int maxOutLength, unsigned int* outLength, PRBool swapBytes) {
+  if (toUnicode || !swapBytes) {
+    return PORT_UCS2_UTF8Conversion(toUnicode, in, inLength, out, maxOutLength, outLength);
+  }
+  if (inLength % 2 != 0) return PR_FALSE;
+  std::vector<unsigned char> bigEndian(in, in + inLength);
+  for (size_t i = 0; i + 1 < bigEndian.size(); i += 2) std::swap(bigEndian[i], bigEndian[i + 1]);
+  return PORT_UCS2_UTF8Conversion(PR_FALSE, bigEndian.data(), inLength, out, maxOutLength, outLength);
+}
+
+// Once per process: the UCS-2 hook, and every PKCS#12 cipher so that files from older tools decode.
+void PreparePKCS12() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    PORT_SetUCS2_ASCIIConversionFunction(ConvertUCS2);
+    for (long cipher : {PKCS12_RC4_40, PKCS12_RC4_128, PKCS12_RC2_CBC_40, PKCS12_RC2_CBC_128, PKCS12_DES_56,
+                        PKCS12_DES_EDE3_168, PKCS12_AES_CBC_128, PKCS12_AES_CBC_192, PKCS12_AES_CBC_256}) {
+      SEC_PKCS12EnableCipher(cipher, 1);
+    }
+    SEC_PKCS12SetPreferredCipher(PKCS12_AES_CBC_256, 1);
+  });
+}
+
 // NSS calls this for bags without a usable nickname (e.g. a CA certificate that has no friendly name).
 SECItem* PKCS12Nickname(SECItem* oldNickname, PRBool* cancel, void* arg) {
   CERTCertificate* cert = static_cast<CERTCertificate*>(arg);
@@ -181,6 +211,7 @@ SECItem* PKCS12Nickname(SECItem* oldNickname, PRBool* cancel, void* arg) {
 Napi::Value ImportPKCS12(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireInit(env);
+  PreparePKCS12();
   SECItem data = BufferItem(info[0]);
   SECItem password = BufferItem(info[1]);
   PinArg pin(env, info[3]);
@@ -232,6 +263,7 @@ void AppendOutput(void* arg, const char* buf, unsigned long len) {
 Napi::Value ExportPKCS12(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireInit(env);
+  PreparePKCS12();
   std::string nickname = info[0].As<Napi::String>().Utf8Value();
   SECItem password = BufferItem(info[1]);
   PinArg pin(env, info[2]);

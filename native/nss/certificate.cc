@@ -261,13 +261,17 @@ Napi::Value Certificate::GetChain(const Napi::CallbackInfo& info) {
   return FromList(env, chain);
 }
 
+// getTrust() → [sslFlags, emailFlags, objectSigningFlags], or null for a certificate without trust.
+// (CERT_EncodeTrustString is not exported by libnss3; the letters are made in TypeScript.)
 Napi::Value Certificate::GetTrust(const Napi::CallbackInfo& info) {
-  CERTCertificate* cert = Get(info.Env());
+  Napi::Env env = info.Env();
+  CERTCertificate* cert = Get(env);
   CERTCertTrust trust;
-  if (CERT_GetCertTrust(cert, &trust) != SECSuccess) return Napi::String::New(info.Env(), ",,");
-  char* text = CERT_EncodeTrustString(&trust);
-  Napi::String out = Napi::String::New(info.Env(), text ? text : ",,");
-  if (text) PORT_Free(text);
+  if (CERT_GetCertTrust(cert, &trust) != SECSuccess) return env.Null();
+  Napi::Array out = Napi::Array::New(env, 3);
+  out.Set(0u, trust.sslFlags);
+  out.Set(1u, trust.emailFlags);
+  out.Set(2u, trust.objectSigningFlags);
   return out;
 }
 

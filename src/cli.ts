@@ -1,0 +1,147 @@
+#!/usr/bin/env node
+// node-nss command line: certutil/vfychain-like views of an NSS database, and a self-contained demo.
+import * as fs from 'node:fs';
+import { Certificate } from './certificate.js';
+import { getDefaultCertDB } from './certdb.js';
+import * as constants from './constants.js';
+import { CertVerifyError, NSPRError, errorName } from './errors.js';
+import { init, shutdown } from './nss.js';
+import { runDemo } from './demo.js';
+
+const USAGE = `usage: node-nss <command> [options]
+
+  demo                                   build a throwaway database and show what node-nss sees in it
+  certs  [-d dbdir]                      list certificates and trust, like certutil -L
+  verify [-d dbdir] <cert.pem|nickname> [-u usage]
+                                         verify a certificate, like vfychain; usage is one of
+                                         sslclient, sslserver (default), sslca, emailsigner,
+                                         emailrecipient, objectsigner, or a certificateUsage number
+`;
+
+const USAGES: Record<string, number> = {
+  sslclient: constants.certificateUsageSSLClient,
+  sslserver: constants.certificateUsageSSLServer,
+  sslca: constants.certificateUsageSSLCA,
+  emailsigner: constants.certificateUsageEmailSigner,
+  emailrecipient: constants.certificateUsageEmailRecipient,
+  objectsigner: constants.certificateUsageObjectSigner,
+};
+
+class UsageError extends Error {}
+
+interface Parsed {
+  positional: string[];
+  options: Map<string, string>;
+}
+
+function parse(args: string[], withValue: string[]): Parsed {
+  const positional: string[] = [];
+  const options = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    if (withValue.includes(arg)) {
+      const value = args[++i];
+      if (value === undefined) throw new UsageError(`${arg} needs a value`);
+      options.set(arg, value);
+    } else if (arg.startsWith('-')) {
+      throw new UsageError(`unknown option ${arg}`);
+    } else {
+      positional.push(arg);
+    }
+  }
+  return { positional, options };
+}
+
+function openDB(dbDir: string | undefined): void {
+  init(dbDir === undefined ? {} : { dbDir });
+}
+
+function certs(args: string[]): void {
+  const { options } = parse(args, ['-d']);
+  openDB(options.get('-d'));
+  const db = getDefaultCertDB();
+  const rows = db
+    .listCertificates()
+    .filter((cert) => cert.nickname !== null)
+    .map((cert) => [cert.nickname ?? '', db.getTrust(cert)] as const);
+  const width = Math.max(20, ...rows.map(([nick]) => nick.length)) + 2;
+  console.log(`${'Certificate Nickname'.padEnd(width)}Trust Attributes`);
+  for (const [nick, trust] of rows) console.log(`${nick.padEnd(width)}${trust}`);
+}
+
+function usageNames(bits: number): string {
+  const names = Object.entries(USAGES)
+    .filter(([, bit]) => (bits & bit) !== 0)
+    .map(([name]) => name);
+  return names.length ? names.join(', ') : 'none';
+}
+
+function verify(args: string[]): void {
+  const { positional, options } = parse(args, ['-d', '-u']);
+  const target = positional[0];
+  if (target === undefined || positional.length > 1) throw new UsageError('verify takes one certificate');
+  const usageArg = options.get('-u') ?? 'sslserver';
+  const usage = USAGES[usageArg.toLowerCase()] ?? Number(usageArg);
+  if (!Number.isInteger(usage) || usage < 0) throw new UsageError(`unknown usage ${usageArg}`);
+  openDB(options.get('-d'));
+  const db = getDefaultCertDB();
+  const cert = fs.existsSync(target)
+    ? Certificate.fromPEM(fs.readFileSync(target, 'latin1'))
+    : db.findCertFromNickname(target);
+  console.log(`Certificate: ${cert.subject}`);
+  console.log(`Issuer:      ${cert.issuer}`);
+  try {
+    const usages = cert.verifyNow(db, true, usage);
+    console.log(`Chain is good! Valid for: ${usageNames(usages)}`);
+  } catch (err) {
+    if (!(err instanceof CertVerifyError)) throw err;
+    console.log(`Chain is bad: ${err.code}: ${err.message}`);
+    for (const entry of err.log) {
+      console.log(`  depth ${entry.depth}: ${entry.cert.subject}: ${errorName(entry.error.errno)}`);
+    }
+    process.exitCode = 1;
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...args] = argv;
+  switch (command) {
+    case 'demo':
+      await runDemo();
+      return;
+    case 'certs':
+      certs(args);
+      return;
+    case 'verify':
+      verify(args);
+      return;
+    case undefined:
+    case '-h':
+    case '--help':
+      process.stdout.write(USAGE);
+      return;
+    default:
+      throw new UsageError(`unknown command ${command}`);
+  }
+}
+
+main(process.argv.slice(2))
+  .catch((err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`node-nss: ${err.message}\n\n${USAGE}`);
+      process.exitCode = 2;
+    } else if (err instanceof NSPRError) {
+      process.stderr.write(`node-nss: ${err.code}: ${err.message}\n`);
+      process.exitCode = 1;
+    } else {
+      process.stderr.write(`node-nss: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    }
+  })
+  .finally(() => {
+    try {
+      shutdown();
+    } catch {
+      // the process is ending; NSS state does not outlive it
+    }
+  });
