@@ -11,5 +11,8 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     reporters: ['default', 'json'],
     outputFile: { json: '.vitest-report.json' },
+    // The package under test is the compiled one (`node-nss` resolves to dist/ through package exports),
+    // loaded by Node itself rather than transformed.
+    server: { deps: { external: [/\/dist\//] } },
   },
 });

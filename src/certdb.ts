@@ -83,15 +83,37 @@ export class CertDB {
     return native ? new Certificate(native) : null;
   }
 
-  /** Nicknames in the database: `what` is `SEC_CERT_NICKNAMES_ALL`, `_USER`, `_SERVER` or `_CA`. */
+  /**
+   * Nicknames of stored certificates, each once (`'token:nickname'` for other tokens):
+   * `SEC_CERT_NICKNAMES_ALL` every one (what `certutil -L` lists), `_USER` those with a private key,
+   * `_CA` CA certificates, `_SERVER` those trusted as TLS peers (`p`/`P` in the first trust field).
+   */
   getCertNicknames(what: number, ...pinArgs: unknown[]): string[] {
-    checkInteger(what, 'what', 1, 4);
-    return binding.getCertNicknames(what, pinArgs);
+    checkInteger(what, 'what', c.SEC_CERT_NICKNAMES_ALL, c.SEC_CERT_NICKNAMES_CA);
+    const type =
+      what === c.SEC_CERT_NICKNAMES_USER
+        ? c.PK11CertListUserUnique
+        : what === c.SEC_CERT_NICKNAMES_CA
+          ? c.PK11CertListCAUnique
+          : c.PK11CertListUnique;
+    const peer = c.CERTDB_TERMINAL_RECORD | c.CERTDB_TRUSTED;
+    const names = new Set<string>();
+    for (const native of binding.listCertificates(type, pinArgs)) {
+      const nickname = native.nickname();
+      if (nickname === null) continue;
+      if (what === c.SEC_CERT_NICKNAMES_SERVER && ((native.getTrust()?.[0] ?? 0) & peer) === 0) continue;
+      names.add(nickname);
+    }
+    return [...names];
   }
 
-  /** Every certificate on every token (each subject/issuer once). */
-  listCertificates(...pinArgs: unknown[]): Certificate[] {
-    return binding.listCertificates(pinArgs).map((native) => new Certificate(native));
+  /**
+   * Certificates on every token. `type` is a `PK11CertList*` constant (default `PK11CertListUnique`: each
+   * certificate once).
+   */
+  listCertificates(type: number = c.PK11CertListUnique, ...pinArgs: unknown[]): Certificate[] {
+    checkInteger(type, 'type', c.PK11CertListUnique, c.PK11CertListAll);
+    return binding.listCertificates(type, pinArgs).map((native) => new Certificate(native));
   }
 
   /**

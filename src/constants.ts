@@ -39,6 +39,14 @@ export const certUsageStatusResponder = value('certUsageStatusResponder');
 export const certUsageAnyCA = value('certUsageAnyCA');
 export const certUsageIPsec = value('certUsageIPsec');
 
+/** Which certificates `PK11_ListCerts` returns (python-nss `list_certs` types). */
+export const PK11CertListUnique = value('PK11CertListUnique');
+export const PK11CertListUser = value('PK11CertListUser');
+export const PK11CertListCA = value('PK11CertListCA');
+export const PK11CertListCAUnique = value('PK11CertListCAUnique');
+export const PK11CertListUserUnique = value('PK11CertListUserUnique');
+export const PK11CertListAll = value('PK11CertListAll');
+
 /** Which nicknames {@link CertDB.getCertNicknames} lists. */
 export const SEC_CERT_NICKNAMES_ALL = value('SEC_CERT_NICKNAMES_ALL');
 export const SEC_CERT_NICKNAMES_USER = value('SEC_CERT_NICKNAMES_USER');

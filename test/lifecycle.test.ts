@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   generateRandom,
   getAllTokens,
@@ -17,8 +17,12 @@ import {
   version,
 } from 'node-nss';
 
+const made: string[] = [];
+afterAll(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
 function emptyDB(password?: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'node-nss-life-'));
+  made.push(dir);
   if (password === undefined) {
     execFileSync('certutil', ['-N', '-d', `sql:${dir}`, '--empty-password']);
   } else {

@@ -117,8 +117,8 @@ export interface Binding {
   findCertsFromNickname(nickname: string, pinArgs: PinArgs): NativeCertificate[];
   findCertByDER(der: Buffer): NativeCertificate | null;
   certFromDER(der: Buffer): NativeCertificate;
-  getCertNicknames(what: number, pinArgs: PinArgs): string[];
-  listCertificates(pinArgs: PinArgs): NativeCertificate[];
+  /** `PK11_ListCerts(type)`; `type` is a `PK11CertList*` constant. */
+  listCertificates(type: number, pinArgs: PinArgs): NativeCertificate[];
   importCertificate(
     der: Buffer,
     nickname: string,

@@ -67,30 +67,22 @@ Napi::Value CertFromDER(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireInit(env);
   SECItem der = BufferItem(info[0]);
+  PORT_SetError(0);
   CERTCertificate* cert = CERT_NewTempCertificate(CERT_GetDefaultCertDB(), &der, nullptr, PR_FALSE, PR_TRUE);
-  if (cert == nullptr) ThrowLastError(env, "decoding certificate");
+  if (cert == nullptr) {
+    throw MakeNSPRError(env, PR_GetError() ? PR_GetError() : SEC_ERROR_BAD_DER, "decoding certificate");
+  }
   return Certificate::New(env, cert);
 }
 
-Napi::Value GetCertNicknames(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  RequireInit(env);
-  int what = info[0].As<Napi::Number>().Int32Value();
-  PinArg pin(env, info[1]);
-  CERTCertNicknames* names = CERT_GetCertNicknames(CERT_GetDefaultCertDB(), what, pin.wincx());
-  pin.RethrowCallbackError();
-  Napi::Array out = Napi::Array::New(env);
-  if (names == nullptr) return out;
-  for (int i = 0; i < names->numnicknames; i++) out.Set(i, names->nicknames[i]);
-  CERT_FreeNicknames(names);
-  return out;
-}
-
+// listCertificates(PK11CertListType, pinArgs). (CERT_GetCertNicknames is not used: in NSS 3.87 it only
+// ever returns user certificates, whatever is asked; nickname lists are made in TypeScript.)
 Napi::Value ListCertificates(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireInit(env);
-  PinArg pin(env, info[0]);
-  CERTCertList* list = PK11_ListCerts(PK11CertListUnique, pin.wincx());
+  PK11CertListType type = static_cast<PK11CertListType>(info[0].As<Napi::Number>().Int32Value());
+  PinArg pin(env, info[1]);
+  CERTCertList* list = PK11_ListCerts(type, pin.wincx());
   pin.RethrowCallbackError();
   return Certificate::FromList(env, list);
 }
@@ -150,6 +142,7 @@ Napi::Value FindKeyByAnyCert(const Napi::CallbackInfo& info) {
   RequireInit(env);
   CERTCertificate* cert = Certificate::FromValue(info[0], "cert");
   PinArg pin(env, info[1]);
+  PORT_SetError(0);  // NSS sets no error when there simply is no key
   SECKEYPrivateKey* key = PK11_FindKeyByAnyCert(cert, pin.wincx());
   PRErrorCode error = PR_GetError();
   pin.RethrowCallbackError();
@@ -322,7 +315,6 @@ void InitCertDB(Napi::Env env, Napi::Object exports) {
   exports.Set("findCertsFromNickname", Napi::Function::New(env, FindCertsFromNickname));
   exports.Set("findCertByDER", Napi::Function::New(env, FindCertByDER));
   exports.Set("certFromDER", Napi::Function::New(env, CertFromDER));
-  exports.Set("getCertNicknames", Napi::Function::New(env, GetCertNicknames));
   exports.Set("listCertificates", Napi::Function::New(env, ListCertificates));
   exports.Set("importCertificate", Napi::Function::New(env, ImportCertificate));
   exports.Set("deleteCertificate", Napi::Function::New(env, DeleteCertificate));

@@ -284,6 +284,15 @@ Napi::Value Certificate::SetTrust(const Napi::CallbackInfo& info) {
   if (CERT_DecodeTrustString(&trust, text.c_str()) != SECSuccess) {
     throw Napi::RangeError::New(env, "The \"trust\" argument is not a valid trust string: '" + text + "'");
   }
+  // NSS derives the u (user) flag from the private key when it loads trust; keep it, so that this process
+  // sees the same trust as the next one (and as certutil).
+  CERTCertTrust old;
+  if (CERT_GetCertTrust(cert, &old) == SECSuccess &&
+      ((old.sslFlags | old.emailFlags | old.objectSigningFlags) & CERTDB_USER)) {
+    trust.sslFlags |= CERTDB_USER;
+    trust.emailFlags |= CERTDB_USER;
+    trust.objectSigningFlags |= CERTDB_USER;
+  }
   PinArg pin(env, info[1]);
   SECStatus status = CERT_ChangeCertTrust(CERT_GetDefaultCertDB(), cert, &trust);
   if (status != SECSuccess && PR_GetError() == SEC_ERROR_TOKEN_NOT_LOGGED_IN) {

@@ -3,6 +3,7 @@
 #include <cert.h>
 #include <certdb.h>
 #include <secerr.h>
+#include <secmodt.h>
 
 namespace nss {
 
@@ -37,6 +38,12 @@ void InitConstants(Napi::Env env, Napi::Object exports) {
   SET(certUsageStatusResponder);
   SET(certUsageAnyCA);
   SET(certUsageIPsec);
+  SET(PK11CertListUnique);
+  SET(PK11CertListUser);
+  SET(PK11CertListCA);
+  SET(PK11CertListCAUnique);
+  SET(PK11CertListUserUnique);
+  SET(PK11CertListAll);
   SET(SEC_CERT_NICKNAMES_ALL);
   SET(SEC_CERT_NICKNAMES_USER);
   SET(SEC_CERT_NICKNAMES_SERVER);
