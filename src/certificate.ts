@@ -211,7 +211,9 @@ export class Certificate {
       depth: entry.depth,
       error: new NSPRError(entry.error),
     }));
-    const errno = result.error || log[0]?.error.errno || 0;
+    // The log names the real problem; the thread's error after CERT_VerifyCertificate can be a leftover
+    // (for an expired certificate it is SEC_ERROR_EXTENSION_NOT_FOUND).
+    const errno = log[0]?.error.errno ?? result.error;
     throw new CertVerifyError(errno, result.usages, log);
   }
 

@@ -260,6 +260,7 @@ Napi::Value ExportPKCS12(const Napi::CallbackInfo& info) {
   std::string nickname = info[0].As<Napi::String>().Utf8Value();
   SECItem password = BufferItem(info[1]);
   PinArg pin(env, info[2]);
+  PORT_SetError(0);  // "nothing found" leaves no error of its own
   CERTCertList* certs = PK11_FindCertsFromNickname(nickname.c_str(), pin.wincx());
   if (certs != nullptr && (CERT_FilterCertListForUserCerts(certs) != SECSuccess || CERT_LIST_EMPTY(certs))) {
     CERT_DestroyCertList(certs);
