@@ -52,13 +52,14 @@ function parse(args: string[], withValue: string[]): Parsed {
   return { positional, options };
 }
 
-function openDB(dbDir: string | undefined): void {
-  init(dbDir === undefined ? {} : { dbDir });
+function openDB(dbDir: string | undefined, loadBuiltinRoots = true): void {
+  init(dbDir === undefined ? { loadBuiltinRoots } : { dbDir, loadBuiltinRoots });
 }
 
 function certs(args: string[]): void {
   const { options } = parse(args, ['-d']);
-  openDB(options.get('-d'));
+  // Like certutil -L: what the database holds, without adding Mozilla's root store to the list.
+  openDB(options.get('-d'), false);
   const db = getDefaultCertDB();
   const rows = db
     .listCertificates()

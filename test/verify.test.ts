@@ -41,14 +41,24 @@ const names: FixtureCertName[] = [
 ];
 
 /** vfychain's verdict in classic mode (CERT_VerifyCertificate, as verifyNow uses). */
-function vfychain(db: string, pem: string, certUsage: number, extra: string[] = []): { good: boolean; errors: number[] } {
+function vfychain(
+  db: string,
+  pem: string,
+  certUsage: number,
+  extra: string[] = [],
+): { good: boolean; errors: number[] } {
   const r = run('vfychain', ['-d', db, '-u', String(certUsage), ...extra, '-a', pem]);
   const out = r.stdout + r.stderr;
   const errors = [...out.matchAll(/ERROR (-\d+):/g)].map((m) => Number(m[1]));
   return { good: r.status === 0 && out.includes('Chain is good!'), errors };
 }
 
-function ours(cert: Certificate, db: CertDB, usage: number, at?: Date): { good: boolean; errors: number[]; err?: CertVerifyError } {
+function ours(
+  cert: Certificate,
+  db: CertDB,
+  usage: number,
+  at?: Date,
+): { good: boolean; errors: number[]; err?: CertVerifyError } {
   try {
     const valid = at ? cert.verify(db, true, usage, at) : cert.verifyNow(db, true, usage);
     expect(valid & usage).toBe(usage);
@@ -76,7 +86,9 @@ describe.each([
       const theirs = vfychain(fx.db, fx.certs[name].pemPath, certUsage);
       const mine = ours(cert, db, bit);
       expect(mine.good, `${name} as ${label}`).toBe(theirs.good);
-      expect([...new Set(mine.errors)].sort(), `${name} as ${label}`).toEqual([...new Set(theirs.errors)].sort());
+      expect([...new Set(mine.errors)].sort(), `${name} as ${label}`).toEqual(
+        [...new Set(theirs.errors)].sort(),
+      );
       if (mine.err) {
         expect(theirs.errors, `${name} as ${label}`).toContain(mine.err.errno);
       }
