@@ -12,7 +12,7 @@ function load(): Binding {
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const missing =
-      /lib(nss3|nspr4|ssl3|smime3|nssutil3|plc4|plds4)\.so[^:]*: cannot open shared object file/.exec(
+      /lib(nss\w*|nspr\d|ssl3|smime3|plc4|plds4)\.so[^:]*: cannot open shared object file/.exec(
         message,
       );
     if (missing) {

@@ -1,62 +1,110 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeTemps, tempDir } from './support/tools.js';
 
 const root = path.join(__dirname, '..');
+const platformDir = `linux-${process.arch}`;
+
+/** An installed package: compiled JS, a prebuild, node-gyp-build; no build/, no sources, no compiler. */
+function installedPackage(prebuild: Buffer): string {
+  const pkg = tempDir('pkg');
+  for (const entry of ['package.json', 'dist'])
+    fs.cpSync(path.join(root, entry), path.join(pkg, entry), { recursive: true });
+  fs.mkdirSync(path.join(pkg, 'prebuilds', platformDir), { recursive: true });
+  fs.writeFileSync(path.join(pkg, 'prebuilds', platformDir, 'node-nss.glibc.node'), prebuild);
+  fs.cpSync(
+    path.join(root, 'node_modules', 'node-gyp-build'),
+    path.join(pkg, 'node_modules', 'node-gyp-build'),
+    {
+      recursive: true,
+    },
+  );
+  return pkg;
+}
+
+function nodeWithoutToolchain(pkg: string, code: string) {
+  return spawnSync(process.execPath, ['-e', code], {
+    cwd: pkg,
+    env: { PATH: '/nonexistent', PREBUILDS_ONLY: '1', HOME: pkg },
+    encoding: 'utf8',
+  });
+}
 
 describe('prebuilds', () => {
-  it('npm run prebuild makes a stripped N-API prebuild that loads with no build toolchain', () => {
+  let prebuild: Buffer;
+
+  beforeAll(() => {
     // Build in a copy of the sources so the build/ directory the other tests load stays untouched.
-    const src = fs.mkdtempSync(path.join(os.tmpdir(), 'node-nss-prebuild-src-'));
+    const src = tempDir('prebuild-src');
     for (const entry of ['package.json', 'binding.gyp', 'native', 'scripts']) {
       fs.cpSync(path.join(root, entry), path.join(src, entry), { recursive: true });
     }
     fs.symlinkSync(path.join(root, 'node_modules'), path.join(src, 'node_modules'));
     execFileSync('npm', ['run', 'prebuild'], { cwd: src, stdio: 'ignore', timeout: 300_000 });
-    const built = fs.readdirSync(path.join(src, 'prebuilds', `linux-${process.arch}`));
-    expect(built).toEqual(['node-nss.glibc.node']);
+    const dir = path.join(src, 'prebuilds', platformDir);
+    expect(fs.readdirSync(dir)).toEqual(['node-nss.glibc.node']);
+    prebuild = fs.readFileSync(path.join(dir, 'node-nss.glibc.node'));
     // Stripped: no static symbol table left, only the dynamic one the loader needs.
-    const sections = execFileSync(
-      'readelf',
-      ['-S', path.join(src, 'prebuilds', `linux-${process.arch}`, built[0] ?? '')],
-      {
-        encoding: 'utf8',
-      },
-    );
+    const sections = execFileSync('readelf', ['-S', path.join(dir, 'node-nss.glibc.node')], {
+      encoding: 'utf8',
+    });
     expect(sections).toContain('.dynsym');
     expect(sections).not.toContain('.symtab');
+  }, 300_000);
+  afterAll(() => removeTemps());
 
-    // An installed package: compiled JS, the prebuild, node-gyp-build; no build/, no sources, no compiler.
-    const pkg = fs.mkdtempSync(path.join(os.tmpdir(), 'node-nss-prebuild-pkg-'));
-    for (const entry of ['package.json', 'dist'])
-      fs.cpSync(path.join(root, entry), path.join(pkg, entry), { recursive: true });
-    fs.cpSync(path.join(src, 'prebuilds'), path.join(pkg, 'prebuilds'), { recursive: true });
-    fs.mkdirSync(path.join(pkg, 'node_modules'));
-    fs.cpSync(
-      path.join(root, 'node_modules', 'node-gyp-build'),
-      path.join(pkg, 'node_modules', 'node-gyp-build'),
-      {
-        recursive: true,
-      },
+  it('npm run prebuild makes an N-API prebuild that loads with no build toolchain', () => {
+    const pkg = installedPackage(prebuild);
+    const r = nodeWithoutToolchain(
+      pkg,
+      `const file = require('node-gyp-build').resolve(${JSON.stringify(pkg)});
+       const nss = require(${JSON.stringify(pkg)});
+       nss.init();
+       console.log(JSON.stringify({ file, roots: nss.getDefaultCertDB().listCertificates().length }));
+       nss.shutdown();`,
     );
-    const out = execFileSync(
-      process.execPath,
-      [
-        '-e',
-        `const file = require('node-gyp-build').resolve(${JSON.stringify(pkg)});
-         const nss = require(${JSON.stringify(pkg)});
-         nss.init();
-         console.log(JSON.stringify({ file, roots: nss.getDefaultCertDB().listCertificates().length }));
-         nss.shutdown();`,
-      ],
-      { cwd: pkg, env: { PATH: '/nonexistent', PREBUILDS_ONLY: '1', HOME: pkg }, encoding: 'utf8' },
-    );
-    const result = JSON.parse(out) as { file: string; roots: number };
-    expect(result.file).toBe(path.join(pkg, 'prebuilds', `linux-${process.arch}`, 'node-nss.glibc.node'));
+    expect(r.stderr).toBe('');
+    const result = JSON.parse(r.stdout) as { file: string; roots: number };
+    expect(result.file).toBe(path.join(pkg, 'prebuilds', platformDir, 'node-nss.glibc.node'));
     expect(result.roots).toBeGreaterThan(50);
-    fs.rmSync(src, { recursive: true, force: true });
-    fs.rmSync(pkg, { recursive: true, force: true });
+  });
+
+  it('a missing NSS library is one readable sentence, not a dlopen dump', () => {
+    // The same binary, but asking the loader for an NSS library this machine does not have.
+    const needed = Buffer.from('libnss3.so\0');
+    const at = prebuild.indexOf(needed);
+    expect(at).toBeGreaterThan(0);
+    const patched = Buffer.from(prebuild);
+    patched.write('libnss9.so', at, 'latin1');
+    const pkg = installedPackage(patched);
+    const r = nodeWithoutToolchain(
+      pkg,
+      `try { require(${JSON.stringify(pkg)}) } catch (e) { console.log(e.message) }`,
+    );
+    expect(r.stdout.trim()).toBe(
+      'node-nss: the NSS runtime library libnss9.so is not installed. ' +
+        'Install libnss3 (Debian/Ubuntu: apt-get install libnss3) or nss (Fedora/RHEL: dnf install nss).',
+    );
+  });
+});
+
+describe('build prerequisites', () => {
+  it('a build without pkg-config or the NSS headers stops with one line naming the packages', () => {
+    for (const env of [
+      { PATH: '/nonexistent' },
+      { PATH: process.env.PATH ?? '', PKG_CONFIG_LIBDIR: '/nonexistent', PKG_CONFIG_PATH: '' },
+    ]) {
+      const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'nss-flags.js'), 'cflags'], {
+        env,
+        encoding: 'utf8',
+      });
+      expect(r.status).toBe(1);
+      const lines = r.stderr.split('\n').filter(Boolean);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain('apt-get install pkg-config libnss3-dev libnspr4-dev');
+      expect(lines[0]).toContain('dnf install pkgconf-pkg-config nss-devel nspr-devel');
+    }
   });
 });
