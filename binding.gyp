@@ -11,7 +11,10 @@
         "native/nss/context.cc",
         "native/nss/errors.cc",
         "native/nss/private_key.cc",
-        "native/nss/slot.cc"
+        "native/nss/memio.cc",
+        "native/nss/slot.cc",
+        "native/nss/ssl_constants.cc",
+        "native/nss/ssl_engine.cc"
       ],
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],

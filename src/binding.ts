@@ -11,10 +11,9 @@ function load(): Binding {
     return nodeGypBuild(root) as Binding;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    const missing =
-      /lib(nss\w*|nspr\d|ssl3|smime3|plc4|plds4)\.so[^:]*: cannot open shared object file/.exec(
-        message,
-      );
+    const missing = /lib(nss\w*|nspr\d|ssl3|smime3|plc4|plds4)\.so[^:]*: cannot open shared object file/.exec(
+      message,
+    );
     if (missing) {
       throw new Error(
         `node-nss: the NSS runtime library ${missing[0].split(':')[0]} is not installed. ` +

@@ -21,3 +21,16 @@ export { Certificate } from './certificate.js';
 export { PrivateKey } from './private-key.js';
 export { PK11Slot, getAllTokens, getInternalKeySlot, findSlotByName } from './slot.js';
 export * from './constants.js';
+export { SSLSocket, nssGetClientAuthData, getCipherSuiteInfo } from './ssl-socket.js';
+export type { SSLSocketOptions, SecurityStatus, SSLChannelInfo, CipherSuiteInfo } from './ssl-socket.js';
+export { SSLServer, configServerSessionIDCache } from './ssl-server.js';
+export type {
+  AuthCertificateCallback,
+  BadCertCallback,
+  ClientAuthData,
+  ClientAuthDataCallback,
+  HandshakeCallback,
+  SNICallback,
+  SNIResult,
+} from './ssl-config.js';
+export * from './ssl-constants.js';

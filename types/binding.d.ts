@@ -97,7 +97,7 @@ export type NativePasswordCallback = (
   ...pinArgs: unknown[]
 ) => string | undefined;
 
-export interface Binding {
+export interface Binding extends SSLBinding {
   // lifecycle (context.cc)
   init(options: NativeInitOptions): void;
   shutdown(): void;
@@ -141,4 +141,130 @@ export interface Binding {
   NativeCertificate: typeof NativeCertificate;
   NativePrivateKey: typeof NativePrivateKey;
   NativeSlot: typeof NativeSlot;
+}
+
+export interface NativeCycleResult {
+  cleartext: Buffer | null;
+  ciphertext: Buffer | null;
+  /** Bytes of the `writes` NSS accepted, in order. */
+  written: number;
+  handshakes: number;
+  serverAuthCalls: number;
+  authPending: boolean;
+  clientAuthPending: boolean;
+  caNames?: Buffer[];
+  closeNotify: boolean;
+  eof: boolean;
+  error: number;
+  /** level << 8 | description, or -1 */
+  alertReceived: number;
+  alertSent: number;
+  /** An exception thrown by a JavaScript handler NSS called synchronously during this cycle. */
+  callbackError?: unknown;
+}
+
+export interface NativeSecurityStatus {
+  on: number;
+  cipher: string;
+  keySize: number;
+  secretKeySize: number;
+  issuer: string;
+  subject: string;
+}
+
+export interface NativeChannelInfo {
+  protocolVersion: number;
+  cipherSuite: number;
+  authKeyBits: number;
+  keaKeyBits: number;
+  creationTime: number;
+  lastAccessTime: number;
+  expirationTime: number;
+  sessionID: Buffer;
+  compressionMethodName: string;
+  extendedMasterSecretUsed: boolean;
+  earlyDataAccepted: boolean;
+  keaType: number;
+  keaGroup: number;
+  symCipher: number;
+  macAlgorithm: number;
+  authType: number;
+  signatureScheme: number;
+  resumed: boolean;
+}
+
+export interface NativeCipherSuiteInfo {
+  cipherSuite: number;
+  cipherSuiteName: string;
+  authAlgorithmName: string;
+  keaTypeName: string;
+  symCipherName: string;
+  symKeyBits: number;
+  symKeySpace: number;
+  effectiveKeyBits: number;
+  macAlgorithmName: string;
+  macBits: number;
+  isFIPS: boolean;
+  nonStandard: boolean;
+  authType: number;
+  keaType: number;
+}
+
+export interface NativeSSLHandlers {
+  /** Server role: called inside NSS; returns 0 to accept the peer's certificate or an NSS error number. */
+  serverAuth?: (checkSig: boolean) => number;
+  /** Server role: the client's SNI name → a certificate and key to serve, or undefined. */
+  sni?: (serverName: string) => { cert: NativeCertificate; key: NativePrivateKey } | undefined;
+  /** Client role: ask TypeScript for a client certificate (clientAuthPending in cycle results). */
+  clientAuth: boolean;
+}
+
+export declare class NativeSSLEngine {
+  constructor(model: NativeSSLEngine | null);
+  optionSet(option: number, value: number): void;
+  optionGet(option: number): number;
+  versionRangeSet(min: number, max: number): void;
+  versionRangeGet(): [number, number];
+  cipherPrefSet(suite: number, enabled: boolean): void;
+  cipherPrefGet(suite: number): boolean;
+  setURL(url: string): void;
+  getURL(): string | null;
+  setSockPeerID(id: string): void;
+  setALPN(wire: Buffer): void;
+  configServerCert(cert: NativeCertificate, key: NativePrivateKey): void;
+  setPeerAddress(ip: string, port: number): void;
+  resetHandshake(asServer: boolean): void;
+  setHandlers(handlers: NativeSSLHandlers): void;
+  setPinArgs(pinArgs: readonly unknown[]): void;
+  cycle(input: Buffer | null, eof: boolean, writes: Buffer[]): NativeCycleResult;
+  defaultAuth(checkSig: boolean): number;
+  authComplete(error: number): void;
+  defaultClientAuth(nickname: string | null): [NativeCertificate, NativePrivateKey] | null;
+  clientAuthComplete(cert: NativeCertificate | null, key: NativePrivateKey | null): void;
+  shutdownSend(): Buffer | null;
+  close(): Buffer | null;
+  reHandshake(flushCache: boolean): void;
+  keyUpdate(requestPeerUpdate: boolean): void;
+  sendCertificateRequest(): void;
+  invalidateSession(): void;
+  dataPending(): number;
+  securityStatus(): NativeSecurityStatus;
+  channelInfo(): NativeChannelInfo;
+  peerCertificate(): NativeCertificate | null;
+  peerCertificateChain(): NativeCertificate[];
+  localCertificate(): NativeCertificate | null;
+  negotiatedHost(): string | null;
+  sessionID(): Buffer;
+  alpn(): string | null;
+  exportKeyingMaterial(length: number, label: string, context: Buffer | null): Buffer;
+}
+
+export interface SSLBinding {
+  NativeSSLEngine: typeof NativeSSLEngine;
+  sslConstants: Readonly<Record<string, number>>;
+  cipherSuiteInfo(suite: number): NativeCipherSuiteInfo;
+  configServerSessionIDCache(maxEntries: number, timeoutSeconds: number): void;
+  clearSessionCache(): void;
+  implementedCiphers(): number[];
+  versionRangeGetSupported(): [number, number];
 }

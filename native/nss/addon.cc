@@ -8,6 +8,7 @@
 #include "errors.h"
 #include "private_key.h"
 #include "slot.h"
+#include "ssl_engine.h"
 
 namespace nss {
 
@@ -15,11 +16,13 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   InitContext(env, exports);
   InitErrors(env, exports);
   InitConstants(env, exports);
+  InitSSLConstants(env, exports);
   Certificate::Init(env, exports);
   PrivateKey::Init(env, exports);
   Slot::Init(env, exports);
   InitSlots(env, exports);
   InitCertDB(env, exports);
+  InitSSL(env, exports);
   return exports;
 }
 

@@ -5,5 +5,6 @@
 namespace nss {
 
 void InitConstants(Napi::Env env, Napi::Object exports);
+void InitSSLConstants(Napi::Env env, Napi::Object exports);
 
 }  // namespace nss

@@ -37,6 +37,7 @@ struct AddonData {
   Napi::FunctionReference privateKeyClass;
   Napi::FunctionReference slotClass;
   Napi::FunctionReference moduleClass;
+  Napi::FunctionReference sslEngineClass;
   Napi::FunctionReference passwordCallback;
   std::string password;  // from init({ password: '...' })
   bool hasPassword = false;

@@ -1,0 +1,707 @@
+#include "ssl_engine.h"
+
+#include <cert.h>
+#include <prerror.h>
+#include <secerr.h>
+#include <sslerr.h>
+#include <sslexp.h>
+#include <sslproto.h>
+
+#include "certificate.h"
+#include "errors.h"
+#include "private_key.h"
+
+namespace nss {
+
+namespace {
+
+constexpr size_t kReadChunk = 16 * 1024 + 64;
+
+Napi::Buffer<char> OwnedBuffer(Napi::Env env, std::string* data) {
+  return Napi::Buffer<char>::New(env, data->data(), data->size(),
+                                 [](Napi::Env, char*, std::string* owned) { delete owned; }, data);
+}
+
+}  // namespace
+
+void SSLEngine::Init(Napi::Env env, Napi::Object exports) {
+  Napi::Function cls = DefineClass(
+      env, "NativeSSLEngine",
+      {
+          InstanceMethod<&SSLEngine::OptionSet>("optionSet"),
+          InstanceMethod<&SSLEngine::OptionGet>("optionGet"),
+          InstanceMethod<&SSLEngine::VersionRangeSet>("versionRangeSet"),
+          InstanceMethod<&SSLEngine::VersionRangeGet>("versionRangeGet"),
+          InstanceMethod<&SSLEngine::CipherPrefSet>("cipherPrefSet"),
+          InstanceMethod<&SSLEngine::CipherPrefGet>("cipherPrefGet"),
+          InstanceMethod<&SSLEngine::SetURL>("setURL"),
+          InstanceMethod<&SSLEngine::GetURL>("getURL"),
+          InstanceMethod<&SSLEngine::SetSockPeerID>("setSockPeerID"),
+          InstanceMethod<&SSLEngine::SetALPN>("setALPN"),
+          InstanceMethod<&SSLEngine::ConfigServerCert>("configServerCert"),
+          InstanceMethod<&SSLEngine::SetPeerAddress>("setPeerAddress"),
+          InstanceMethod<&SSLEngine::ResetHandshake>("resetHandshake"),
+          InstanceMethod<&SSLEngine::SetHandlers>("setHandlers"),
+          InstanceMethod<&SSLEngine::SetPinArgs>("setPinArgs"),
+          InstanceMethod<&SSLEngine::Cycle>("cycle"),
+          InstanceMethod<&SSLEngine::DefaultAuth>("defaultAuth"),
+          InstanceMethod<&SSLEngine::AuthComplete>("authComplete"),
+          InstanceMethod<&SSLEngine::DefaultClientAuth>("defaultClientAuth"),
+          InstanceMethod<&SSLEngine::ClientAuthComplete>("clientAuthComplete"),
+          InstanceMethod<&SSLEngine::ShutdownSend>("shutdownSend"),
+          InstanceMethod<&SSLEngine::Close>("close"),
+          InstanceMethod<&SSLEngine::ReHandshake>("reHandshake"),
+          InstanceMethod<&SSLEngine::KeyUpdate>("keyUpdate"),
+          InstanceMethod<&SSLEngine::SendCertificateRequest>("sendCertificateRequest"),
+          InstanceMethod<&SSLEngine::InvalidateSession>("invalidateSession"),
+          InstanceMethod<&SSLEngine::DataPending>("dataPending"),
+          InstanceMethod<&SSLEngine::SecurityStatus>("securityStatus"),
+          InstanceMethod<&SSLEngine::ChannelInfo>("channelInfo"),
+          InstanceMethod<&SSLEngine::PeerCertificate>("peerCertificate"),
+          InstanceMethod<&SSLEngine::PeerCertificateChain>("peerCertificateChain"),
+          InstanceMethod<&SSLEngine::LocalCertificate>("localCertificate"),
+          InstanceMethod<&SSLEngine::NegotiatedHost>("negotiatedHost"),
+          InstanceMethod<&SSLEngine::SessionID>("sessionID"),
+          InstanceMethod<&SSLEngine::ALPN>("alpn"),
+          InstanceMethod<&SSLEngine::ExportKeyingMaterial>("exportKeyingMaterial"),
+      });
+  AddonData::Get(env)->sslEngineClass = Napi::Persistent(cls);
+  exports.Set("NativeSSLEngine", cls);
+}
+
+SSLEngine* SSLEngine::FromValue(Napi::Value value, const char* argName) {
+  Napi::Env env = value.Env();
+  if (value.IsObject() && value.As<Napi::Object>().InstanceOf(AddonData::Get(env)->sslEngineClass.Value())) {
+    return Napi::ObjectWrap<SSLEngine>::Unwrap(value.As<Napi::Object>());
+  }
+  throw Napi::TypeError::New(env, std::string("The \"") + argName + "\" argument must be a native SSL engine");
+}
+
+// new NativeSSLEngine(model | null): a socket over memory, inheriting the model's configuration.
+SSLEngine::SSLEngine(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SSLEngine>(info), env_(info.Env()) {
+  Napi::Env env = info.Env();
+  RequireInit(env);
+  PRFileDesc* model = nullptr;
+  if (info.Length() > 0 && info[0].IsObject()) model = FromValue(info[0], "model")->Fd(env);
+  PRFileDesc* bottom = NewMemIOLayer(&io_);
+  if (bottom == nullptr) ThrowLastError(env, "creating the memory transport");
+  fd_ = SSL_ImportFD(model, bottom);
+  if (fd_ == nullptr) {
+    PRErrorCode error = PR_GetError();
+    PR_Close(bottom);
+    throw MakeNSPRError(env, error, "SSL_ImportFD");
+  }
+  InstallHooks();
+  Track(env);
+}
+
+SSLEngine::~SSLEngine() {
+  Untrack();
+  Release();
+}
+
+void SSLEngine::Release() {
+  if (fd_ != nullptr) {
+    SSL_SetPKCS11PinArg(fd_, nullptr);
+    PR_Close(fd_);
+  }
+  fd_ = nullptr;
+  // The handlers close over the JavaScript socket: drop them so that it can be collected.
+  serverAuthHandler_.Reset();
+  sniHandler_.Reset();
+  pinArgs_.Reset();
+}
+
+PRFileDesc* SSLEngine::Fd(Napi::Env env) const {
+  if (fd_ == nullptr) throw MakeCodedError(env, "NSS_SHUT_DOWN", SEC_ERROR_NOT_INITIALIZED, "the SSL socket is closed");
+  return fd_;
+}
+
+void SSLEngine::ThrowIfFailed(Napi::Env env, SECStatus status, const char* what) const {
+  if (status != SECSuccess) ThrowLastError(env, what);
+}
+
+// The model's hooks come along with SSL_ImportFD, but with the model's `arg`: point them at this engine.
+void SSLEngine::InstallHooks() {
+  SSL_AuthCertificateHook(fd_, AuthCertificateHook, this);
+  SSL_HandshakeCallback(fd_, HandshakeCallback, this);
+  SSL_AlertReceivedCallback(fd_, AlertReceived, this);
+  SSL_AlertSentCallback(fd_, AlertSent, this);
+  SSL_SNISocketConfigHook(fd_, SNIHook, this);
+  SSL_GetClientAuthDataHook(fd_, ClientAuthDataHook, this);
+}
+
+SECStatus SSLEngine::AuthCertificateHook(void* arg, PRFileDesc* fd, PRBool checkSig, PRBool isServer) {
+  SSLEngine* self = static_cast<SSLEngine*>(arg);
+  if (!isServer) {
+    self->authPending_ = true;
+    self->authCheckSig_ = checkSig;
+    return SECWouldBlock;
+  }
+  self->serverAuthCalls_++;
+  if (self->serverAuthHandler_.IsEmpty()) return SSL_AuthCertificate(CERT_GetDefaultCertDB(), fd, checkSig, isServer);
+  // Server role: NSS needs the answer now. The handler returns 0 to accept or an NSS error number.
+  Napi::Env env = self->env_;
+  Napi::HandleScope scope(env);
+  try {
+    Napi::Value verdict = self->serverAuthHandler_.Call({Napi::Boolean::New(env, checkSig)});
+    int32_t error = verdict.IsNumber() ? verdict.As<Napi::Number>().Int32Value() : SSL_ERROR_BAD_CERTIFICATE;
+    if (error == 0) return SECSuccess;
+    PORT_SetError(error);
+  } catch (const Napi::Error& err) {
+    self->pendingError_ = err;
+    self->hasPendingError_ = true;
+    PORT_SetError(SSL_ERROR_BAD_CERTIFICATE);
+  }
+  return SECFailure;
+}
+
+SECStatus SSLEngine::ClientAuthDataHook(void* arg, PRFileDesc*, CERTDistNames* caNames, CERTCertificate**,
+                                        SECKEYPrivateKey**) {
+  SSLEngine* self = static_cast<SSLEngine*>(arg);
+  if (!self->clientAuthHook_) return SECFailure;  // no callback: send no certificate
+  self->caNames_.clear();
+  for (int i = 0; caNames != nullptr && i < caNames->nnames; i++) {
+    self->caNames_.emplace_back(reinterpret_cast<const char*>(caNames->names[i].data), caNames->names[i].len);
+  }
+  self->clientAuthPending_ = true;
+  return SECWouldBlock;
+}
+
+void SSLEngine::HandshakeCallback(PRFileDesc*, void* arg) { static_cast<SSLEngine*>(arg)->handshakes_++; }
+
+void SSLEngine::AlertReceived(const PRFileDesc*, void* arg, const SSLAlert* alert) {
+  SSLEngine* self = static_cast<SSLEngine*>(arg);
+  if (alert->description == 0 /* close_notify */) self->closeNotifyReceived_ = true;
+  self->alertReceived_ = alert->level << 8 | alert->description;
+}
+
+void SSLEngine::AlertSent(const PRFileDesc*, void* arg, const SSLAlert* alert) {
+  static_cast<SSLEngine*>(arg)->alertSent_ = alert->level << 8 | alert->description;
+}
+
+// Server SNI: the handler gets the name and returns undefined (keep the configuration) or
+// { cert, key } to serve for this connection.
+PRInt32 SSLEngine::SNIHook(PRFileDesc* fd, const SECItem* names, PRUint32 count, void* arg) {
+  SSLEngine* self = static_cast<SSLEngine*>(arg);
+  if (self->sniHandler_.IsEmpty() || count == 0) return SSL_SNI_CURRENT_CONFIG_IS_USED;
+  Napi::Env env = self->env_;
+  Napi::HandleScope scope(env);
+  try {
+    std::string name(reinterpret_cast<const char*>(names[0].data), names[0].len);
+    Napi::Value answer = self->sniHandler_.Call({Napi::String::New(env, name)});
+    if (!answer.IsObject()) return SSL_SNI_CURRENT_CONFIG_IS_USED;
+    Napi::Object pair = answer.As<Napi::Object>();
+    CERTCertificate* cert = Certificate::FromValue(pair.Get("cert"), "cert");
+    SECKEYPrivateKey* key = PrivateKey::FromValue(pair.Get("key"), "key");
+    if (SSL_ConfigServerCert(fd, cert, key, nullptr, 0) != SECSuccess) return SSL_SNI_SEND_ALERT;
+    return 0;
+  } catch (const Napi::Error& err) {
+    self->pendingError_ = err;
+    self->hasPendingError_ = true;
+    return SSL_SNI_SEND_ALERT;
+  }
+}
+
+Napi::Value SSLEngine::OptionSet(const Napi::CallbackInfo& info) {
+  PRFileDesc* fd = Fd(info.Env());
+  ThrowIfFailed(info.Env(),
+                SSL_OptionSet(fd, info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value()),
+                "SSL_OptionSet");
+  return info.Env().Undefined();
+}
+
+Napi::Value SSLEngine::OptionGet(const Napi::CallbackInfo& info) {
+  PRIntn value = 0;
+  ThrowIfFailed(info.Env(), SSL_OptionGet(Fd(info.Env()), info[0].As<Napi::Number>().Int32Value(), &value),
+                "SSL_OptionGet");
+  return Napi::Number::New(info.Env(), value);
+}
+
+Napi::Value SSLEngine::VersionRangeSet(const Napi::CallbackInfo& info) {
+  SSLVersionRange range = {static_cast<PRUint16>(info[0].As<Napi::Number>().Uint32Value()),
+                           static_cast<PRUint16>(info[1].As<Napi::Number>().Uint32Value())};
+  ThrowIfFailed(info.Env(), SSL_VersionRangeSet(Fd(info.Env()), &range), "SSL_VersionRangeSet");
+  return info.Env().Undefined();
+}
+
+Napi::Value SSLEngine::VersionRangeGet(const Napi::CallbackInfo& info) {
+  SSLVersionRange range;
+  ThrowIfFailed(info.Env(), SSL_VersionRangeGet(Fd(info.Env()), &range), "SSL_VersionRangeGet");
+  Napi::Array out = Napi::Array::New(info.Env(), 2);
+  out.Set(0u, range.min);
+  out.Set(1u, range.max);
+  return out;
+}
+
+Napi::Value SSLEngine::CipherPrefSet(const Napi::CallbackInfo& info) {
+  ThrowIfFailed(info.Env(),
+                SSL_CipherPrefSet(Fd(info.Env()), info[0].As<Napi::Number>().Int32Value(),
+                                  info[1].ToBoolean() ? PR_TRUE : PR_FALSE),
+                "SSL_CipherPrefSet");
+  return info.Env().Undefined();
+}
+
+Napi::Value SSLEngine::CipherPrefGet(const Napi::CallbackInfo& info) {
+  PRBool enabled = PR_FALSE;
+  ThrowIfFailed(info.Env(), SSL_CipherPrefGet(Fd(info.Env()), info[0].As<Napi::Number>().Int32Value(), &enabled),
+                "SSL_CipherPrefGet");
+  return Napi::Boolean::New(info.Env(), enabled);
+}
+
+Napi::Value SSLEngine::SetURL(const Napi::CallbackInfo& info) {
+  std::string url = info[0].As<Napi::String>().Utf8Value();
+  ThrowIfFailed(info.Env(), SSL_SetURL(Fd(info.Env()), url.c_str()), "SSL_SetURL");
+  return info.Env().Undefined();
+}
+
+Napi::Value SSLEngine::GetURL(const Napi::CallbackInfo& info) {
+  // libssl keeps the URL private; SSL_RevealURL hands out a copy.
+  char* url = SSL_RevealURL(Fd(info.Env()));
+  if (url == nullptr) return info.Env().Null();
+  Napi::String out = Napi::String::New(info.Env(), url);
+  PORT_Free(url);
+  return out;
+}
+
+Napi::Value SSLEngine::SetSockPeerID(const Napi::CallbackInfo& info) {
+  std::string id = info[0].As<Napi::String>().Utf8Value();
+  ThrowIfFailed(info.Env(), SSL_SetSockPeerID(Fd(info.Env()), id.c_str()), "SSL_SetSockPeerID");
+  return info.Env().Undefined();
+}
+
+// setALPN(wire): protocols in ALPN wire format, already ordered for NSS (see src/ssl-socket.ts).
+Napi::Value SSLEngine::SetALPN(const Napi::CallbackInfo& info) {
+  Napi::Buffer<uint8_t> wire = info[0].As<Napi::Buffer<uint8_t>>();
+  ThrowIfFailed(info.Env(),
+                SSL_SetNextProtoNego(Fd(info.Env()), wire.Data(), static_cast<unsigned int>(wire.Length())),
+                "SSL_SetNextProtoNego");
+  return info.Env().Undefined();
+}
+
+Napi::Value SSLEngine::ConfigServerCert(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CERTCertificate* cert = Certificate::FromValue(info[0], "cert");
+  SECKEYPrivateKey* key = PrivateKey::FromValue(info[1], "key");
+  ThrowIfFailed(env, SSL_ConfigServerCert(Fd(env), cert, key, nullptr, 0), "SSL_ConfigServerCert");
+  return env.Undefined();
+}
+
+// setPeerAddress(ip, port): what getpeername reports; NSS's session caches key on it.
+Napi::Value SSLEngine::SetPeerAddress(const Napi::CallbackInfo& info) {
+  std::string ip = info[0].As<Napi::String>().Utf8Value();
+  uint32_t port = info[1].As<Napi::Number>().Uint32Value();
+  PRNetAddr addr;
+  if (PR_StringToNetAddr(ip.c_str(), &addr) != PR_SUCCESS) ThrowLastError(info.Env(), "PR_StringToNetAddr");
+  PR_InitializeNetAddr(PR_IpAddrNull, static_cast<PRUint16>(port), &addr);
+  io_.peer = addr;
+  io_.hasPeer = true;
+  return info.Env().Undefined();
+}
+
+Napi::Value SSLEngine::ResetHandshake(const Napi::CallbackInfo& info) {
+  ThrowIfFailed(info.Env(), SSL_ResetHandshake(Fd(info.Env()), info[0].ToBoolean() ? PR_TRUE : PR_FALSE),
+                "SSL_ResetHandshake");
+  return info.Env().Undefined();
+}
+
+// setHandlers({ serverAuth?, sni?, clientAuth: boolean })
+Napi::Value SSLEngine::SetHandlers(const Napi::CallbackInfo& info) {
+  Napi::Object handlers = info[0].As<Napi::Object>();
+  Napi::Value serverAuth = handlers.Get("serverAuth");
+  Napi::Value sni = handlers.Get("sni");
+  if (serverAuth.IsFunction()) serverAuthHandler_ = Napi::Persistent(serverAuth.As<Napi::Function>());
+  else serverAuthHandler_.Reset();
+  if (sni.IsFunction()) sniHandler_ = Napi::Persistent(sni.As<Napi::Function>());
+  else sniHandler_.Reset();
+  clientAuthHook_ = handlers.Get("clientAuth").ToBoolean();
+  return info.Env().Undefined();
+}
+
+Napi::Value SSLEngine::SetPinArgs(const Napi::CallbackInfo& info) {
+  pinArgs_ = Napi::Persistent(info[0]);
+  return info.Env().Undefined();
+}
+
+Napi::Value SSLEngine::TakeOutput(Napi::Env env) {
+  if (io_.output.empty()) return env.Null();
+  std::string* out = new std::string();
+  out->swap(io_.output);
+  return OwnedBuffer(env, out);
+}
+
+// cycle(input | null, eof, writes: Buffer[]) → { cleartext, ciphertext, written, handshakes, authPending,
+//   clientAuthPending, caNames, closeNotify, eof, error, alertReceived, alertSent }
+Napi::Value SSLEngine::Cycle(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  PRFileDesc* fd = Fd(env);
+  if (info[0].IsBuffer()) {
+    Napi::Buffer<char> input = info[0].As<Napi::Buffer<char>>();
+    io_.AppendInput(input.Data(), input.Length());
+  }
+  if (info[1].ToBoolean()) io_.inputEOF = true;
+  // Events recorded since the last cycle (completing a decision can finish a handshake between cycles).
+  PinArg pin(env, pinArgs_.IsEmpty() ? env.Undefined() : pinArgs_.Value());
+  SSL_SetPKCS11PinArg(fd, pin.wincx());
+
+  PRErrorCode error = 0;
+  bool eof = false;
+  std::string* cleartext = new std::string();
+  auto readAll = [&]() {
+    while (error == 0 && !eof) {
+      size_t start = cleartext->size();
+      cleartext->resize(start + kReadChunk);
+      PRInt32 n = PR_Read(fd, &(*cleartext)[start], static_cast<PRInt32>(kReadChunk));
+      cleartext->resize(start + (n > 0 ? n : 0));
+      if (n == 0) eof = true;
+      if (n < 0) {
+        PRErrorCode e = PR_GetError();
+        if (e != PR_WOULD_BLOCK_ERROR) error = e;
+        break;
+      }
+    }
+  };
+  readAll();
+  double written = 0;
+  if (error == 0 && info[2].IsArray()) {
+    Napi::Array writes = info[2].As<Napi::Array>();
+    for (uint32_t i = 0; i < writes.Length() && error == 0; i++) {
+      Napi::Buffer<char> chunk = writes.Get(i).As<Napi::Buffer<char>>();
+      size_t offset = 0;
+      while (offset < chunk.Length()) {
+        PRInt32 n = PR_Write(fd, chunk.Data() + offset, static_cast<PRInt32>(chunk.Length() - offset));
+        if (n < 0) {
+          PRErrorCode e = PR_GetError();
+          if (e != PR_WOULD_BLOCK_ERROR) error = e;
+          break;
+        }
+        offset += n;
+      }
+      written += offset;
+      if (offset < chunk.Length()) break;
+    }
+    // Writing may have finished a handshake step that makes more input readable.
+    if (error == 0) readAll();
+  }
+  SSL_SetPKCS11PinArg(fd, nullptr);
+
+  Napi::Object out = Napi::Object::New(env);
+  if (cleartext->empty()) {
+    delete cleartext;
+    out.Set("cleartext", env.Null());
+  } else {
+    out.Set("cleartext", OwnedBuffer(env, cleartext));
+  }
+  out.Set("ciphertext", TakeOutput(env));
+  out.Set("written", written);
+  out.Set("handshakes", handshakes_);
+  out.Set("serverAuthCalls", serverAuthCalls_);
+  out.Set("authPending", authPending_);
+  out.Set("clientAuthPending", clientAuthPending_);
+  if (clientAuthPending_) {
+    Napi::Array names = Napi::Array::New(env, caNames_.size());
+    for (size_t i = 0; i < caNames_.size(); i++) {
+      names.Set(static_cast<uint32_t>(i), Napi::Buffer<char>::Copy(env, caNames_[i].data(), caNames_[i].size()));
+    }
+    out.Set("caNames", names);
+  }
+  out.Set("closeNotify", closeNotifyReceived_);
+  out.Set("eof", eof);
+  out.Set("error", error);
+  out.Set("alertReceived", alertReceived_);
+  out.Set("alertSent", alertSent_);
+  handshakes_ = 0;
+  serverAuthCalls_ = 0;
+  authPending_ = false;
+  clientAuthPending_ = false;
+  alertReceived_ = alertSent_ = -1;
+  if (hasPendingError_) {
+    out.Set("callbackError", pendingError_.Value());
+    hasPendingError_ = false;
+  } else if (pin.hasCallbackError) {
+    out.Set("callbackError", pin.callbackError.Value());
+  }
+  return out;
+}
+
+// defaultAuth(checkSig) → 0 or the NSS error: NSS's own check (chain against the database + hostname).
+Napi::Value SSLEngine::DefaultAuth(const Napi::CallbackInfo& info) {
+  PRFileDesc* fd = Fd(info.Env());
+  PinArg pin(info.Env(), pinArgs_.IsEmpty() ? info.Env().Undefined() : pinArgs_.Value());
+  SECStatus status = SSL_AuthCertificate(CERT_GetDefaultCertDB(), fd, info[0].ToBoolean() ? PR_TRUE : PR_FALSE,
+                                         PR_FALSE);
+  PRErrorCode error = status == SECSuccess ? 0 : PR_GetError();
+  if (status != SECSuccess && error == 0) error = SSL_ERROR_BAD_CERTIFICATE;
+  pin.RethrowCallbackError();
+  return Napi::Number::New(info.Env(), error);
+}
+
+Napi::Value SSLEngine::AuthComplete(const Napi::CallbackInfo& info) {
+  PRFileDesc* fd = Fd(info.Env());
+  SECStatus status = SSL_AuthCertificateComplete(fd, info[0].As<Napi::Number>().Int32Value());
+  // SECFailure with PR_WOULD_BLOCK_ERROR means the handshake continues on the next cycle.
+  if (status != SECSuccess && PR_GetError() != PR_WOULD_BLOCK_ERROR) ThrowLastError(info.Env(), "SSL_AuthCertificateComplete");
+  return info.Env().Undefined();
+}
+
+// defaultClientAuth(nickname | null) → [cert, key] | null: NSS's own chooser over the recorded CA names.
+Napi::Value SSLEngine::DefaultClientAuth(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  PRFileDesc* fd = Fd(env);
+  std::string nickname = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  std::vector<SECItem> items;
+  for (std::string& name : caNames_) {
+    items.push_back({siBuffer, reinterpret_cast<unsigned char*>(&name[0]), static_cast<unsigned int>(name.size())});
+  }
+  CERTDistNames names = {nullptr, static_cast<int>(items.size()), items.data(), nullptr};
+  CERTCertificate* cert = nullptr;
+  SECKEYPrivateKey* key = nullptr;
+  PinArg pin(env, pinArgs_.IsEmpty() ? env.Undefined() : pinArgs_.Value());
+  SSL_SetPKCS11PinArg(fd, pin.wincx());
+  SECStatus status = NSS_GetClientAuthData(nickname.empty() ? nullptr : const_cast<char*>(nickname.c_str()), fd,
+                                           &names, &cert, &key);
+  SSL_SetPKCS11PinArg(fd, nullptr);
+  pin.RethrowCallbackError();
+  if (status != SECSuccess || cert == nullptr || key == nullptr) {
+    if (cert) CERT_DestroyCertificate(cert);
+    if (key) SECKEY_DestroyPrivateKey(key);
+    return env.Null();
+  }
+  Napi::Array pair = Napi::Array::New(env, 2);
+  pair.Set(0u, Certificate::New(env, cert));
+  pair.Set(1u, PrivateKey::New(env, key));
+  return pair;
+}
+
+// clientAuthComplete(cert | null, key | null)
+Napi::Value SSLEngine::ClientAuthComplete(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  PRFileDesc* fd = Fd(env);
+  SECStatus status;
+  if (info[0].IsObject() && info[1].IsObject()) {
+    CERTCertificate* cert = CERT_DupCertificate(Certificate::FromValue(info[0], "cert"));
+    SECKEYPrivateKey* key = SECKEY_CopyPrivateKey(PrivateKey::FromValue(info[1], "key"));
+    status = SSL_ClientCertCallbackComplete(fd, SECSuccess, key, cert);
+  } else {
+    status = SSL_ClientCertCallbackComplete(fd, SECFailure, nullptr, nullptr);
+  }
+  if (status != SECSuccess && PR_GetError() != PR_WOULD_BLOCK_ERROR) {
+    ThrowLastError(env, "SSL_ClientCertCallbackComplete");
+  }
+  return env.Undefined();
+}
+
+// shutdownSend() → ciphertext holding close_notify.
+Napi::Value SSLEngine::ShutdownSend(const Napi::CallbackInfo& info) {
+  PRFileDesc* fd = Fd(info.Env());
+  PR_Shutdown(fd, PR_SHUTDOWN_SEND);
+  return TakeOutput(info.Env());
+}
+
+// close() → ciphertext NSS wrote while closing (an alert), or null. The engine is unusable afterwards.
+Napi::Value SSLEngine::Close(const Napi::CallbackInfo& info) {
+  Release();
+  return TakeOutput(info.Env());
+}
+
+Napi::Value SSLEngine::ReHandshake(const Napi::CallbackInfo& info) {
+  ThrowIfFailed(info.Env(), SSL_ReHandshake(Fd(info.Env()), info[0].ToBoolean() ? PR_TRUE : PR_FALSE),
+                "SSL_ReHandshake");
+  return info.Env().Undefined();
+}
+
+Napi::Value SSLEngine::KeyUpdate(const Napi::CallbackInfo& info) {
+  ThrowIfFailed(info.Env(), SSL_KeyUpdate(Fd(info.Env()), info[0].ToBoolean() ? PR_TRUE : PR_FALSE), "SSL_KeyUpdate");
+  return info.Env().Undefined();
+}
+
+Napi::Value SSLEngine::SendCertificateRequest(const Napi::CallbackInfo& info) {
+  ThrowIfFailed(info.Env(), SSL_SendCertificateRequest(Fd(info.Env())), "SSL_SendCertificateRequest");
+  return info.Env().Undefined();
+}
+
+Napi::Value SSLEngine::InvalidateSession(const Napi::CallbackInfo& info) {
+  ThrowIfFailed(info.Env(), SSL_InvalidateSession(Fd(info.Env())), "SSL_InvalidateSession");
+  return info.Env().Undefined();
+}
+
+Napi::Value SSLEngine::DataPending(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), SSL_DataPending(Fd(info.Env())));
+}
+
+Napi::Value SSLEngine::SecurityStatus(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int on = 0, keySize = 0, secretKeySize = 0;
+  char *cipher = nullptr, *issuer = nullptr, *subject = nullptr;
+  ThrowIfFailed(env, SSL_SecurityStatus(Fd(env), &on, &cipher, &keySize, &secretKeySize, &issuer, &subject),
+                "SSL_SecurityStatus");
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("on", on);
+  out.Set("cipher", cipher ? cipher : "");
+  out.Set("keySize", keySize);
+  out.Set("secretKeySize", secretKeySize);
+  out.Set("issuer", issuer ? issuer : "");
+  out.Set("subject", subject ? subject : "");
+  PORT_Free(cipher);
+  PORT_Free(issuer);
+  PORT_Free(subject);
+  return out;
+}
+
+Napi::Value SSLEngine::ChannelInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SSLChannelInfo ci;
+  ThrowIfFailed(env, SSL_GetChannelInfo(Fd(env), &ci, sizeof ci), "SSL_GetChannelInfo");
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("protocolVersion", ci.protocolVersion);
+  out.Set("cipherSuite", ci.cipherSuite);
+  out.Set("authKeyBits", ci.authKeyBits);
+  out.Set("keaKeyBits", ci.keaKeyBits);
+  out.Set("creationTime", ci.creationTime);
+  out.Set("lastAccessTime", ci.lastAccessTime);
+  out.Set("expirationTime", ci.expirationTime);
+  out.Set("sessionID", Napi::Buffer<uint8_t>::Copy(env, ci.sessionID, ci.sessionIDLength));
+  out.Set("compressionMethodName", ci.compressionMethodName ? ci.compressionMethodName : "NULL");
+  out.Set("extendedMasterSecretUsed", Napi::Boolean::New(env, ci.extendedMasterSecretUsed));
+  out.Set("earlyDataAccepted", Napi::Boolean::New(env, ci.earlyDataAccepted));
+  out.Set("keaType", static_cast<double>(ci.keaType));
+  out.Set("keaGroup", static_cast<double>(ci.keaGroup));
+  out.Set("symCipher", static_cast<double>(ci.symCipher));
+  out.Set("macAlgorithm", static_cast<double>(ci.macAlgorithm));
+  out.Set("authType", static_cast<double>(ci.authType));
+  out.Set("signatureScheme", static_cast<double>(ci.signatureScheme));
+  out.Set("resumed", Napi::Boolean::New(env, ci.resumed));
+  return out;
+}
+
+Napi::Value CipherSuiteInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SSLCipherSuiteInfo si;
+  PRUint16 suite = static_cast<PRUint16>(info[0].As<Napi::Number>().Uint32Value());
+  if (SSL_GetCipherSuiteInfo(suite, &si, sizeof si) != SECSuccess) ThrowLastError(env, "SSL_GetCipherSuiteInfo");
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("cipherSuite", si.cipherSuite);
+  out.Set("cipherSuiteName", si.cipherSuiteName);
+  out.Set("authAlgorithmName", si.authAlgorithmName);
+  out.Set("keaTypeName", si.keaTypeName);
+  out.Set("symCipherName", si.symCipherName);
+  out.Set("symKeyBits", si.symKeyBits);
+  out.Set("symKeySpace", si.symKeySpace);
+  out.Set("effectiveKeyBits", si.effectiveKeyBits);
+  out.Set("macAlgorithmName", si.macAlgorithmName);
+  out.Set("macBits", si.macBits);
+  out.Set("isFIPS", Napi::Boolean::New(env, si.isFIPS));
+  out.Set("nonStandard", Napi::Boolean::New(env, si.nonStandard));
+  out.Set("authType", static_cast<double>(si.authType));
+  out.Set("keaType", static_cast<double>(si.keaType));
+  return out;
+}
+
+Napi::Value SSLEngine::PeerCertificate(const Napi::CallbackInfo& info) {
+  CERTCertificate* cert = SSL_PeerCertificate(Fd(info.Env()));
+  return cert ? Certificate::New(info.Env(), cert) : info.Env().Null();
+}
+
+Napi::Value SSLEngine::PeerCertificateChain(const Napi::CallbackInfo& info) {
+  return Certificate::FromList(info.Env(), SSL_PeerCertificateChain(Fd(info.Env())));
+}
+
+Napi::Value SSLEngine::LocalCertificate(const Napi::CallbackInfo& info) {
+  CERTCertificate* cert = SSL_LocalCertificate(Fd(info.Env()));
+  return cert ? Certificate::New(info.Env(), cert) : info.Env().Null();
+}
+
+Napi::Value SSLEngine::NegotiatedHost(const Napi::CallbackInfo& info) {
+  SECItem* host = SSL_GetNegotiatedHostInfo(Fd(info.Env()));
+  if (host == nullptr) return info.Env().Null();
+  Napi::String out = Napi::String::New(info.Env(), reinterpret_cast<const char*>(host->data), host->len);
+  SECITEM_FreeItem(host, PR_TRUE);
+  return out;
+}
+
+Napi::Value SSLEngine::SessionID(const Napi::CallbackInfo& info) {
+  SECItem* id = SSL_GetSessionID(Fd(info.Env()));
+  if (id == nullptr) return Napi::Buffer<uint8_t>::New(info.Env(), 0);
+  Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::Copy(info.Env(), id->data, id->len);
+  SECITEM_FreeItem(id, PR_TRUE);
+  return out;
+}
+
+Napi::Value SSLEngine::ALPN(const Napi::CallbackInfo& info) {
+  SSLNextProtoState state;
+  unsigned char buf[256];
+  unsigned int length = 0;
+  if (SSL_GetNextProto(Fd(info.Env()), &state, buf, &length, sizeof buf) != SECSuccess ||
+      state != SSL_NEXT_PROTO_SELECTED || length == 0) {
+    return info.Env().Null();
+  }
+  return Napi::String::New(info.Env(), reinterpret_cast<const char*>(buf), length);
+}
+
+// exportKeyingMaterial(length, label, context | null)
+Napi::Value SSLEngine::ExportKeyingMaterial(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint32_t length = info[0].As<Napi::Number>().Uint32Value();
+  std::string label = info[1].As<Napi::String>().Utf8Value();
+  bool hasContext = info[2].IsBuffer();
+  Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::New(env, length);
+  const unsigned char* context = nullptr;
+  unsigned int contextLength = 0;
+  if (hasContext) {
+    Napi::Buffer<uint8_t> ctx = info[2].As<Napi::Buffer<uint8_t>>();
+    context = ctx.Data();
+    contextLength = static_cast<unsigned int>(ctx.Length());
+  }
+  ThrowIfFailed(env,
+                SSL_ExportKeyingMaterial(Fd(env), label.data(), static_cast<unsigned int>(label.size()),
+                                         hasContext ? PR_TRUE : PR_FALSE, context, contextLength, out.Data(), length),
+                "SSL_ExportKeyingMaterial");
+  return out;
+}
+
+namespace {
+
+Napi::Value ConfigServerSessionIDCache(const Napi::CallbackInfo& info) {
+  RequireInit(info.Env());
+  int maxEntries = info[0].As<Napi::Number>().Int32Value();
+  PRUint32 timeout = info[1].As<Napi::Number>().Uint32Value();
+  if (SSL_ConfigServerSessionIDCache(maxEntries, timeout, timeout, nullptr) != SECSuccess) {
+    ThrowLastError(info.Env(), "SSL_ConfigServerSessionIDCache");
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value ClearSessionCache(const Napi::CallbackInfo& info) {
+  SSL_ClearSessionCache();
+  return info.Env().Undefined();
+}
+
+Napi::Value ImplementedCiphers(const Napi::CallbackInfo& info) {
+  Napi::Array out = Napi::Array::New(info.Env(), SSL_NumImplementedCiphers);
+  for (PRUint16 i = 0; i < SSL_NumImplementedCiphers; i++) out.Set(i, SSL_ImplementedCiphers[i]);
+  return out;
+}
+
+Napi::Value VersionRangeGetSupported(const Napi::CallbackInfo& info) {
+  SSLVersionRange range;
+  if (SSL_VersionRangeGetSupported(ssl_variant_stream, &range) != SECSuccess) {
+    ThrowLastError(info.Env(), "SSL_VersionRangeGetSupported");
+  }
+  Napi::Array out = Napi::Array::New(info.Env(), 2);
+  out.Set(0u, range.min);
+  out.Set(1u, range.max);
+  return out;
+}
+
+}  // namespace
+
+void InitSSL(Napi::Env env, Napi::Object exports) {
+  SSLEngine::Init(env, exports);
+  exports.Set("cipherSuiteInfo", Napi::Function::New(env, CipherSuiteInfo));
+  exports.Set("configServerSessionIDCache", Napi::Function::New(env, ConfigServerSessionIDCache));
+  exports.Set("clearSessionCache", Napi::Function::New(env, ClearSessionCache));
+  exports.Set("implementedCiphers", Napi::Function::New(env, ImplementedCiphers));
+  exports.Set("versionRangeGetSupported", Napi::Function::New(env, VersionRangeGetSupported));
+}
+
+}  // namespace nss

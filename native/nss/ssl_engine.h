@@ -1,0 +1,106 @@
+// SSLEngine: one NSS SSL file descriptor over an in-memory transport, driven by cycle() from the event
+// loop. Hooks never run JavaScript from deep inside NSS on the client side: they record the request and
+// return SECWouldBlock; TypeScript decides and calls the *Complete methods. Server-side certificate checks
+// and SNI are synchronous in NSS and call their JavaScript handler inline.
+#pragma once
+#include <napi.h>
+#include <ssl.h>
+
+#include <string>
+#include <vector>
+
+#include "context.h"
+#include "memio.h"
+
+namespace nss {
+
+class SSLEngine : public Napi::ObjectWrap<SSLEngine>, public Handle {
+ public:
+  static void Init(Napi::Env env, Napi::Object exports);
+  static SSLEngine* FromValue(Napi::Value value, const char* argName);
+
+  explicit SSLEngine(const Napi::CallbackInfo& info);
+  ~SSLEngine() override;
+  void Release() override;
+
+ private:
+  PRFileDesc* Fd(Napi::Env env) const;
+  void InstallHooks();
+  void ThrowIfFailed(Napi::Env env, SECStatus status, const char* what) const;
+  Napi::Value TakeOutput(Napi::Env env);
+
+  // NSS hooks
+  static SECStatus AuthCertificateHook(void* arg, PRFileDesc* fd, PRBool checkSig, PRBool isServer);
+  static SECStatus ClientAuthDataHook(void* arg, PRFileDesc* fd, CERTDistNames* caNames,
+                                      CERTCertificate** cert, SECKEYPrivateKey** key);
+  static void HandshakeCallback(PRFileDesc* fd, void* arg);
+  static void AlertReceived(const PRFileDesc* fd, void* arg, const SSLAlert* alert);
+  static void AlertSent(const PRFileDesc* fd, void* arg, const SSLAlert* alert);
+  static PRInt32 SNIHook(PRFileDesc* fd, const SECItem* names, PRUint32 count, void* arg);
+
+  // configuration
+  Napi::Value OptionSet(const Napi::CallbackInfo& info);
+  Napi::Value OptionGet(const Napi::CallbackInfo& info);
+  Napi::Value VersionRangeSet(const Napi::CallbackInfo& info);
+  Napi::Value VersionRangeGet(const Napi::CallbackInfo& info);
+  Napi::Value CipherPrefSet(const Napi::CallbackInfo& info);
+  Napi::Value CipherPrefGet(const Napi::CallbackInfo& info);
+  Napi::Value SetURL(const Napi::CallbackInfo& info);
+  Napi::Value GetURL(const Napi::CallbackInfo& info);
+  Napi::Value SetSockPeerID(const Napi::CallbackInfo& info);
+  Napi::Value SetALPN(const Napi::CallbackInfo& info);
+  Napi::Value ConfigServerCert(const Napi::CallbackInfo& info);
+  Napi::Value SetPeerAddress(const Napi::CallbackInfo& info);
+  Napi::Value ResetHandshake(const Napi::CallbackInfo& info);
+  Napi::Value SetHandlers(const Napi::CallbackInfo& info);
+  Napi::Value SetPinArgs(const Napi::CallbackInfo& info);
+  // driving
+  Napi::Value Cycle(const Napi::CallbackInfo& info);
+  Napi::Value DefaultAuth(const Napi::CallbackInfo& info);
+  Napi::Value AuthComplete(const Napi::CallbackInfo& info);
+  Napi::Value DefaultClientAuth(const Napi::CallbackInfo& info);
+  Napi::Value ClientAuthComplete(const Napi::CallbackInfo& info);
+  Napi::Value ShutdownSend(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value ReHandshake(const Napi::CallbackInfo& info);
+  Napi::Value KeyUpdate(const Napi::CallbackInfo& info);
+  Napi::Value SendCertificateRequest(const Napi::CallbackInfo& info);
+  Napi::Value InvalidateSession(const Napi::CallbackInfo& info);
+  // state
+  Napi::Value DataPending(const Napi::CallbackInfo& info);
+  Napi::Value SecurityStatus(const Napi::CallbackInfo& info);
+  Napi::Value ChannelInfo(const Napi::CallbackInfo& info);
+  Napi::Value PeerCertificate(const Napi::CallbackInfo& info);
+  Napi::Value PeerCertificateChain(const Napi::CallbackInfo& info);
+  Napi::Value LocalCertificate(const Napi::CallbackInfo& info);
+  Napi::Value NegotiatedHost(const Napi::CallbackInfo& info);
+  Napi::Value SessionID(const Napi::CallbackInfo& info);
+  Napi::Value ALPN(const Napi::CallbackInfo& info);
+  Napi::Value ExportKeyingMaterial(const Napi::CallbackInfo& info);
+
+  PRFileDesc* fd_ = nullptr;
+  MemIOBuffers io_;
+  Napi::Env env_;
+  // events recorded by hooks during one cycle
+  int handshakes_ = 0;
+  int serverAuthCalls_ = 0;
+  bool authPending_ = false;
+  bool authCheckSig_ = true;
+  bool clientAuthPending_ = false;
+  std::vector<std::string> caNames_;
+  bool closeNotifyReceived_ = false;
+  int alertReceived_ = -1;  // level << 8 | description of the last alert, or -1
+  int alertSent_ = -1;
+  // JavaScript handlers for NSS's synchronous hooks (server role)
+  Napi::FunctionReference serverAuthHandler_;
+  Napi::FunctionReference sniHandler_;
+  bool clientAuthHook_ = false;
+  Napi::Reference<Napi::Value> pinArgs_;
+  Napi::Error pendingError_;
+  bool hasPendingError_ = false;
+};
+
+Napi::Value CipherSuiteInfo(const Napi::CallbackInfo& info);
+void InitSSL(Napi::Env env, Napi::Object exports);
+
+}  // namespace nss

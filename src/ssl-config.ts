@@ -1,0 +1,298 @@
+// The configuration surface SSLSocket and SSLServer share (NSS's "model socket"): options, versions,
+// ciphers, callbacks, pin arguments, ALPN. Applied to both classes as a mixin over their own base.
+import type { NativeSSLEngine } from '../types/binding.js';
+import { binding } from './binding.js';
+import type { Certificate } from './certificate.js';
+import { CertDB } from './certdb.js';
+import type { NSPRError } from './errors.js';
+import type { PrivateKey } from './private-key.js';
+import * as ssl from './ssl-constants.js';
+import type { SSLSocket } from './ssl-socket.js';
+import { checkFunction, checkInstance, checkInteger, checkString } from './validate.js';
+
+/** Auth-certificate callback: `true` accepts the peer's certificate. Promises work on client sockets. */
+export type AuthCertificateCallback = (
+  sock: SSLSocket,
+  checkSig: boolean,
+  isServer: boolean,
+  ...userData: unknown[]
+) => boolean | Promise<boolean>;
+/** Bad-certificate callback: called when authentication failed; `true` accepts the certificate anyway. */
+export type BadCertCallback = (
+  sock: SSLSocket,
+  error: NSPRError,
+  ...userData: unknown[]
+) => boolean | Promise<boolean>;
+/** What a client-auth-data callback answers: a certificate and its key, or `null`/`false` for none. */
+export type ClientAuthData = [Certificate, PrivateKey] | null | false;
+/** Client-auth-data callback: `caNames` are the DER names of the CAs the server accepts. */
+export type ClientAuthDataCallback = (
+  caNames: Buffer[],
+  ...userData: unknown[]
+) => ClientAuthData | Promise<ClientAuthData>;
+/** Handshake callback: fires after every completed handshake (initial and renegotiated). */
+export type HandshakeCallback = (sock: SSLSocket, ...userData: unknown[]) => void;
+
+/** Answer of an SNI callback: the certificate and key to serve for that name, or `undefined` for the default. */
+export type SNIResult = { cert: Certificate; key: PrivateKey } | undefined;
+/** SNI callback (server): the name the client asked for → what to serve. */
+export type SNICallback = (serverName: string) => SNIResult;
+
+/** @internal A registered callback and the user data appended to its arguments. */
+export interface Registered<F> {
+  fn: F;
+  userData: unknown[];
+}
+
+/** @internal */
+export interface SSLCallbacks {
+  auth?: Registered<AuthCertificateCallback>;
+  badCert?: Registered<BadCertCallback>;
+  clientAuth?: Registered<ClientAuthDataCallback>;
+  handshake?: Registered<HandshakeCallback>;
+}
+
+const VERSION_NAMES: Record<string, number> = {
+  'tls1.0': ssl.SSL_LIBRARY_VERSION_TLS_1_0,
+  'tls1.1': ssl.SSL_LIBRARY_VERSION_TLS_1_1,
+  'tls1.2': ssl.SSL_LIBRARY_VERSION_TLS_1_2,
+  'tls1.3': ssl.SSL_LIBRARY_VERSION_TLS_1_3,
+};
+
+/** @internal `0x0304` → `'tls1.3'`. */
+export function versionName(version: number): string {
+  return Object.entries(VERSION_NAMES).find(([, v]) => v === version)?.[0] ?? `0x${version.toString(16)}`;
+}
+
+function versionNumber(value: unknown, name: string): number {
+  if (typeof value === 'string') {
+    const v = VERSION_NAMES[value.toLowerCase()];
+    if (v === undefined)
+      throw new RangeError(`The "${name}" argument must be one of ${Object.keys(VERSION_NAMES).join(', ')}`);
+    return v;
+  }
+  checkInteger(value, name, 0, 0xffff);
+  if (!Object.values(VERSION_NAMES).includes(value)) {
+    throw new RangeError(`The "${name}" argument is not a TLS version NSS supports: 0x${value.toString(16)}`);
+  }
+  return value;
+}
+
+/** Options whose value is one of a few numbers rather than on/off. */
+const ENUM_OPTIONS = new Map<number, readonly number[]>([
+  [
+    ssl.SSL_REQUIRE_CERTIFICATE,
+    [
+      ssl.SSL_REQUIRE_NEVER,
+      ssl.SSL_REQUIRE_ALWAYS,
+      ssl.SSL_REQUIRE_FIRST_HANDSHAKE,
+      ssl.SSL_REQUIRE_NO_ERROR,
+    ],
+  ],
+  [
+    ssl.SSL_ENABLE_RENEGOTIATION,
+    [
+      ssl.SSL_RENEGOTIATE_NEVER,
+      ssl.SSL_RENEGOTIATE_UNRESTRICTED,
+      ssl.SSL_RENEGOTIATE_REQUIRES_XTN,
+      ssl.SSL_RENEGOTIATE_TRANSITIONAL,
+    ],
+  ],
+]);
+/** Every option `SSL_OptionSet` knows (ssl.h: SSL_SECURITY … SSL_SUPPRESS_END_OF_EARLY_DATA). */
+const OPTIONS = new Set(
+  [
+    ssl.SSL_SECURITY,
+    ssl.SSL_SOCKS,
+    ssl.SSL_REQUEST_CERTIFICATE,
+    ssl.SSL_HANDSHAKE_AS_CLIENT,
+    ssl.SSL_HANDSHAKE_AS_SERVER,
+    ssl.SSL_ENABLE_SSL2,
+    ssl.SSL_ENABLE_SSL3,
+    ssl.SSL_NO_CACHE,
+    ssl.SSL_REQUIRE_CERTIFICATE,
+    ssl.SSL_ENABLE_FDX,
+    ssl.SSL_V2_COMPATIBLE_HELLO,
+    ssl.SSL_ENABLE_TLS,
+    ssl.SSL_ROLLBACK_DETECTION,
+    ssl.SSL_NO_STEP_DOWN,
+    ssl.SSL_BYPASS_PKCS11,
+    ssl.SSL_NO_LOCKS,
+    ssl.SSL_ENABLE_SESSION_TICKETS,
+    ssl.SSL_ENABLE_DEFLATE,
+    ssl.SSL_ENABLE_RENEGOTIATION,
+    ssl.SSL_REQUIRE_SAFE_NEGOTIATION,
+    ssl.SSL_ENABLE_FALSE_START,
+    ssl.SSL_CBC_RANDOM_IV,
+    ssl.SSL_ENABLE_OCSP_STAPLING,
+    ssl.SSL_ENABLE_NPN,
+    ssl.SSL_ENABLE_ALPN,
+    ssl.SSL_REUSE_SERVER_ECDHE_KEY,
+    ssl.SSL_ENABLE_FALLBACK_SCSV,
+    ssl.SSL_ENABLE_SERVER_DHE,
+    ssl.SSL_ENABLE_EXTENDED_MASTER_SECRET,
+    ssl.SSL_ENABLE_SIGNED_CERT_TIMESTAMPS,
+    ssl.SSL_REQUIRE_DH_NAMED_GROUPS,
+    ssl.SSL_ENABLE_0RTT_DATA,
+    ssl.SSL_RECORD_SIZE_LIMIT,
+    ssl.SSL_ENABLE_TLS13_COMPAT_MODE,
+    ssl.SSL_ENABLE_DTLS_SHORT_HEADER,
+    ssl.SSL_ENABLE_HELLO_DOWNGRADE_CHECK,
+    ssl.SSL_ENABLE_V2_COMPATIBLE_HELLO,
+    ssl.SSL_ENABLE_POST_HANDSHAKE_AUTH,
+    ssl.SSL_ENABLE_DELEGATED_CREDENTIALS,
+    ssl.SSL_SUPPRESS_END_OF_EARLY_DATA,
+  ].filter((o) => o > 0),
+);
+
+function optionValue(option: number, value: unknown): number {
+  const allowed = ENUM_OPTIONS.get(option);
+  if (option === ssl.SSL_RECORD_SIZE_LIMIT) {
+    checkInteger(value, 'value', 64, 16385);
+    return value;
+  }
+  if (allowed) {
+    const n = typeof value === 'boolean' ? Number(value) : value;
+    checkInteger(n, 'value');
+    if (!allowed.includes(n))
+      throw new RangeError(`The "value" argument must be one of ${allowed.join(', ')} for option ${option}`);
+    return n;
+  }
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (value === 0 || value === 1) return value;
+  throw new RangeError(
+    `The "value" argument must be a boolean (or 0/1) for option ${option}. Received ${String(value)}`,
+  );
+}
+
+/** ALPN wire format in the order NSS needs: it sends the first protocol it is given last. */
+function alpnWire(protocols: string[]): Buffer {
+  const ordered =
+    protocols.length > 1 ? [protocols[protocols.length - 1] as string, ...protocols.slice(0, -1)] : protocols;
+  return Buffer.concat(
+    ordered.map((p) => {
+      const bytes = Buffer.from(p, 'utf8');
+      return Buffer.concat([Buffer.from([bytes.length]), bytes]);
+    }),
+  );
+}
+
+// TypeScript's mixin pattern requires a constructor type with `any[]` arguments.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Constructor<T = object> = new (...args: any[]) => T;
+
+/** @internal Adds the shared configuration surface to `Base`; the class supplies `engine`. */
+export function SSLConfigurable<TBase extends Constructor>(Base: TBase) {
+  abstract class Configurable extends Base {
+    /** @internal */
+    abstract get engine(): NativeSSLEngine;
+    /** @internal */
+    callbacks: SSLCallbacks = {};
+    /** @internal */
+    pinArgs: unknown[] = [];
+    /** @internal */
+    certDB: CertDB | undefined;
+    /** @internal */
+    alpnProtocols: string[] = [];
+    /** @internal */
+    sniCallback: SNICallback | undefined;
+
+    /** Sets an `SSL_*` option (`setSSLOption(SSL_REQUEST_CERTIFICATE, true)`). Unknown options and bad values are RangeErrors. */
+    setSSLOption(option: number, value: boolean | number): void {
+      checkInteger(option, 'option');
+      if (!OPTIONS.has(option))
+        throw new RangeError(`The "option" argument is not an SSL option NSS knows: ${option}`);
+      this.engine.optionSet(option, optionValue(option, value));
+    }
+
+    getSSLOption(option: number): number {
+      checkInteger(option, 'option');
+      if (!OPTIONS.has(option))
+        throw new RangeError(`The "option" argument is not an SSL option NSS knows: ${option}`);
+      return this.engine.optionGet(option);
+    }
+
+    /** Allowed protocol versions: `'tls1.2'`, `'tls1.3'` or `SSL_LIBRARY_VERSION_*` values. */
+    setSSLVersionRange(min: string | number, max: string | number): void {
+      const lo = versionNumber(min, 'min');
+      const hi = versionNumber(max, 'max');
+      if (lo > hi) throw new RangeError(`The "min" version must not be above "max"`);
+      this.engine.versionRangeSet(lo, hi);
+    }
+
+    getSSLVersionRange(): [string, string] {
+      const [lo, hi] = this.engine.versionRangeGet();
+      return [versionName(lo), versionName(hi)];
+    }
+
+    setCipherPref(suite: number, enabled: boolean): void {
+      checkInteger(suite, 'suite', 0, 0xffff);
+      if (typeof enabled !== 'boolean') throw new TypeError('The "enabled" argument must be of type boolean');
+      if (!binding.implementedCiphers().includes(suite))
+        throw new RangeError(`NSS does not implement cipher suite 0x${suite.toString(16)}`);
+      this.engine.cipherPrefSet(suite, enabled);
+    }
+
+    getCipherPref(suite: number): boolean {
+      checkInteger(suite, 'suite', 0, 0xffff);
+      return this.engine.cipherPrefGet(suite);
+    }
+
+    /** The certificate database used for verification (there is one per process: the default). */
+    setCertificateDB(db: CertDB): void {
+      checkInstance(db, CertDB, 'db');
+      this.certDB = db;
+    }
+
+    /** Arguments handed to the password callback when this socket's key needs a login. */
+    setPKCS11PinArg(...args: unknown[]): void {
+      this.pinArgs = args;
+      this.engine.setPinArgs(args);
+    }
+
+    getPKCS11PinArg(): unknown[] {
+      return [...this.pinArgs];
+    }
+
+    setAuthCertificateCallback(cb: AuthCertificateCallback | null, ...userData: unknown[]): void {
+      this.callbacks.auth = this.#register(cb, userData);
+      this.applyHandlers();
+    }
+
+    setBadCertCallback(cb: BadCertCallback | null, ...userData: unknown[]): void {
+      this.callbacks.badCert = this.#register(cb, userData);
+      this.applyHandlers();
+    }
+
+    setClientAuthDataCallback(cb: ClientAuthDataCallback | null, ...userData: unknown[]): void {
+      this.callbacks.clientAuth = this.#register(cb, userData);
+      this.applyHandlers();
+    }
+
+    setHandshakeCallback(cb: HandshakeCallback | null, ...userData: unknown[]): void {
+      this.callbacks.handshake = this.#register(cb, userData);
+    }
+
+    /** ALPN protocols, most preferred first (`['h2', 'http/1.1']`). */
+    setALPNProtocols(list: string[]): void {
+      if (!Array.isArray(list)) throw new TypeError('The "list" argument must be an array of strings');
+      list.forEach((p, i) => {
+        checkString(p, `list[${i}]`);
+        if (p.length === 0 || Buffer.byteLength(p) > 255)
+          throw new RangeError(`The "list[${i}]" protocol must be 1 to 255 bytes`);
+      });
+      this.alpnProtocols = [...list];
+      this.engine.setALPN(alpnWire(list));
+    }
+
+    /** @internal Tells the engine which NSS hooks need JavaScript. */
+    abstract applyHandlers(): void;
+
+    #register<F>(cb: F | null, userData: unknown[]): Registered<F> | undefined {
+      if (cb === null) return undefined;
+      checkFunction(cb, 'cb');
+      return { fn: cb, userData };
+    }
+  }
+  return Configurable;
+}

@@ -1,0 +1,158 @@
+import { EventEmitter } from 'node:events';
+import * as net from 'node:net';
+import type { NativeSSLEngine } from '../types/binding.js';
+import { binding } from './binding.js';
+import { Certificate } from './certificate.js';
+import type { CertDB } from './certdb.js';
+import { NSPRError } from './errors.js';
+import { PrivateKey } from './private-key.js';
+import { SSLConfigurable, type SNICallback } from './ssl-config.js';
+import * as ssl from './ssl-constants.js';
+import { SSLSocket } from './ssl-socket.js';
+import { checkFunction, checkInstance, checkInteger, checkObject, checkString } from './validate.js';
+
+const PR_IO_TIMEOUT_ERROR = -5990;
+
+/** Answer of an SNI callback: the certificate and key to serve for that name, or `undefined` for the default. */
+
+let sessionCacheConfigured = false;
+
+/**
+ * Configures NSS's server session-ID cache (TLS 1.2 resumption). Called with defaults by the first
+ * SSLServer; call it earlier to choose the size and lifetime.
+ */
+export function configServerSessionIDCache(opts: { maxEntries?: number; timeout?: number } = {}): void {
+  checkObject(opts, 'opts');
+  if (opts.maxEntries !== undefined) checkInteger(opts.maxEntries, 'opts.maxEntries', 0);
+  if (opts.timeout !== undefined) checkInteger(opts.timeout, 'opts.timeout', 0);
+  binding.configServerSessionIDCache(opts.maxEntries ?? 0, opts.timeout ?? 0);
+  sessionCacheConfigured = true;
+}
+
+/**
+ * The listening side: configure it once (certificates, options, callbacks), and every accepted connection
+ * is an {@link SSLSocket} made from it, inheriting all of that as NSS model sockets do.
+ */
+export class SSLServer extends SSLConfigurable(EventEmitter) {
+  readonly #engine: NativeSSLEngine;
+  #server: net.Server | undefined;
+  #accepted: Array<[SSLSocket, { address: string; port: number }]> = [];
+  #acceptors: Array<{
+    resolve: (v: [SSLSocket, { address: string; port: number }]) => void;
+    reject: (e: Error) => void;
+  }> = [];
+
+  constructor(opts: { family?: 'ipv4' | 'ipv6'; certDB?: CertDB } = {}) {
+    super();
+    checkObject(opts, 'opts');
+    if (!sessionCacheConfigured) {
+      try {
+        configServerSessionIDCache();
+      } catch {
+        // already configured in this process (for instance before a shutdown/init cycle)
+        sessionCacheConfigured = true;
+      }
+    }
+    this.#engine = new binding.NativeSSLEngine(null);
+    this.#engine.versionRangeSet(ssl.SSL_LIBRARY_VERSION_TLS_1_2, ssl.SSL_LIBRARY_VERSION_TLS_1_3);
+    // TLS 1.3 resumption needs tickets from the server.
+    this.#engine.optionSet(ssl.SSL_ENABLE_SESSION_TICKETS, 1);
+    if (opts.certDB !== undefined) this.setCertificateDB(opts.certDB);
+  }
+
+  /** @internal */
+  get engine(): NativeSSLEngine {
+    return this.#engine;
+  }
+
+  /** @internal Server-side hooks live on each accepted socket, which inherits the callbacks. */
+  applyHandlers(): void {}
+
+  /** The certificate and key to serve; call once per key type to serve RSA and EC together. */
+  configSecureServer(cert: Certificate, key: PrivateKey, _kea?: number): void {
+    checkInstance(cert, Certificate, 'cert');
+    checkInstance(key, PrivateKey, 'key');
+    this.#engine.configServerCert(cert.native, key.native);
+  }
+
+  /** Chooses the certificate by the name the client asked for (SNI). Synchronous. */
+  setSNICallback(cb: SNICallback | null): void {
+    if (cb !== null) checkFunction(cb, 'cb');
+    this.sniCallback = cb ?? undefined;
+  }
+
+  listen(opts: { port: number; host?: string; backlog?: number }): Promise<{ port: number; host: string }> {
+    checkObject(opts, 'opts');
+    checkInteger(opts.port, 'opts.port', 0, 65535);
+    if (opts.host !== undefined) checkString(opts.host, 'opts.host');
+    if (opts.backlog !== undefined) checkInteger(opts.backlog, 'opts.backlog', 0);
+    if (this.#server) return Promise.reject(new Error('the server is already listening'));
+    const server = net.createServer((tcp) => this.#accept(tcp));
+    this.#server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ port: opts.port, host: opts.host ?? '127.0.0.1', backlog: opts.backlog }, () => {
+        server.removeListener('error', reject);
+        server.on('error', (err) => this.emit('error', err));
+        const address = server.address() as net.AddressInfo;
+        resolve({ port: address.port, host: address.address });
+      });
+    });
+  }
+
+  /** Wraps a connection the application accepted itself (any Duplex), as `tls.Server` does. */
+  handleConnection(transport: net.Socket): SSLSocket {
+    return this.#accept(transport);
+  }
+
+  #accept(transport: net.Socket): SSLSocket {
+    const sock = new SSLSocket({ model: this });
+    sock.inherit(this);
+    const peer = { address: transport.remoteAddress ?? '', port: transport.remotePort ?? 0 };
+    sock.once('secure', () => this.emit('secureConnection', sock));
+    sock.once('error', (err) => {
+      if (this.listenerCount('tlsClientError') > 0) this.emit('tlsClientError', err, sock);
+    });
+    this.emit('connection', sock);
+    const acceptor = this.#acceptors.shift();
+    if (acceptor) acceptor.resolve([sock, peer]);
+    else if (this.listenerCount('connection') === 0 && this.listenerCount('secureConnection') === 0)
+      this.#accepted.push([sock, peer]);
+    sock.attach(transport, true);
+    return sock;
+  }
+
+  /** The next connection (TLS not yet done), as python-nss's `accept()`. */
+  accept(opts: { timeout?: number } = {}): Promise<[SSLSocket, { address: string; port: number }]> {
+    checkObject(opts, 'opts');
+    if (opts.timeout !== undefined) checkInteger(opts.timeout, 'opts.timeout', 1);
+    const ready = this.#accepted.shift();
+    if (ready) return Promise.resolve(ready);
+    return new Promise((resolve, reject) => {
+      const entry = { resolve, reject };
+      this.#acceptors.push(entry);
+      if (opts.timeout) {
+        setTimeout(() => {
+          const i = this.#acceptors.indexOf(entry);
+          if (i >= 0) {
+            this.#acceptors.splice(i, 1);
+            reject(new NSPRError(PR_IO_TIMEOUT_ERROR, undefined, `no connection within ${opts.timeout} ms`));
+          }
+        }, opts.timeout).unref();
+      }
+    });
+  }
+
+  address(): { port: number; host: string } | null {
+    const address = this.#server?.address();
+    return address && typeof address === 'object' ? { port: address.port, host: address.address } : null;
+  }
+
+  /** Stops listening; resolves when every connection has closed. */
+  close(): Promise<void> {
+    const server = this.#server;
+    this.#acceptors.splice(0).forEach((a) => a.reject(new Error('the server was closed')));
+    if (!server) return Promise.resolve();
+    return new Promise((resolve) => server.close(() => resolve()));
+  }
+}

@@ -1,0 +1,826 @@
+import * as net from 'node:net';
+import { Duplex } from 'node:stream';
+import type { NativeCycleResult, NativeSSLEngine } from '../types/binding.js';
+import { binding } from './binding.js';
+import { Certificate } from './certificate.js';
+import type { CertDB } from './certdb.js';
+import { NSPRError, errorName } from './errors.js';
+import { PrivateKey } from './private-key.js';
+import {
+  SSLConfigurable,
+  versionName,
+  type ClientAuthData,
+  type ClientAuthDataCallback,
+  type SNICallback,
+} from './ssl-config.js';
+import * as ssl from './ssl-constants.js';
+import { checkBoolean, checkInteger, checkObject, checkString } from './validate.js';
+
+const SSL_ERROR_BAD_CERTIFICATE = -12284;
+const SSL_ERROR_NO_CERTIFICATE = -12285;
+const PR_END_OF_FILE_ERROR = -5938;
+const PR_IO_TIMEOUT_ERROR = -5990;
+const PR_CONNECT_RESET_ERROR = -5961;
+
+/** Security status of the connection (python-nss `get_security_status`). */
+export interface SecurityStatus {
+  on: number;
+  cipher: string;
+  keySize: number;
+  secretKeySize: number;
+  issuer: string;
+  subject: string;
+}
+
+/** What NSS says about the negotiated channel (`SSL_GetChannelInfo`). */
+export interface SSLChannelInfo {
+  protocolVersion: string;
+  protocolVersionNumber: number;
+  cipherSuite: number;
+  cipherSuiteName: string;
+  authType: number;
+  authKeyBits: number;
+  keaType: number;
+  keaGroup: number;
+  keaKeyBits: number;
+  signatureScheme: number;
+  symCipher: number;
+  macAlgorithm: number;
+  resumed: boolean;
+  sessionID: Buffer;
+  extendedMasterSecretUsed: boolean;
+  earlyDataAccepted: boolean;
+  compressionMethodName: string;
+  /** Session times (seconds since the epoch as Dates). */
+  creationTime: Date;
+  lastAccessTime: Date;
+  expirationTime: Date;
+}
+
+/** A cipher suite's properties (`SSL_GetCipherSuiteInfo`). */
+export interface CipherSuiteInfo {
+  cipherSuite: number;
+  cipherSuiteName: string;
+  authAlgorithmName: string;
+  keaTypeName: string;
+  symCipherName: string;
+  symKeyBits: number;
+  symKeySpace: number;
+  effectiveKeyBits: number;
+  macAlgorithmName: string;
+  macBits: number;
+  isFIPS: boolean;
+  nonStandard: boolean;
+}
+
+/** Options for `new SSLSocket()`. */
+export interface SSLSocketOptions {
+  family?: 'ipv4' | 'ipv6';
+  certDB?: CertDB;
+  /** An already configured socket or server whose options, callbacks and certificates are inherited. */
+  model?: { readonly engine: NativeSSLEngine };
+}
+
+/** `SSL_GetCipherSuiteInfo` for one suite. */
+export function getCipherSuiteInfo(suite: number): CipherSuiteInfo {
+  checkInteger(suite, 'suite', 0, 0xffff);
+  const { authType: _a, keaType: _k, ...info } = binding.cipherSuiteInfo(suite);
+  return info;
+}
+
+const nssDefaultNickname = Symbol('nssGetClientAuthData');
+type DefaultChooser = ClientAuthDataCallback & { [nssDefaultNickname]: string | null };
+
+/**
+ * NSS's own client certificate chooser (`NSS_GetClientAuthData`) as a client-auth-data callback: the
+ * certificate called `nickname` (`'token:nickname'` works), or without one any user certificate valid for
+ * TLS client use whose issuer the server accepts.
+ */
+export function nssGetClientAuthData(nickname?: string): ClientAuthDataCallback {
+  if (nickname !== undefined) checkString(nickname, 'nickname');
+  // The socket recognises this function and asks NSS itself, which needs the socket.
+  const chooser = (() => null) as unknown as DefaultChooser;
+  chooser[nssDefaultNickname] = nickname ?? null;
+  return chooser;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+function callbackError(what: string, err: unknown, errno: number): NSPRError {
+  const reason = err instanceof Error ? err.message : String(err);
+  const wrapped = new NSPRError(errno, undefined, `${what} failed: ${reason}`);
+  (wrapped as Error).cause = err;
+  return wrapped;
+}
+
+/**
+ * An SSL/TLS socket in the NSS style (python-nss's `nss.ssl.SSLSocket`) that is also a Node `stream.Duplex`,
+ * so `https`, `undici` and `ws` accept it. NSS runs over memory; the socket moves ciphertext between NSS and
+ * a transport (a TCP connection, or any Duplex for STARTTLS and proxies).
+ */
+export class SSLSocket extends SSLConfigurable(Duplex) {
+  readonly #engine: NativeSSLEngine;
+  #transport: Duplex | undefined;
+  #asServer = false;
+  #handshakes = 0;
+  #pendingWrites: Array<{ chunk: Buffer; callback: (err?: Error | null) => void }> = [];
+  #ciphertextWaiting = false;
+  #deciding = false;
+  #failure: NSPRError | undefined;
+  #callbackFailure: NSPRError | undefined;
+  #ended = false;
+  #closed = false;
+  #waiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
+  #serverAuthCalls = 0;
+  #authWaiters: Array<() => void> = [];
+
+  /** Always `true`: what Express and `http` check to tell TLS sockets apart. */
+  readonly encrypted = true;
+  /** Whether the peer's certificate was verified (or accepted by a callback). */
+  authorized = false;
+  /** Why it was not, as an NSS error code name. */
+  authorizationError: string | null = null;
+  /** The SNI name the client asked for (server side), or the one this client sent. */
+  servername: string | false = false;
+
+  constructor(opts: SSLSocketOptions = {}) {
+    super({ allowHalfOpen: true });
+    checkObject(opts, 'opts');
+    if (opts.family !== undefined && opts.family !== 'ipv4' && opts.family !== 'ipv6') {
+      throw new TypeError("The \"opts.family\" argument must be 'ipv4' or 'ipv6'");
+    }
+    const model = opts.model;
+    this.#engine = new binding.NativeSSLEngine(model ? model.engine : null);
+    if (!model) {
+      this.#engine.versionRangeSet(ssl.SSL_LIBRARY_VERSION_TLS_1_2, ssl.SSL_LIBRARY_VERSION_TLS_1_3);
+    }
+    if (opts.certDB !== undefined) this.setCertificateDB(opts.certDB);
+  }
+
+  /** @internal */
+  get engine(): NativeSSLEngine {
+    return this.#engine;
+  }
+
+  /** @internal Takes the configuration of an SSLServer or socket it was made from. */
+  inherit(from: Pick<SSLSocket, 'callbacks' | 'pinArgs' | 'alpnProtocols' | 'sniCallback' | 'certDB'>): void {
+    this.callbacks = { ...from.callbacks };
+    this.pinArgs = [...from.pinArgs];
+    this.alpnProtocols = [...from.alpnProtocols];
+    this.sniCallback = from.sniCallback;
+    this.certDB = from.certDB;
+    if (this.pinArgs.length) this.#engine.setPinArgs(this.pinArgs);
+    this.applyHandlers();
+  }
+
+  /** @internal */
+  applyHandlers(): void {
+    const sni = this.sniCallback;
+    this.#engine.setHandlers({
+      clientAuth: this.callbacks.clientAuth !== undefined,
+      serverAuth:
+        this.callbacks.auth || this.callbacks.badCert ? (checkSig) => this.#serverAuth(checkSig) : undefined,
+      sni: sni ? (name) => this.#chooseServerCertificate(sni, name) : undefined,
+    });
+  }
+
+  // ---- transport -------------------------------------------------------------------------------
+
+  /** Connects over TCP. The handshake runs on first I/O or on {@link forceHandshake}, as in python-nss. */
+  connect(opts: { host: string; port: number; timeout?: number }): Promise<void> {
+    checkObject(opts, 'opts');
+    checkString(opts.host, 'opts.host');
+    checkInteger(opts.port, 'opts.port', 1, 65535);
+    if (opts.timeout !== undefined) checkInteger(opts.timeout, 'opts.timeout', 1);
+    if (this.#engine.getURL() === null) this.setHostname(opts.host);
+    return new Promise((resolve, reject) => {
+      const tcp = net.connect({ host: opts.host, port: opts.port });
+      const timer = opts.timeout
+        ? setTimeout(() => {
+            tcp.destroy();
+            reject(
+              new NSPRError(PR_IO_TIMEOUT_ERROR, undefined, `connect to ${opts.host}:${opts.port} timed out`),
+            );
+          }, opts.timeout)
+        : undefined;
+      tcp.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      tcp.once('connect', () => {
+        clearTimeout(timer);
+        tcp.removeAllListeners('error');
+        this.attach(tcp, false);
+        resolve();
+      });
+    });
+  }
+
+  /** Runs TLS over an already connected transport (STARTTLS): a `net.Socket` or any Duplex. */
+  static importTCPSocket(
+    socket: net.Socket | Duplex,
+    opts: { asServer?: boolean } & SSLSocketOptions = {},
+  ): SSLSocket {
+    if (!(socket instanceof Duplex))
+      throw new TypeError('The "socket" argument must be a net.Socket or a stream.Duplex');
+    checkObject(opts, 'opts');
+    if (opts.asServer !== undefined) checkBoolean(opts.asServer, 'opts.asServer');
+    const sock = new SSLSocket(opts);
+    sock.attach(socket, opts.asServer ?? false);
+    return sock;
+  }
+
+  /** @internal Binds the socket to its transport and sets its role. */
+  attach(transport: Duplex, asServer: boolean): void {
+    if (this.#transport) throw new Error('the socket already has a transport');
+    this.#transport = transport;
+    const tcp = transport instanceof net.Socket ? transport : undefined;
+    this.#engine.setPeerAddress(tcp?.remoteAddress ?? '127.0.0.1', tcp?.remotePort ?? 0);
+    this.resetHandshake(asServer);
+    transport.on('data', (chunk: Buffer) => this.#pump(chunk, false));
+    transport.on('end', () => this.#pump(null, true));
+    transport.on('error', (err: Error) => this.#fail(this.#transportError(err)));
+    transport.on('close', () => {
+      if (!this.#closed && !this.#ended)
+        this.#fail(new NSPRError(PR_CONNECT_RESET_ERROR, undefined, 'the connection was closed'));
+    });
+    transport.on('drain', () => this.#drained());
+    if (asServer) this.#pump(null, false);
+  }
+
+  #transportError(err: Error): NSPRError {
+    const code = (err as NodeJS.ErrnoException).code;
+    const errno = code === 'ECONNRESET' || code === 'EPIPE' ? PR_CONNECT_RESET_ERROR : PR_END_OF_FILE_ERROR;
+    const wrapped = new NSPRError(errno, undefined, `transport: ${err.message}`);
+    (wrapped as Error).cause = err;
+    return wrapped;
+  }
+
+  /** Starts over as client or server (`SSL_ResetHandshake`); the next I/O begins a new handshake. */
+  resetHandshake(asServer: boolean): void {
+    checkBoolean(asServer, 'asServer');
+    this.#asServer = asServer;
+    this.#handshakes = 0;
+    this.#engine.resetHandshake(asServer);
+  }
+
+  /** The name sent as SNI and checked against the server's certificate (`SSL_SetURL`). */
+  setHostname(name: string): void {
+    checkString(name, 'name');
+    this.#engine.setURL(name);
+    this.servername = net.isIP(name) ? false : name;
+  }
+
+  getHostname(): string | null {
+    return this.#engine.getURL();
+  }
+
+  /** The key NSS's client session cache uses for this connection (`SSL_SetSockPeerID`). */
+  setSockPeerID(id: string): void {
+    checkString(id, 'id');
+    this.#engine.setSockPeerID(id);
+  }
+
+  // ---- the pump ------------------------------------------------------------------------------
+
+  /** One native crossing: feed ciphertext, drive NSS, send what it wrote, deliver cleartext and events. */
+  #pump(input: Buffer | null, eof: boolean): void {
+    if (this.#closed) return;
+    let r: NativeCycleResult;
+    try {
+      r = this.#engine.cycle(
+        input,
+        eof,
+        this.#pendingWrites.map((w) => w.chunk),
+      );
+    } catch (err) {
+      this.#fail(
+        err instanceof NSPRError ? err : callbackError('SSL engine', err, SSL_ERROR_BAD_CERTIFICATE),
+      );
+      return;
+    }
+    this.#consumeWritten(r.written);
+    if (r.ciphertext) this.#sendCiphertext(r.ciphertext);
+    if (r.callbackError !== undefined && !this.#callbackFailure) {
+      this.#callbackFailure = callbackError('callback', r.callbackError, SSL_ERROR_BAD_CERTIFICATE);
+    }
+    if (r.serverAuthCalls > 0) {
+      this.#serverAuthCalls += r.serverAuthCalls;
+      this.#authWaiters.splice(0).forEach((w) => w());
+    }
+    if (r.cleartext && !this.push(r.cleartext)) this.#transport?.pause();
+    if (r.error !== 0) {
+      this.#fail(this.#handshakeError(r.error));
+      return;
+    }
+    if (r.handshakes > 0) this.#handshakeDone(r.handshakes);
+    if (r.authPending) void this.#authenticate();
+    if (r.clientAuthPending) void this.#chooseClientCertificate(r.caNames ?? []);
+    if (r.eof) this.#peerEnded(r.closeNotify);
+  }
+
+  #handshakeError(errno: number): NSPRError {
+    const failure = this.#callbackFailure;
+    if (failure) return failure;
+    return new NSPRError(errno);
+  }
+
+  #consumeWritten(written: number): void {
+    let left = written;
+    while (left > 0 && this.#pendingWrites.length) {
+      const head = this.#pendingWrites[0] as { chunk: Buffer; callback: (err?: Error | null) => void };
+      if (head.chunk.length <= left) {
+        left -= head.chunk.length;
+        this.#pendingWrites.shift();
+        if (this.#ciphertextWaiting) this.once('ciphertext-drained', () => head.callback());
+        else head.callback();
+      } else {
+        head.chunk = head.chunk.subarray(left);
+        left = 0;
+      }
+    }
+  }
+
+  #sendCiphertext(data: Buffer): void {
+    const transport = this.#transport;
+    if (!transport || transport.destroyed || transport.writableEnded) return;
+    if (!transport.write(data)) this.#ciphertextWaiting = true;
+  }
+
+  #drained(): void {
+    if (!this.#ciphertextWaiting) return;
+    this.#ciphertextWaiting = false;
+    this.emit('ciphertext-drained');
+  }
+
+  #handshakeDone(count: number): void {
+    this.#handshakes += count;
+    if (this.#asServer && !this.callbacks.auth && !this.callbacks.badCert) {
+      // NSS's own check ran inside the handshake; a certificate that reached here is verified.
+      this.authorized = this.#engine.peerCertificate() !== null;
+      this.authorizationError = this.authorized ? null : 'SSL_ERROR_NO_CERTIFICATE';
+    }
+    if (this.#asServer) this.servername = this.#engine.negotiatedHost() ?? false;
+    const handshake = this.callbacks.handshake;
+    if (handshake) {
+      try {
+        handshake.fn(this, ...handshake.userData);
+      } catch (err) {
+        this.#fail(callbackError('handshake callback', err, SSL_ERROR_BAD_CERTIFICATE));
+        return;
+      }
+    }
+    this.#waiters.splice(0).forEach((w) => w.resolve());
+    this.emit('secure');
+    if (!this.#asServer) this.emit('secureConnect');
+  }
+
+  #peerEnded(closeNotify: boolean): void {
+    if (this.#handshakes === 0) {
+      this.#fail(
+        new NSPRError(PR_END_OF_FILE_ERROR, undefined, 'the peer closed the connection during the handshake'),
+      );
+      return;
+    }
+    if (!closeNotify) {
+      this.#fail(
+        new NSPRError(
+          PR_END_OF_FILE_ERROR,
+          undefined,
+          'the peer closed the connection without close_notify (truncation)',
+        ),
+      );
+      return;
+    }
+    this.#ended = true;
+    this.push(null);
+  }
+
+  // ---- callbacks -------------------------------------------------------------------------------
+
+  /** Client side: NSS parked the handshake; decide, then resume it. */
+  async #authenticate(): Promise<void> {
+    this.#deciding = true;
+    let errno = 0;
+    try {
+      const auth = this.callbacks.auth;
+      if (auth) {
+        const verdict = await auth.fn(this, true, false, ...auth.userData);
+        if (verdict !== true) errno = SSL_ERROR_BAD_CERTIFICATE;
+      } else {
+        errno = this.#engine.defaultAuth(true);
+      }
+      const badCert = this.callbacks.badCert;
+      if (errno !== 0 && badCert) {
+        if ((await badCert.fn(this, new NSPRError(errno), ...badCert.userData)) === true) errno = 0;
+      }
+    } catch (err) {
+      this.#callbackFailure = callbackError('auth certificate callback', err, SSL_ERROR_BAD_CERTIFICATE);
+      errno = SSL_ERROR_BAD_CERTIFICATE;
+    }
+    this.#deciding = false;
+    if (this.#closed) return;
+    this.authorized = errno === 0;
+    this.authorizationError = errno === 0 ? null : errorName(errno);
+    try {
+      this.#engine.authComplete(errno);
+    } catch (err) {
+      this.#fail(err as NSPRError);
+      return;
+    }
+    this.#pump(null, false);
+  }
+
+  /** Server side: NSS asks synchronously, from inside the handshake. Returns 0 or an NSS error. */
+  #serverAuth(checkSig: boolean): number {
+    try {
+      let errno = 0;
+      const auth = this.callbacks.auth;
+      if (auth) {
+        const verdict = auth.fn(this, checkSig, true, ...auth.userData);
+        if (isThenable(verdict)) {
+          void Promise.resolve(verdict).catch(() => undefined);
+          throw new Error(
+            'on a server socket the auth certificate callback must return a boolean, not a Promise',
+          );
+        }
+        if (verdict !== true) errno = SSL_ERROR_BAD_CERTIFICATE;
+      } else {
+        errno = this.#engine.defaultAuth(checkSig) ? SSL_ERROR_BAD_CERTIFICATE : 0;
+      }
+      const badCert = this.callbacks.badCert;
+      if (errno !== 0 && badCert) {
+        const override = badCert.fn(this, new NSPRError(errno), ...badCert.userData);
+        if (isThenable(override)) {
+          void Promise.resolve(override).catch(() => undefined);
+          throw new Error(
+            'on a server socket the bad certificate callback must return a boolean, not a Promise',
+          );
+        }
+        if (override === true) errno = 0;
+      }
+      this.authorized = errno === 0;
+      this.authorizationError = errno === 0 ? null : errorName(errno);
+      return errno;
+    } catch (err) {
+      this.#callbackFailure = callbackError('auth certificate callback', err, SSL_ERROR_BAD_CERTIFICATE);
+      this.authorized = false;
+      this.authorizationError = 'SSL_ERROR_BAD_CERTIFICATE';
+      return SSL_ERROR_BAD_CERTIFICATE;
+    }
+  }
+
+  /** Server side, inside NSS: the certificate to serve for the SNI name the client sent. */
+  #chooseServerCertificate(sni: SNICallback, name: string) {
+    try {
+      const answer = sni(name);
+      if (isThenable(answer))
+        throw new Error('the SNI callback must return { cert, key } or undefined, not a Promise');
+      if (answer === undefined) return undefined;
+      if (!(answer.cert instanceof Certificate) || !(answer.key instanceof PrivateKey)) {
+        throw new TypeError(
+          'the SNI callback must return { cert: Certificate, key: PrivateKey } or undefined',
+        );
+      }
+      return { cert: answer.cert.native, key: answer.key.native };
+    } catch (err) {
+      this.#callbackFailure = callbackError('SNI callback', err, SSL_ERROR_BAD_CERTIFICATE);
+      throw err;
+    }
+  }
+
+  /** Client side: the server asked for a certificate; ask the callback (sync or async), then resume. */
+  async #chooseClientCertificate(caNames: Buffer[]): Promise<void> {
+    const registered = this.callbacks.clientAuth;
+    let cert: Certificate | null = null;
+    let key: PrivateKey | null = null;
+    let failure: NSPRError | undefined;
+    try {
+      if (registered) {
+        const fn = registered.fn as Partial<DefaultChooser>;
+        if (fn[nssDefaultNickname] !== undefined) {
+          const pair = this.#engine.defaultClientAuth(fn[nssDefaultNickname] ?? null);
+          if (pair) [cert, key] = [new Certificate(pair[0]), new PrivateKey(pair[1])];
+        } else {
+          const answer: ClientAuthData = await registered.fn(caNames, ...registered.userData);
+          if (answer) {
+            if (
+              !Array.isArray(answer) ||
+              !(answer[0] instanceof Certificate) ||
+              !(answer[1] instanceof PrivateKey)
+            ) {
+              throw new TypeError(
+                'the client auth data callback must return [Certificate, PrivateKey], null or false',
+              );
+            }
+            [cert, key] = answer;
+          }
+        }
+      }
+    } catch (err) {
+      failure = callbackError('client auth data callback', err, SSL_ERROR_NO_CERTIFICATE);
+    }
+    if (this.#closed) return;
+    try {
+      this.#engine.clientAuthComplete(cert?.native ?? null, key?.native ?? null);
+    } catch (err) {
+      failure ??= err as NSPRError;
+    }
+    if (failure) {
+      this.#fail(failure);
+      return;
+    }
+    this.#pump(null, false);
+  }
+
+  // ---- stream ----------------------------------------------------------------------------------
+
+  override _read(): void {
+    if (this.#transport?.isPaused()) this.#transport.resume();
+    if (this.#transport && this.#handshakes === 0 && !this.#deciding) this.#pump(null, false);
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
+    if (this.#failure) {
+      callback(this.#failure);
+      return;
+    }
+    this.#pendingWrites.push({ chunk, callback });
+    if (this.#transport) this.#pump(null, false);
+  }
+
+  override _final(callback: (err?: Error | null) => void): void {
+    const transport = this.#transport;
+    if (!transport || this.#closed) {
+      callback();
+      return;
+    }
+    const finish = () => {
+      try {
+        const closeNotify = this.#handshakes > 0 ? this.#engine.shutdownSend() : null;
+        if (closeNotify) transport.write(closeNotify);
+        transport.end();
+        callback();
+      } catch (err) {
+        callback(err as Error);
+      }
+    };
+    if (this.#pendingWrites.length)
+      this.#pendingWrites[this.#pendingWrites.length - 1]!.callback = (err) =>
+        err ? callback(err) : finish();
+    else finish();
+  }
+
+  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    this.#closed = true;
+    const transport = this.#transport;
+    let last: Buffer | null = null;
+    try {
+      last = this.#engine.close();
+    } catch {
+      // already closed
+    }
+    if (transport && !transport.destroyed) {
+      // Flush what NSS queued last (an alert) before the connection goes.
+      if (last && !transport.writableEnded) transport.end(last);
+      else if (!transport.writableEnded) transport.end();
+      if (transport instanceof net.Socket) transport.destroySoon();
+      else transport.once('finish', () => transport.destroy());
+    }
+    const failure =
+      err ?? this.#failure ?? new NSPRError(PR_CONNECT_RESET_ERROR, undefined, 'the socket was destroyed');
+    this.#waiters.splice(0).forEach((w) => w.reject(failure));
+    for (const w of this.#pendingWrites.splice(0)) w.callback(failure);
+    callback(err);
+  }
+
+  #fail(err: NSPRError): void {
+    if (this.#closed) return;
+    this.#failure ??= err;
+    // Send the alert NSS queued for this failure before tearing down.
+    this.destroy(this.#failure);
+  }
+
+  // ---- handshake control -----------------------------------------------------------------------
+
+  /** Resolves when the handshake in progress (or a new one) is complete; rejects with its NSPRError. */
+  forceHandshake(opts: { timeout?: number } = {}): Promise<void> {
+    checkObject(opts, 'opts');
+    if (opts.timeout !== undefined) checkInteger(opts.timeout, 'opts.timeout', 1);
+    if (this.#failure) return Promise.reject(this.#failure);
+    if (this.#handshakes > 0) return Promise.resolve();
+    if (!this.#transport) return Promise.reject(new Error('forceHandshake() needs a connected socket'));
+    return new Promise<void>((resolve, reject) => {
+      const timer = opts.timeout
+        ? setTimeout(() => {
+            const err = new NSPRError(
+              PR_IO_TIMEOUT_ERROR,
+              undefined,
+              `handshake timed out after ${opts.timeout} ms`,
+            );
+            reject(err);
+            this.#fail(err);
+          }, opts.timeout)
+        : undefined;
+      this.#waiters.push({
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      });
+      if (!this.#deciding) this.#pump(null, false);
+    });
+  }
+
+  #nextHandshake(): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+
+  /**
+   * A new handshake: renegotiation on TLS 1.2 and below (`SSL_ReHandshake`); on TLS 1.3, a server that
+   * requests certificates sends a post-handshake CertificateRequest, anything else does a KeyUpdate.
+   */
+  async rehandshake(
+    flushCache: boolean,
+  ): Promise<{ kind: 'renegotiation' | 'post-handshake-auth' | 'key-update' }> {
+    checkBoolean(flushCache, 'flushCache');
+    const version = this.#engine.channelInfo().protocolVersion;
+    if (version < ssl.SSL_LIBRARY_VERSION_TLS_1_3) {
+      const done = this.#nextHandshake();
+      this.#engine.reHandshake(flushCache);
+      this.#pump(null, false);
+      await done;
+      return { kind: 'renegotiation' };
+    }
+    if (flushCache) this.#engine.invalidateSession();
+    if (this.#asServer && this.#engine.optionGet(ssl.SSL_REQUEST_CERTIFICATE)) {
+      const before = this.#serverAuthCalls;
+      const authed = new Promise<void>((resolve, reject) => {
+        const check = () => (this.#serverAuthCalls > before ? resolve() : this.#authWaiters.push(check));
+        this.#authWaiters.push(check);
+        this.once('close', () => reject(this.#failure ?? new Error('the socket closed')));
+      });
+      this.#engine.sendCertificateRequest();
+      this.#pump(null, false);
+      await authed;
+      return { kind: 'post-handshake-auth' };
+    }
+    this.keyUpdate(true);
+    return { kind: 'key-update' };
+  }
+
+  /** TLS 1.3 KeyUpdate; with `requestPeerUpdate` the peer updates its keys too. */
+  keyUpdate(requestPeerUpdate: boolean): void {
+    checkBoolean(requestPeerUpdate, 'requestPeerUpdate');
+    this.#engine.keyUpdate(requestPeerUpdate);
+    this.#pump(null, false);
+  }
+
+  /** Removes this connection's session from the cache, so that the next one does a full handshake. */
+  invalidateSession(): void {
+    this.#engine.invalidateSession();
+  }
+
+  /** Bytes of decrypted data NSS holds that have not been read (`SSL_DataPending`). */
+  dataPending(): number {
+    return this.#engine.dataPending();
+  }
+
+  // ---- state -----------------------------------------------------------------------------------
+
+  getPeerCertificate(): Certificate | null {
+    const native = this.#engine.peerCertificate();
+    return native ? new Certificate(native) : null;
+  }
+
+  getPeerCertificateChain(): Certificate[] {
+    return this.#engine.peerCertificateChain().map((c) => new Certificate(c));
+  }
+
+  /** The certificate this end presented. */
+  getCertificate(): Certificate | null {
+    const native = this.#engine.localCertificate();
+    return native ? new Certificate(native) : null;
+  }
+
+  getSecurityStatus(): SecurityStatus {
+    return this.#engine.securityStatus();
+  }
+
+  getSSLChannelInfo(): SSLChannelInfo {
+    const ci = this.#engine.channelInfo();
+    return {
+      ...ci,
+      protocolVersion: versionName(ci.protocolVersion),
+      protocolVersionNumber: ci.protocolVersion,
+      cipherSuiteName: ci.cipherSuite ? binding.cipherSuiteInfo(ci.cipherSuite).cipherSuiteName : '',
+      creationTime: new Date(ci.creationTime * 1000),
+      lastAccessTime: new Date(ci.lastAccessTime * 1000),
+      expirationTime: new Date(ci.expirationTime * 1000),
+    };
+  }
+
+  getCipherSuiteInfo(suite: number): CipherSuiteInfo {
+    return getCipherSuiteInfo(suite);
+  }
+
+  /** The SNI name the server accepted (`SSL_GetNegotiatedHostInfo`). */
+  getNegotiatedHost(): string | null {
+    return this.#engine.negotiatedHost();
+  }
+
+  getSessionID(): Buffer {
+    return this.#engine.sessionID();
+  }
+
+  /** One line about the connection, as NSS tools print it. */
+  connectionInfoString(): string {
+    const ci = this.getSSLChannelInfo();
+    const peer = this.getPeerCertificate();
+    return (
+      `${ci.protocolVersion} ${ci.cipherSuiteName}${ci.resumed ? ' (resumed)' : ''}` +
+      (peer ? `, peer ${peer.subject} issued by ${peer.issuer}` : ', no peer certificate')
+    );
+  }
+
+  /** RFC 5705 exporter (`SSL_ExportKeyingMaterial`). */
+  exportKeyingMaterial(length: number, label: string, context?: Buffer): Buffer {
+    checkInteger(length, 'length', 1, 65535);
+    checkString(label, 'label');
+    if (context !== undefined && !Buffer.isBuffer(context))
+      throw new TypeError('The "context" argument must be a Buffer');
+    return this.#engine.exportKeyingMaterial(length, label, context ?? null);
+  }
+
+  // ---- node:tls compatibility ------------------------------------------------------------------
+
+  /** The ALPN protocol agreed on, or `false`. */
+  get alpnProtocol(): string | false {
+    if (this.#handshakes === 0 || this.#closed) return false;
+    return this.#engine.alpn() ?? false;
+  }
+
+  /** `'TLSv1.3'`, `'TLSv1.2'`, … or `null` before the handshake. */
+  getProtocol(): string | null {
+    if (this.#handshakes === 0 || this.#closed) return null;
+    return versionName(this.#engine.channelInfo().protocolVersion).replace('tls', 'TLSv');
+  }
+
+  /** `{ name, standardName, version }` like `tls.TLSSocket.getCipher()` (names are IETF names). */
+  getCipher(): { name: string; standardName: string; version: string } | null {
+    if (this.#handshakes === 0 || this.#closed) return null;
+    const ci = this.getSSLChannelInfo();
+    return {
+      name: ci.cipherSuiteName,
+      standardName: ci.cipherSuiteName,
+      version: ci.protocolVersion.replace('tls', 'TLSv'),
+    };
+  }
+
+  get remoteAddress(): string | undefined {
+    return (this.#transport as net.Socket | undefined)?.remoteAddress;
+  }
+  get remotePort(): number | undefined {
+    return (this.#transport as net.Socket | undefined)?.remotePort;
+  }
+  get localAddress(): string | undefined {
+    return (this.#transport as net.Socket | undefined)?.localAddress;
+  }
+  get localPort(): number | undefined {
+    return (this.#transport as net.Socket | undefined)?.localPort;
+  }
+
+  /** Node socket methods HTTP clients call; passed to the transport. */
+  setNoDelay(noDelay?: boolean): this {
+    (this.#transport as net.Socket | undefined)?.setNoDelay?.(noDelay);
+    return this;
+  }
+  setKeepAlive(enable?: boolean, delay?: number): this {
+    (this.#transport as net.Socket | undefined)?.setKeepAlive?.(enable, delay);
+    return this;
+  }
+  setTimeout(ms: number, callback?: () => void): this {
+    const transport = this.#transport as net.Socket | undefined;
+    if (transport?.setTimeout) {
+      transport.setTimeout(ms);
+      if (callback) this.once('timeout', callback);
+      transport.removeAllListeners('timeout');
+      transport.on('timeout', () => this.emit('timeout'));
+    }
+    return this;
+  }
+  ref(): this {
+    (this.#transport as net.Socket | undefined)?.ref?.();
+    return this;
+  }
+  unref(): this {
+    (this.#transport as net.Socket | undefined)?.unref?.();
+    return this;
+  }
+}
