@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { binding } from './binding.js';
 import { NSPRError } from './errors.js';
 import { PK11Slot } from './slot.js';
+import { serverSessionIDCacheGone } from './ssl-server.js';
 import { checkBoolean, checkFunction, checkInteger, checkObject, checkString } from './validate.js';
 
 /**
@@ -140,7 +141,7 @@ export function isInitialized(): boolean {
  * {@link NSPRError} code `'NSS_SHUT_DOWN'`; {@link init} may be called again.
  */
 export function shutdown(): void {
-  binding.shutdown();
+  if (binding.shutdown()) serverSessionIDCacheGone();
 }
 
 /** Sets (or with `null`, removes) the callback NSS asks for PINs and database passwords. */

@@ -29,6 +29,11 @@ export function configServerSessionIDCache(opts: { maxEntries?: number; timeout?
   sessionCacheConfigured = true;
 }
 
+/** @internal NSS shut down, and its server session cache with it: the next server configures it again. */
+export function serverSessionIDCacheGone(): void {
+  sessionCacheConfigured = false;
+}
+
 /**
  * The listening side: configure it once (certificates, options, callbacks), and every accepted connection
  * is an {@link SSLSocket} made from it, inheriting all of that as NSS model sockets do.

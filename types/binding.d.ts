@@ -100,7 +100,8 @@ export type NativePasswordCallback = (
 export interface Binding extends SSLBinding {
   // lifecycle (context.cc)
   init(options: NativeInitOptions): void;
-  shutdown(): void;
+  /** Drops this environment's reference; true when NSS itself was shut down (the last one). */
+  shutdown(): boolean;
   isInitialized(): boolean;
   setPasswordCallback(callback: NativePasswordCallback | null): void;
   isFIPS(): boolean;

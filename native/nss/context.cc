@@ -85,13 +85,14 @@ PRErrorCode LoadRootsModule(const std::string& library) {
   return error;
 }
 
-void ReleaseContextReference(Napi::Env env, AddonData* data) {
-  if (!data->initialized) return;
+// Returns true when this was the process's last reference and NSS was shut down.
+bool ReleaseContextReference(Napi::Env env, AddonData* data) {
+  if (!data->initialized) return false;
   data->ReleaseAll();
   data->initialized = false;
   ProcessContext& process = Process();
   std::lock_guard<std::mutex> lock(process.mutex);
-  if (--process.references > 0) return;
+  if (--process.references > 0) return false;
   // The session caches hold certificate references: without clearing both, shutdown reports BUSY.
   SSL_ClearSessionCache();
   SSL_ShutdownServerSessionIDCache();
@@ -99,6 +100,7 @@ void ReleaseContextReference(Napi::Env env, AddonData* data) {
   process.context = nullptr;
   process.optionsKey.clear();
   if (status != SECSuccess && env != nullptr) ThrowLastError(env, "NSS_ShutdownContext");
+  return true;
 }
 
 void CleanupHook(void* arg) {
@@ -156,8 +158,7 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Shutdown(const Napi::CallbackInfo& info) {
-  ReleaseContextReference(info.Env(), AddonData::Get(info.Env()));
-  return info.Env().Undefined();
+  return Napi::Boolean::New(info.Env(), ReleaseContextReference(info.Env(), AddonData::Get(info.Env())));
 }
 
 Napi::Value IsInitialized(const Napi::CallbackInfo& info) {
