@@ -130,6 +130,8 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
   #deciding = false;
   #failure: NSPRError | undefined;
   #callbackFailure: NSPRError | undefined;
+  /** The verdict of our own certificate check, which NSS reports afterwards only as a generic failure. */
+  #authFailure: NSPRError | undefined;
   #ended = false;
   #closed = false;
   #waiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
@@ -322,9 +324,7 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
   }
 
   #handshakeError(errno: number): NSPRError {
-    const failure = this.#callbackFailure;
-    if (failure) return failure;
-    return new NSPRError(errno);
+    return this.#callbackFailure ?? this.#authFailure ?? new NSPRError(errno);
   }
 
   #consumeWritten(written: number): void {
@@ -424,6 +424,7 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
     if (this.#closed) return;
     this.authorized = errno === 0;
     this.authorizationError = errno === 0 ? null : errorName(errno);
+    if (errno !== 0) this.#authFailure = new NSPRError(errno);
     try {
       this.#engine.authComplete(errno);
     } catch (err) {
