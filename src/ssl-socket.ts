@@ -170,7 +170,8 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
   inherit(from: Pick<SSLSocket, 'callbacks' | 'pinArgs' | 'alpnProtocols' | 'sniCallback' | 'certDB'>): void {
     this.callbacks = { ...from.callbacks };
     this.pinArgs = [...from.pinArgs];
-    this.alpnProtocols = [...from.alpnProtocols];
+    // The accepted socket gets the server's ALPN list explicitly, like every other inherited setting.
+    if (from.alpnProtocols.length) this.setALPNProtocols(from.alpnProtocols);
     this.sniCallback = from.sniCallback;
     this.certDB = from.certDB;
     if (this.pinArgs.length) this.#engine.setPinArgs(this.pinArgs);
@@ -546,6 +547,11 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
     if (this.#failure) {
       callback(this.#failure);
+      return;
+    }
+    if (chunk.length === 0) {
+      // NSS has nothing to do with an empty write (http uses them to flush headers).
+      callback();
       return;
     }
     this.#pendingWrites.push({ chunk, callback });

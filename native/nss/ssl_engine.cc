@@ -632,7 +632,7 @@ Napi::Value SSLEngine::ALPN(const Napi::CallbackInfo& info) {
   unsigned char buf[256];
   unsigned int length = 0;
   if (SSL_GetNextProto(Fd(info.Env()), &state, buf, &length, sizeof buf) != SECSuccess ||
-      state != SSL_NEXT_PROTO_SELECTED || length == 0) {
+      (state != SSL_NEXT_PROTO_SELECTED && state != SSL_NEXT_PROTO_NEGOTIATED) || length == 0) {
     return info.Env().Null();
   }
   return Napi::String::New(info.Env(), reinterpret_cast<const char*>(buf), length);
