@@ -181,16 +181,18 @@ void SSLEngine::AlertSent(const PRFileDesc*, void* arg, const SSLAlert* alert) {
 }
 
 // Server SNI: the handler gets the name and returns undefined (keep the configuration) or
-// { cert, key } to serve for this connection.
+// { cert, key } to serve for this connection. Answering with the name's index (0) rather than
+// SSL_SNI_CURRENT_CONFIG_IS_USED makes NSS record the name for SSL_GetNegotiatedHostInfo.
 PRInt32 SSLEngine::SNIHook(PRFileDesc* fd, const SECItem* names, PRUint32 count, void* arg) {
   SSLEngine* self = static_cast<SSLEngine*>(arg);
-  if (self->sniHandler_.IsEmpty() || count == 0) return SSL_SNI_CURRENT_CONFIG_IS_USED;
+  if (count == 0) return SSL_SNI_CURRENT_CONFIG_IS_USED;
+  if (self->sniHandler_.IsEmpty()) return 0;
   Napi::Env env = self->env_;
   Napi::HandleScope scope(env);
   try {
     std::string name(reinterpret_cast<const char*>(names[0].data), names[0].len);
     Napi::Value answer = self->sniHandler_.Call({Napi::String::New(env, name)});
-    if (!answer.IsObject()) return SSL_SNI_CURRENT_CONFIG_IS_USED;
+    if (!answer.IsObject()) return 0;
     Napi::Object pair = answer.As<Napi::Object>();
     CERTCertificate* cert = Certificate::FromValue(pair.Get("cert"), "cert");
     SECKEYPrivateKey* key = PrivateKey::FromValue(pair.Get("key"), "key");

@@ -98,7 +98,7 @@ export async function nssEchoServer(
 /** A node-nss client connected and handshaken to localhost:port. */
 export async function nssClient(
   port: number,
-  opts: { version?: Version; clientCert?: string; hostname?: string } = {},
+  opts: { version?: Version; clientCert?: string; hostname?: string; peerID?: string } = {},
 ): Promise<SSLSocket> {
   const sock = new SSLSocket();
   // Tests look at failures through forceHandshake() and their own listeners; a peer that goes away
@@ -106,6 +106,7 @@ export async function nssClient(
   sock.on('error', () => undefined);
   sock.setHostname(opts.hostname ?? 'localhost');
   if (opts.version) sock.setSSLVersionRange(opts.version, opts.version);
+  if (opts.peerID) sock.setSockPeerID(opts.peerID);
   if (opts.clientCert) {
     const db = getDefaultCertDB();
     const cert = db.findCertFromNickname(opts.clientCert);
