@@ -11,6 +11,7 @@ export {
   isFIPS,
   generateRandom,
   version,
+  liveHandles,
 } from './nss.js';
 export type { InitOptions, PasswordCallback } from './nss.js';
 export { NSPRError, CertVerifyError, errorName, errorMessage } from './errors.js';

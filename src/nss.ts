@@ -144,6 +144,15 @@ export function shutdown(): void {
   if (binding.shutdown()) serverSessionIDCacheGone();
 }
 
+/**
+ * How many NSS objects (certificates, keys, slots, SSL sockets) this thread's environment still holds:
+ * a leak check for applications and tests. Objects are released by `close()`/`destroy()`, by garbage
+ * collection, or all at once by {@link shutdown}.
+ */
+export function liveHandles(): number {
+  return binding.liveHandles();
+}
+
 /** Sets (or with `null`, removes) the callback NSS asks for PINs and database passwords. */
 export function setPasswordCallback(cb: PasswordCallback | null): void {
   if (cb === null) {

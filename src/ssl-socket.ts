@@ -240,6 +240,8 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
     if (this.#transport) throw new Error('the socket already has a transport');
     this.#transport = transport;
     const tcp = transport instanceof net.Socket ? transport : undefined;
+    // Each cycle writes whole records at once; Nagle would only hold handshake flights back.
+    tcp?.setNoDelay(true);
     this.#engine.setPeerAddress(tcp?.remoteAddress ?? '127.0.0.1', tcp?.remotePort ?? 0);
     this.resetHandshake(asServer);
     transport.on('data', (chunk: Buffer) => this.#pump(chunk, false));

@@ -107,6 +107,8 @@ export interface Binding extends SSLBinding {
   isFIPS(): boolean;
   generateRandom(length: number): Buffer;
   versions(): { nss: string; nspr: string };
+  /** How many certificates, keys, slots and sockets this environment holds in NSS. */
+  liveHandles(): number;
   // errors (errors.cc)
   setErrorClass(errorClass: NativeErrorClass): void;
   errorName(errno: number): string | null;

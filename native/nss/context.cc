@@ -191,6 +191,11 @@ Napi::Value GenerateRandom(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// Number of NSS objects this environment holds (for leak tests).
+Napi::Value LiveHandles(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(AddonData::Get(info.Env())->handles.size()));
+}
+
 Napi::Value Versions(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(info.Env());
   out.Set("nss", NSS_GetVersion());
@@ -279,6 +284,7 @@ void InitContext(Napi::Env env, Napi::Object exports) {
   exports.Set("isFIPS", Napi::Function::New(env, IsFIPS));
   exports.Set("generateRandom", Napi::Function::New(env, GenerateRandom));
   exports.Set("versions", Napi::Function::New(env, Versions));
+  exports.Set("liveHandles", Napi::Function::New(env, LiveHandles));
 }
 
 }  // namespace nss
