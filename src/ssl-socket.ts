@@ -4,6 +4,7 @@ import type { NativeCycleResult, NativeSSLEngine } from '../types/binding.js';
 import { binding } from './binding.js';
 import { Certificate } from './certificate.js';
 import type { CertDB } from './certdb.js';
+import type { SSLServer } from './ssl-server.js';
 import { NSPRError, errorName } from './errors.js';
 import { PrivateKey } from './private-key.js';
 import {
@@ -78,7 +79,7 @@ export interface SSLSocketOptions {
   family?: 'ipv4' | 'ipv6';
   certDB?: CertDB;
   /** An already configured socket or server whose options, callbacks and certificates are inherited. */
-  model?: { readonly engine: NativeSSLEngine };
+  model?: SSLSocket | SSLServer;
 }
 
 /** `SSL_GetCipherSuiteInfo` for one suite. */

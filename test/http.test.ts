@@ -67,7 +67,9 @@ describe('the Node HTTP stack over node-nss', () => {
                 host: 'localhost',
                 port: server.port,
                 path: '/hello',
-                createConnection: nssConnection(server.port),
+                createConnection: nssConnection(
+                  server.port,
+                ) as unknown as https.RequestOptions['createConnection'],
               },
               (res) => {
                 let body = '';
