@@ -22,7 +22,7 @@ import {
   SEC_CERT_NICKNAMES_USER,
   shutdown,
 } from 'node-nss';
-import type { FixtureCertName, FixtureDB } from './fixtures/nssdb.js';
+import { fixtureCertNames, type FixtureDB } from './fixtures/nssdb.js';
 import {
   certutilList,
   expectNSPRError,
@@ -52,18 +52,7 @@ describe.each([
     removeTemps();
   });
 
-  const all: FixtureCertName[] = [
-    'test_ca',
-    'test_server',
-    'test_user',
-    'test_int_ca',
-    'test_int_server',
-    'test_expired',
-    'test_not_yet_valid',
-    'test_wrong_host',
-    'test_wrong_usage',
-    'test_untrusted',
-  ];
+  const all = fixtureCertNames;
 
   it('getCertNicknames(ALL) lists what certutil -L lists', () => {
     const listed = [...certutilList(fx.db).keys()].sort();

@@ -6,7 +6,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { copyFixtureDB, nssTool, type FixtureCertName, type FixtureDB } from './fixtures/nssdb.js';
+import {
+  fixtureCertNames,
+  copyFixtureDB,
+  nssTool,
+  type FixtureCertName,
+  type FixtureDB,
+} from './fixtures/nssdb.js';
 
 const fixtures = inject('fixtures');
 
@@ -21,18 +27,7 @@ const secErrors = {
 const certUsageSSLClient = 0;
 const certUsageSSLServer = 1;
 
-const names: FixtureCertName[] = [
-  'test_ca',
-  'test_server',
-  'test_user',
-  'test_int_ca',
-  'test_int_server',
-  'test_expired',
-  'test_not_yet_valid',
-  'test_wrong_host',
-  'test_wrong_usage',
-  'test_untrusted',
-];
+const names = fixtureCertNames;
 
 // What `certutil -L` shows: NSS adds the user flag u to every class of a certificate whose key is in the
 // database, and never shows T for object signing (CT,,CT lists as CTu,u,Cu).

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { expectNSPRError } from './support/tools.js';
 import {
   generateRandom,
   getAllTokens,
@@ -76,17 +77,6 @@ function touchKey(...pinArgs: unknown[]): void {
   db.findKeyByAnyCert(db.findCertFromNickname('me'), ...pinArgs);
 }
 
-function expectCode(fn: () => unknown, code: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(NSPRError);
-  expect((caught as NSPRError).code).toBe(code);
-}
-
 afterEach(() => {
   setPasswordCallback(null);
   if (isInitialized()) shutdown();
@@ -104,8 +94,8 @@ describe('init / shutdown', () => {
 
   it('refuses to work before init with NSS’s own code', () => {
     expect(isInitialized()).toBe(false);
-    expectCode(() => getDefaultCertDB().listCertificates(), 'SEC_ERROR_NOT_INITIALIZED');
-    expectCode(() => generateRandom(4), 'SEC_ERROR_NOT_INITIALIZED');
+    expectNSPRError(() => getDefaultCertDB().listCertificates(), 'SEC_ERROR_NOT_INITIALIZED');
+    expectNSPRError(() => generateRandom(4), 'SEC_ERROR_NOT_INITIALIZED');
   });
 
   it('initialises without a database and loads Mozilla’s builtin roots', () => {
@@ -139,13 +129,13 @@ describe('init / shutdown', () => {
     init({ dbDir: dir });
     init({ dbDir: dir });
     expect(isInitialized()).toBe(true);
-    expectCode(() => init({ dbDir: dir, readOnly: false }), 'NSS_ALREADY_INITIALIZED');
-    expectCode(() => init(), 'NSS_ALREADY_INITIALIZED');
+    expectNSPRError(() => init({ dbDir: dir, readOnly: false }), 'NSS_ALREADY_INITIALIZED');
+    expectNSPRError(() => init(), 'NSS_ALREADY_INITIALIZED');
     expect(isInitialized()).toBe(true);
   });
 
   it('fails cleanly on a missing database directory', () => {
-    expectCode(() => init({ dbDir: '/nonexistent/node-nss-db' }), 'SEC_ERROR_BAD_DATABASE');
+    expectNSPRError(() => init({ dbDir: '/nonexistent/node-nss-db' }), 'SEC_ERROR_BAD_DATABASE');
     expect(isInitialized()).toBe(false);
     init();
     expect(isInitialized()).toBe(true);
@@ -160,13 +150,13 @@ describe('init / shutdown', () => {
     shutdown();
     expect(isInitialized()).toBe(false);
     expect(cert).toBeDefined();
-    expectCode(() => cert?.subject, 'NSS_SHUT_DOWN');
-    expectCode(() => cert?.verifyHostname('x'), 'NSS_SHUT_DOWN');
-    expectCode(() => cert?.toPEM(), 'NSS_SHUT_DOWN');
-    expectCode(() => slot.tokenName, 'NSS_SHUT_DOWN');
+    expectNSPRError(() => cert?.subject, 'NSS_SHUT_DOWN');
+    expectNSPRError(() => cert?.verifyHostname('x'), 'NSS_SHUT_DOWN');
+    expectNSPRError(() => cert?.toPEM(), 'NSS_SHUT_DOWN');
+    expectNSPRError(() => slot.tokenName, 'NSS_SHUT_DOWN');
     init();
     expect(getDefaultCertDB().listCertificates().length).toBe(certs.length);
-    expectCode(() => cert?.issuer, 'NSS_SHUT_DOWN');
+    expectNSPRError(() => cert?.issuer, 'NSS_SHUT_DOWN');
   });
 
   it('shutdown without init is harmless', () => {

@@ -14,7 +14,7 @@ import {
   init,
   shutdown,
 } from 'node-nss';
-import type { FixtureCertName } from './fixtures/nssdb.js';
+import { fixtureCertNames, type FixtureCertName } from './fixtures/nssdb.js';
 import { run } from './support/tools.js';
 
 const fixtures = inject('fixtures');
@@ -27,18 +27,7 @@ const usages = [
   ['email signer', 4, certificateUsageEmailSigner],
 ] as const;
 
-const names: FixtureCertName[] = [
-  'test_ca',
-  'test_server',
-  'test_user',
-  'test_int_ca',
-  'test_int_server',
-  'test_expired',
-  'test_not_yet_valid',
-  'test_wrong_host',
-  'test_wrong_usage',
-  'test_untrusted',
-];
+const names = fixtureCertNames;
 
 /** vfychain's verdict in classic mode (CERT_VerifyCertificate, as verifyNow uses). */
 function vfychain(

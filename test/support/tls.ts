@@ -27,20 +27,30 @@ export function readBytes(stream: Duplex | NodeJS.ReadableStream, length: number
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let got = 0;
+    const cleanup = () => {
+      stream.removeListener('data', onData);
+      stream.removeListener('error', onError);
+      stream.removeListener('end', onEnd);
+    };
     const onData = (chunk: Buffer) => {
       chunks.push(chunk);
       got += chunk.length;
       if (got >= length) {
-        stream.removeListener('data', onData);
+        cleanup();
         resolve(Buffer.concat(chunks));
       }
     };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(err);
+    };
+    const onEnd = () => {
+      cleanup();
+      reject(new Error(`stream ended after ${got} of ${length} bytes`));
+    };
     stream.on('data', onData);
-    stream.once('error', reject);
-    stream.once(
-      'end',
-      () => got < length && reject(new Error(`stream ended after ${got} of ${length} bytes`)),
-    );
+    stream.on('error', onError);
+    stream.on('end', onEnd);
   });
 }
 
