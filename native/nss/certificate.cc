@@ -1,6 +1,8 @@
 #include "certificate.h"
 
 #include <arpa/inet.h>
+
+#include <memory>
 #include <certdb.h>
 #include <keyhi.h>
 #include <prprf.h>
@@ -106,7 +108,13 @@ void Certificate::Init(Napi::Env env, Napi::Object exports) {
 }
 
 Napi::Object Certificate::New(Napi::Env env, CERTCertificate* cert) {
-  return AddonData::Get(env)->certificateClass.New({Napi::External<CERTCertificate>::New(env, cert)});
+  try {
+    return AddonData::Get(env)->certificateClass.New({Napi::External<CERTCertificate>::New(env, cert)});
+  } catch (...) {
+    // No wrapper took the reference (e.g. a worker being terminated): give it back, or NSS stays BUSY.
+    CERT_DestroyCertificate(cert);
+    throw;
+  }
 }
 
 CERTCertificate* Certificate::FromValue(Napi::Value value, const char* argName) {
@@ -119,13 +127,14 @@ CERTCertificate* Certificate::FromValue(Napi::Value value, const char* argName) 
 }
 
 Napi::Array Certificate::FromList(Napi::Env env, CERTCertList* list) {
+  if (list == nullptr) return Napi::Array::New(env);
+  // The list is destroyed however this ends (a JavaScript call can fail while a worker is terminated).
+  std::unique_ptr<CERTCertList, void (*)(CERTCertList*)> owned(list, CERT_DestroyCertList);
   Napi::Array out = Napi::Array::New(env);
-  if (list == nullptr) return out;
   uint32_t n = 0;
   for (CERTCertListNode* node = CERT_LIST_HEAD(list); !CERT_LIST_END(node, list); node = CERT_LIST_NEXT(node)) {
     out.Set(n++, New(env, CERT_DupCertificate(node->cert)));
   }
-  CERT_DestroyCertList(list);
   return out;
 }
 

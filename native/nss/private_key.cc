@@ -30,7 +30,12 @@ void PrivateKey::Init(Napi::Env env, Napi::Object exports) {
 }
 
 Napi::Object PrivateKey::New(Napi::Env env, SECKEYPrivateKey* key) {
-  return AddonData::Get(env)->privateKeyClass.New({Napi::External<SECKEYPrivateKey>::New(env, key)});
+  try {
+    return AddonData::Get(env)->privateKeyClass.New({Napi::External<SECKEYPrivateKey>::New(env, key)});
+  } catch (...) {
+    SECKEY_DestroyPrivateKey(key);  // no wrapper took the reference
+    throw;
+  }
 }
 
 SECKEYPrivateKey* PrivateKey::FromValue(Napi::Value value, const char* argName) {

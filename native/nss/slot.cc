@@ -3,6 +3,8 @@
 #include <prerror.h>
 #include <secerr.h>
 
+#include <memory>
+
 #include "certificate.h"
 #include "errors.h"
 
@@ -41,13 +43,13 @@ class LoginWorker : public Napi::AsyncWorker {
 };
 
 Napi::Value SlotList(Napi::Env env, PK11SlotList* list) {
+  if (list == nullptr) return Napi::Array::New(env);
+  std::unique_ptr<PK11SlotList, void (*)(PK11SlotList*)> owned(list, PK11_FreeSlotList);
   Napi::Array out = Napi::Array::New(env);
-  if (list == nullptr) return out;
   uint32_t n = 0;
   for (PK11SlotListElement* le = PK11_GetFirstSafe(list); le != nullptr; le = PK11_GetNextSafe(list, le, PR_FALSE)) {
     out.Set(n++, Slot::New(env, PK11_ReferenceSlot(le->slot)));
   }
-  PK11_FreeSlotList(list);
   return out;
 }
 
@@ -90,7 +92,12 @@ void Slot::Init(Napi::Env env, Napi::Object exports) {
 }
 
 Napi::Object Slot::New(Napi::Env env, PK11SlotInfo* slot) {
-  return AddonData::Get(env)->slotClass.New({Napi::External<PK11SlotInfo>::New(env, slot)});
+  try {
+    return AddonData::Get(env)->slotClass.New({Napi::External<PK11SlotInfo>::New(env, slot)});
+  } catch (...) {
+    PK11_FreeSlot(slot);  // no wrapper took the reference
+    throw;
+  }
 }
 
 PK11SlotInfo* Slot::FromValue(Napi::Value value, const char* argName) {
