@@ -25,6 +25,7 @@ export * from './constants.js';
 export { SSLSocket, nssGetClientAuthData, getCipherSuiteInfo } from './ssl-socket.js';
 export type { SSLSocketOptions, SecurityStatus, SSLChannelInfo, CipherSuiteInfo } from './ssl-socket.js';
 export { SSLServer, configServerSessionIDCache } from './ssl-server.js';
+export { clearSessionCache, configClientSessionCache } from './session-cache.js';
 export type {
   AuthCertificateCallback,
   BadCertCallback,

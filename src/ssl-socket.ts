@@ -15,6 +15,7 @@ import {
   type SNICallback,
 } from './ssl-config.js';
 import * as ssl from './ssl-constants.js';
+import { usedTicketLeftInCache } from './session-cache.js';
 import { checkBoolean, checkInteger, checkObject, checkString } from './validate.js';
 
 const SSL_ERROR_BAD_CERTIFICATE = -12284;
@@ -360,6 +361,7 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
   }
 
   #handshakeDone(count: number): void {
+    if (this.#handshakes === 0 && !this.#asServer) this.#noteResumption();
     this.#handshakes += count;
     if (this.#asServer && !this.callbacks.auth && !this.callbacks.badCert) {
       // NSS's own check ran inside the handshake; a certificate that reached here is verified.
@@ -379,6 +381,11 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
     this.#waiters.splice(0).forEach((w) => w.resolve());
     this.emit('secure');
     if (!this.#asServer) this.emit('secureConnect');
+  }
+
+  #noteResumption(): void {
+    const info = this.#engine.channelInfo();
+    if (info.resumed && info.protocolVersion >= ssl.SSL_LIBRARY_VERSION_TLS_1_3) usedTicketLeftInCache();
   }
 
   #peerEnded(closeNotify: boolean): void {

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
+  clearSessionCache,
+  configClientSessionCache,
   getDefaultCertDB,
   init,
   shutdown,
@@ -59,6 +61,40 @@ describe('session resumption', () => {
       }
     },
   );
+});
+
+describe('client session cache', () => {
+  it('clearSessionCache() and the used-ticket limit make the next connection a full handshake', async () => {
+    expect(() => configClientSessionCache(null as never)).toThrow(TypeError);
+    expect(() => configClientSessionCache({ maxUsedTickets: '2' as never })).toThrow(/opts\.maxUsedTickets/);
+    expect(() => configClientSessionCache({ maxUsedTickets: -1 })).toThrow(RangeError);
+    const { server, port, sockets } = await nssEchoServer({ version: 'tls1.3' });
+    const resumedFlags = async (peerID: string, count: number): Promise<boolean[]> => {
+      const flags: boolean[] = [];
+      for (let i = 0; i < count; i++) {
+        const sock = await nssClient(port, { version: 'tls1.3', peerID });
+        expect(await roundTrip(sock)).toBe('ping');
+        flags.push(sock.getSSLChannelInfo().resumed);
+        await closeClient(sock);
+      }
+      return flags;
+    };
+    try {
+      configClientSessionCache({ maxUsedTickets: 2 });
+      expect(await resumedFlags('cache A', 1)).toEqual([false]);
+      // The second resumption from a spent ticket empties the cache; B's last connection then caches the
+      // fresh ticket it receives, A's session is gone.
+      expect(await resumedFlags('cache B', 3)).toEqual([false, true, true]);
+      expect(await resumedFlags('cache B', 1)).toEqual([true]);
+      expect(await resumedFlags('cache A', 1)).toEqual([false]);
+      clearSessionCache();
+      expect(await resumedFlags('cache A', 2)).toEqual([false, true]);
+    } finally {
+      configClientSessionCache({ maxUsedTickets: 5000 });
+      sockets.forEach((s) => s.destroy());
+      await server.close();
+    }
+  });
 });
 
 describe('rehandshake', () => {
