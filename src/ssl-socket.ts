@@ -361,7 +361,10 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
   }
 
   #handshakeDone(count: number): void {
-    if (this.#handshakes === 0 && !this.#asServer) this.#noteResumption();
+    if (this.#handshakes === 0) {
+      if (this.#asServer) this.#noResumedRenegotiation();
+      else this.#noteResumption();
+    }
     this.#handshakes += count;
     if (this.#asServer && !this.callbacks.auth && !this.callbacks.badCert) {
       // NSS's own check ran inside the handshake; a certificate that reached here is verified.
@@ -381,6 +384,15 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
     this.#waiters.splice(0).forEach((w) => w.resolve());
     this.emit('secure');
     if (!this.#asServer) this.emit('secureConnect');
+  }
+
+  // An NSS server that resumes a session inside a renegotiation takes a second reference on its certificate
+  // and never drops the first (ssl3con.c, the resumption branch of the ClientHello handler): the reference
+  // keeps NSS from shutting down. Renegotiations on this connection therefore make full handshakes.
+  #noResumedRenegotiation(): void {
+    if (this.#engine.channelInfo().protocolVersion >= ssl.SSL_LIBRARY_VERSION_TLS_1_3) return;
+    this.#engine.optionSet(ssl.SSL_NO_CACHE, 1);
+    this.#engine.optionSet(ssl.SSL_ENABLE_SESSION_TICKETS, 0);
   }
 
   #noteResumption(): void {
