@@ -1,7 +1,7 @@
 // Renegotiation (TLS 1.2), post-handshake client authentication and KeyUpdate (TLS 1.3) against openssl,
 // driven through s_server's and s_client's interactive command letters; `-msg` shows what crossed the wire.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { getDefaultCertDB, init, shutdown, SSL_REQUEST_CERTIFICATE, SSLSocket } from 'node-nss';
+import { init, shutdown, SSL_REQUEST_CERTIFICATE, SSLSocket } from 'node-nss';
 import { spawnPeer, type PeerProcess } from './support/peers.js';
 import {
   freePort,
