@@ -35,8 +35,11 @@ export type HandshakeCallback = (sock: SSLSocket, ...userData: unknown[]) => voi
 
 /** Answer of an SNI callback: the certificate and key to serve for that name, or `undefined` for the default. */
 export type SNIResult = { cert: Certificate; key: PrivateKey } | undefined;
-/** SNI callback (server): the name the client asked for → what to serve. */
-export type SNICallback = (serverName: string) => SNIResult;
+/**
+ * SNI callback (server): the name the client asked for → what to serve, or a Promise of it. The server reads
+ * the ClientHello before NSS does, so an async answer (a lookup, a certificate issued on demand) is fine.
+ */
+export type SNICallback = (serverName: string) => SNIResult | Promise<SNIResult>;
 
 /** @internal A registered callback and the user data appended to its arguments. */
 export interface Registered<F> {

@@ -13,8 +13,6 @@ import { checkFunction, checkInstance, checkInteger, checkObject, checkString } 
 
 const PR_IO_TIMEOUT_ERROR = -5990;
 
-/** Answer of an SNI callback: the certificate and key to serve for that name, or `undefined` for the default. */
-
 let sessionCacheConfigured = false;
 
 /**
@@ -80,7 +78,10 @@ export class SSLServer extends SSLConfigurable(EventEmitter) {
     this.#engine.configServerCert(cert.native, key.native);
   }
 
-  /** Chooses the certificate by the name the client asked for (SNI). Synchronous. */
+  /**
+   * Chooses the certificate by the name the client asked for (SNI): `{ cert, key }`, `undefined` for the
+   * configured default, or a Promise of either. A callback that throws or rejects fails that handshake.
+   */
   setSNICallback(cb: SNICallback | null): void {
     if (cb !== null) checkFunction(cb, 'cb');
     this.sniCallback = cb ?? undefined;

@@ -1,6 +1,11 @@
 import * as net from 'node:net';
 import { Duplex } from 'node:stream';
-import type { NativeCycleResult, NativeSSLEngine } from '../types/binding.js';
+import type {
+  NativeCertificate,
+  NativeCycleResult,
+  NativePrivateKey,
+  NativeSSLEngine,
+} from '../types/binding.js';
 import { binding } from './binding.js';
 import { Certificate } from './certificate.js';
 import type { CertDB } from './certdb.js';
@@ -16,6 +21,7 @@ import {
 } from './ssl-config.js';
 import * as ssl from './ssl-constants.js';
 import { usedTicketLeftInCache } from './session-cache.js';
+import { clientHelloServerName } from './client-hello.js';
 import { checkBoolean, checkInteger, checkObject, checkString } from './validate.js';
 
 const SSL_ERROR_BAD_CERTIFICATE = -12284;
@@ -110,6 +116,17 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
+type SNIAnswer = { cert: NativeCertificate; key: NativePrivateKey } | undefined;
+
+function checkSNIAnswer(answer: unknown): SNIAnswer {
+  if (answer === undefined) return undefined;
+  const pair = answer as { cert?: unknown; key?: unknown } | null;
+  if (!(pair?.cert instanceof Certificate) || !(pair.key instanceof PrivateKey)) {
+    throw new TypeError('the SNI callback must return { cert: Certificate, key: PrivateKey } or undefined');
+  }
+  return { cert: pair.cert.native, key: pair.key.native };
+}
+
 function callbackError(what: string, err: unknown, errno: number): NSPRError {
   const reason = err instanceof Error ? err.message : String(err);
   const wrapped = new NSPRError(errno, undefined, `${what} failed: ${reason}`);
@@ -139,6 +156,10 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
   #waiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   #serverAuthCalls = 0;
   #authWaiters: Array<() => void> = [];
+  /** Server with an SNI callback: the first bytes, held until the callback has answered for their name. */
+  #hello: { data: Buffer; deciding: boolean; ended: boolean } | null = null;
+  /** The SNI callback's answer for the name in the ClientHello, given to NSS when it asks. */
+  #sniDecision: { name: string; answer?: SNIAnswer; error?: unknown } | undefined;
 
   /** Always `true`: what Express and `http` check to tell TLS sockets apart. */
   readonly encrypted = true;
@@ -246,8 +267,8 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
     tcp?.setNoDelay(true);
     this.#engine.setPeerAddress(tcp?.remoteAddress ?? '127.0.0.1', tcp?.remotePort ?? 0);
     this.resetHandshake(asServer);
-    transport.on('data', (chunk: Buffer) => this.#pump(chunk, false));
-    transport.on('end', () => this.#pump(null, true));
+    transport.on('data', (chunk: Buffer) => this.#receive(chunk));
+    transport.on('end', () => this.#receive(null));
     transport.on('error', (err: Error) => this.#fail(this.#transportError(err)));
     transport.on('close', () => {
       if (!this.#closed && !this.#ended)
@@ -270,6 +291,9 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
     checkBoolean(asServer, 'asServer');
     this.#asServer = asServer;
     this.#handshakes = 0;
+    this.#hello =
+      asServer && this.sniCallback ? { data: Buffer.alloc(0), deciding: false, ended: false } : null;
+    this.#sniDecision = undefined;
     this.#engine.resetHandshake(asServer);
   }
 
@@ -291,6 +315,38 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
   }
 
   // ---- the pump ------------------------------------------------------------------------------
+
+  /** Bytes (or, with `null`, the end) from the transport. */
+  #receive(chunk: Buffer | null): void {
+    const hello = this.#hello;
+    if (!hello) {
+      this.#pump(chunk, chunk === null);
+      return;
+    }
+    if (chunk) hello.data = Buffer.concat([hello.data, chunk]);
+    else hello.ended = true;
+    if (hello.deciding) return;
+    const name = clientHelloServerName(hello.data);
+    if (name === undefined && !hello.ended) return;
+    hello.deciding = true;
+    void this.#decideSNI(name ?? null).then(() => {
+      this.#hello = null;
+      if (hello.data.length) this.#pump(hello.data, false);
+      if (hello.ended) this.#pump(null, true);
+    });
+  }
+
+  /** Asks the SNI callback (sync or async) about the name in the ClientHello, before NSS reads it. */
+  async #decideSNI(name: string | null): Promise<void> {
+    const sni = this.sniCallback;
+    if (name === null || !sni) return;
+    try {
+      const answer = await sni(name);
+      this.#sniDecision = { name, answer: checkSNIAnswer(answer) };
+    } catch (err) {
+      this.#sniDecision = { name, error: err };
+    }
+  }
 
   /** One native crossing: feed ciphertext, drive NSS, send what it wrote, deliver cleartext and events. */
   #pump(input: Buffer | null, eof: boolean): void {
@@ -496,19 +552,24 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
     }
   }
 
-  /** Server side, inside NSS: the certificate to serve for the SNI name the client sent. */
+  /**
+   * Server side, inside NSS: the certificate to serve for the SNI name the client sent — the answer the
+   * callback gave before NSS read the ClientHello, or (for a name found only by NSS) a synchronous one.
+   */
   #chooseServerCertificate(sni: SNICallback, name: string) {
     try {
+      const decision = this.#sniDecision;
+      if (decision?.name === name) {
+        if ('error' in decision) throw decision.error;
+        return decision.answer;
+      }
       const answer = sni(name);
-      if (isThenable(answer))
-        throw new Error('the SNI callback must return { cert, key } or undefined, not a Promise');
-      if (answer === undefined) return undefined;
-      if (!(answer.cert instanceof Certificate) || !(answer.key instanceof PrivateKey)) {
-        throw new TypeError(
-          'the SNI callback must return { cert: Certificate, key: PrivateKey } or undefined',
+      if (isThenable(answer)) {
+        throw new Error(
+          'the SNI callback returned a Promise for a ClientHello node-nss could not read ahead',
         );
       }
-      return { cert: answer.cert.native, key: answer.key.native };
+      return checkSNIAnswer(answer);
     } catch (err) {
       this.#callbackFailure = callbackError('SNI callback', err, SSL_ERROR_BAD_CERTIFICATE);
       throw err;

@@ -1,3 +1,6 @@
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   clearSessionCache,
@@ -8,6 +11,7 @@ import {
   SSL_ENABLE_POST_HANDSHAKE_AUTH,
   SSL_REQUEST_CERTIFICATE,
   SSLSocket,
+  type SNIResult,
 } from 'node-nss';
 import { nssClient, nssEchoServer, readBytes, within, type Version } from './support/tls.js';
 
@@ -25,6 +29,7 @@ async function roundTrip(sock: SSLSocket, text = 'ping'): Promise<string> {
 
 async function closeClient(sock: SSLSocket): Promise<void> {
   const closed = new Promise((resolve) => sock.once('close', resolve));
+  sock.resume(); // a Duplex closes only after its readable side has ended, i.e. been read to the end
   sock.end();
   await within(5000, 'close', closed);
 }
@@ -61,6 +66,129 @@ describe('session resumption', () => {
       }
     },
   );
+});
+
+describe('SNI callback', () => {
+  /** A node-nss server whose SNI callback serves test_wrong_host for wrong.example.com, after `delay` ms. */
+  async function sniServer(answer: (name: string) => unknown) {
+    const { server, port, sockets } = await nssEchoServer({ version: 'tls1.3' });
+    const names: string[] = [];
+    server.setSNICallback((name) => {
+      names.push(name);
+      return answer(name) as SNIResult;
+    });
+    const errors: Error[] = [];
+    server.on('tlsClientError', (err: Error) => errors.push(err));
+    const close = async () => {
+      sockets.forEach((s) => s.destroy());
+      await server.close();
+    };
+    return { port, names, errors, close };
+  }
+  const other = (): SNIResult => {
+    const db = getDefaultCertDB();
+    const cert = db.findCertFromNickname('test_wrong_host');
+    return { cert, key: db.findKeyByAnyCert(cert) };
+  };
+  const later = <T>(value: T, ms = 20): Promise<T> => new Promise((r) => setTimeout(() => r(value), ms));
+
+  it.each([
+    ['synchronous', (name: string) => (name === 'wrong.example.com' ? other() : undefined)],
+    ['asynchronous', (name: string) => later(name === 'wrong.example.com' ? other() : undefined)],
+  ])('%s: serves the certificate for the name the client asked for', async (_kind, answer) => {
+    const srv = await sniServer(answer);
+    try {
+      const asked = await nssClient(srv.port, { hostname: 'wrong.example.com', peerID: `sni-${_kind}` });
+      expect(asked.getPeerCertificate()?.subjectAltNames).toEqual(['DNS:wrong.example.com']);
+      expect(await roundTrip(asked)).toBe('ping');
+      await closeClient(asked);
+      const fallback = await nssClient(srv.port, { peerID: `sni-default-${_kind}` });
+      expect(fallback.getPeerCertificate()?.subjectCommonName).toBe('localhost');
+      await closeClient(fallback);
+      expect(srv.names).toEqual(['wrong.example.com', 'localhost']);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('a ClientHello that arrives one byte at a time still reaches the async callback', async () => {
+    const srv = await sniServer((name) => later(name === 'wrong.example.com' ? other() : undefined));
+    // A relay that forwards the client's bytes one per write, with a pause between them.
+    const relay = net.createServer((inbound) => {
+      const outbound = net.connect(srv.port, '127.0.0.1');
+      outbound.setNoDelay(true);
+      let queue = Promise.resolve();
+      inbound.on('data', (chunk: Buffer) => {
+        for (const byte of chunk) {
+          queue = queue.then(
+            () => new Promise((r) => outbound.write(Buffer.of(byte), () => setImmediate(r))),
+          );
+        }
+      });
+      outbound.pipe(inbound);
+      inbound.on('error', () => outbound.destroy());
+      outbound.on('error', () => inbound.destroy());
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = relay.address() as net.AddressInfo;
+      const client = tls.connect({
+        port,
+        host: '127.0.0.1',
+        servername: 'wrong.example.com',
+        ca: fs.readFileSync(fx.certs.test_ca.pemPath),
+      });
+      await within(
+        10_000,
+        'node:tls handshake',
+        new Promise((r, j) => client.once('secureConnect', r).once('error', j)),
+      );
+      expect(client.getPeerX509Certificate()?.subjectAltName).toBe('DNS:wrong.example.com');
+      client.destroy();
+      expect(srv.names).toEqual(['wrong.example.com']);
+    } finally {
+      relay.close();
+      await srv.close();
+    }
+  });
+
+  const failFor = (name: string, failure: () => unknown): unknown =>
+    name === 'localhost' ? undefined : failure();
+  it.each([
+    [
+      'throws',
+      (name: string) =>
+        failFor(name, () => {
+          throw new Error('no such tenant');
+        }),
+    ],
+    [
+      'rejects',
+      (name: string) =>
+        failFor(name, () => later(null).then(() => Promise.reject(new Error('no such tenant')))),
+    ],
+    ['answers garbage', (name: string) => failFor(name, () => later({ cert: 'nope' }))],
+  ])('a callback that %s fails that handshake on both ends', async (_kind, answer) => {
+    const srv = await sniServer(answer);
+    try {
+      const failed = nssClient(srv.port, { hostname: 'wrong.example.com', peerID: `sni-fail-${_kind}` });
+      await expect(failed).rejects.toThrow();
+      await within(
+        5000,
+        'server error',
+        (async () => {
+          while (srv.errors.length === 0) await new Promise((r) => setTimeout(r, 10));
+        })(),
+      );
+      expect(srv.errors[0]?.message).toMatch(/SNI callback failed/);
+      // The server goes on serving other clients.
+      const fine = await nssClient(srv.port, { peerID: `sni-after-${_kind}` });
+      expect(await roundTrip(fine)).toBe('ping');
+      await closeClient(fine);
+    } finally {
+      await srv.close();
+    }
+  });
 });
 
 describe('client session cache', () => {

@@ -1,0 +1,72 @@
+// Reads the server name out of a ClientHello before NSS sees it, so that a server's SNI callback may take
+// its time (a Promise) while the bytes wait.
+
+const RECORD_HEADER = 5;
+const HANDSHAKE = 22;
+const CLIENT_HELLO = 1;
+const SERVER_NAME_EXTENSION = 0;
+const HOST_NAME = 0;
+/** More than any ClientHello NSS would accept; past this the bytes go to NSS, which judges them. */
+const LIMIT = 64 * 1024;
+
+/**
+ * The SNI host name in the ClientHello at the start of `data` (TLS records as received): a string, `null`
+ * when there is none or the bytes are not a ClientHello NSS could read, `undefined` when more bytes are
+ * needed.
+ */
+export function clientHelloServerName(data: Buffer): string | null | undefined {
+  // The handshake message may span several records: join their fragments.
+  const fragments: Buffer[] = [];
+  let have = 0;
+  let need = Infinity;
+  for (let pos = 0; have < need;) {
+    if (data.length < pos + RECORD_HEADER) return data.length > LIMIT ? null : undefined;
+    if (data[pos] !== HANDSHAKE) return null;
+    const length = data.readUInt16BE(pos + 3);
+    if (data.length < pos + RECORD_HEADER + length) return data.length > LIMIT ? null : undefined;
+    const fragment = data.subarray(pos + RECORD_HEADER, pos + RECORD_HEADER + length);
+    fragments.push(fragment);
+    have += fragment.length;
+    pos += RECORD_HEADER + length;
+    if (need === Infinity && have >= 4) {
+      const head = Buffer.concat(fragments);
+      if (head[0] !== CLIENT_HELLO) return null;
+      need = 4 + head.readUIntBE(1, 3);
+      if (need > LIMIT) return null;
+    }
+  }
+  return serverName(Buffer.concat(fragments).subarray(4, need));
+}
+
+/** The host_name entry of the server_name extension of a ClientHello body, or `null`. */
+function serverName(body: Buffer): string | null {
+  try {
+    let pos = 2 + 32; // legacy_version, random
+    pos += 1 + body.readUInt8(pos); // legacy_session_id
+    pos += 2 + body.readUInt16BE(pos); // cipher_suites
+    pos += 1 + body.readUInt8(pos); // legacy_compression_methods
+    if (pos + 2 > body.length) return null; // no extensions
+    const end = Math.min(body.length, pos + 2 + body.readUInt16BE(pos));
+    for (pos += 2; pos + 4 <= end;) {
+      const type = body.readUInt16BE(pos);
+      const length = body.readUInt16BE(pos + 2);
+      pos += 4;
+      if (type === SERVER_NAME_EXTENSION) {
+        const listEnd = Math.min(pos + 2 + body.readUInt16BE(pos), pos + length);
+        for (let p = pos + 2; p + 3 <= listEnd;) {
+          const nameType = body.readUInt8(p);
+          const nameLength = body.readUInt16BE(p + 1);
+          if (nameType === HOST_NAME && p + 3 + nameLength <= listEnd) {
+            return body.toString('latin1', p + 3, p + 3 + nameLength);
+          }
+          p += 3 + nameLength;
+        }
+        return null;
+      }
+      pos += length;
+    }
+    return null;
+  } catch {
+    return null; // a truncated field: let NSS reject it
+  }
+}
