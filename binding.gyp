@@ -12,6 +12,7 @@
         "native/nss/errors.cc",
         "native/nss/private_key.cc",
         "native/nss/memio.cc",
+        "native/nss/pkcs11_module.cc",
         "native/nss/slot.cc",
         "native/nss/ssl_constants.cc",
         "native/nss/ssl_engine.cc"

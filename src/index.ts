@@ -21,6 +21,8 @@ export type { ImportCertificateOptions } from './certdb.js';
 export { Certificate } from './certificate.js';
 export { PrivateKey } from './private-key.js';
 export { PK11Slot, getAllTokens, getInternalKeySlot, findSlotByName } from './slot.js';
+export { PKCS11Module, loadPKCS11Module, listModules } from './pkcs11.js';
+export type { LoadPKCS11ModuleOptions } from './pkcs11.js';
 export * from './constants.js';
 export { SSLSocket, nssGetClientAuthData, getCipherSuiteInfo } from './ssl-socket.js';
 export type { SSLSocketOptions, SecurityStatus, SSLChannelInfo, CipherSuiteInfo } from './ssl-socket.js';

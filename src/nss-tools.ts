@@ -41,6 +41,8 @@ export interface CertificateSpec {
   keyUsage?: string;
   extKeyUsage?: string;
   san?: string;
+  /** Generate the key on this token (certutil -h); the password file then holds the token's PIN. */
+  token?: string;
   /** Validity offset and length in months (certutil -w / -v). */
   offsetMonths?: number;
   validMonths?: number;
@@ -80,6 +82,7 @@ export function createCertificate(
     'SHA256',
   );
   args.push(...(spec.issuer ? ['-c', spec.issuer] : ['-x']));
+  if (spec.token) args.push('-h', spec.token);
   args.push(...(spec.keyType === 'rsa' ? ['-k', 'rsa', '-g', '2048'] : ['-k', 'ec', '-q', 'nistp256']));
   args.push('-v', String(spec.validMonths ?? 24));
   if (spec.offsetMonths !== undefined) args.push('-w', String(spec.offsetMonths));

@@ -2,7 +2,7 @@
 // driven through s_server's and s_client's interactive command letters; `-msg` shows what crossed the wire.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { init, shutdown, SSL_REQUEST_CERTIFICATE, SSLSocket } from 'node-nss';
-import { spawnPeer, type PeerProcess } from './support/peers.js';
+import { interactive, spawnPeer, type Interactive, type PeerProcess } from './support/peers.js';
 import {
   freePort,
   nssClient,
@@ -19,47 +19,11 @@ const opensslVersion = { 'tls1.2': '-tls1_2', 'tls1.3': '-tls1_3' } as const;
 beforeAll(() => init({ dbDir: fx.db, password: fx.password, loadBuiltinRoots: false }));
 afterAll(() => shutdown());
 
-/** An openssl process whose output (data and `-msg` trace) is read as text; `command` types a line. */
-interface Interactive {
-  command: (line: string) => void;
-  /** Resolves once `pattern` has appeared `times` times in the output. */
-  seen: (pattern: RegExp, times?: number) => Promise<void>;
-  count: (pattern: RegExp) => number;
-  output: () => string;
-  stop: () => void;
-}
-
 const running: Array<{ stop: () => void }> = [];
 afterEach(() => running.splice(0).forEach((p) => p.stop()));
 
-function interactive(peer: PeerProcess): Interactive {
-  const output = (): string => Buffer.concat(peer.stdout).toString('latin1') + peer.stderr();
-  const count = (pattern: RegExp): number => output().match(new RegExp(pattern.source, 'g'))?.length ?? 0;
-  const seen = (pattern: RegExp, times = 1): Promise<void> =>
-    within(
-      5000,
-      `openssl output ${pattern} x${times}`,
-      new Promise<void>((resolve) => {
-        const check = (): void => {
-          if (count(pattern) < times) return;
-          peer.proc.stdout?.removeListener('data', check);
-          peer.proc.stderr?.removeListener('data', check);
-          resolve();
-        };
-        peer.proc.stdout?.on('data', check);
-        peer.proc.stderr?.on('data', check);
-        check();
-      }),
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}; output:\n${output().slice(-2000)}`);
-    });
-  const p: Interactive = {
-    command: (line) => peer.proc.stdin?.write(`${line}\n`),
-    seen,
-    count,
-    output,
-    stop: peer.stop,
-  };
+function started(peer: PeerProcess): Interactive {
+  const p = interactive(peer);
   running.push(p);
   return p;
 }
@@ -71,7 +35,7 @@ async function opensslServer(
   const port = await freePort();
   const args = ['s_server', '-accept', String(port), '-msg', opensslVersion[version]];
   args.push('-cert', fx.certs.test_server.pemPath, '-key', fx.keyPemPaths.test_server, ...extra);
-  const peer = interactive(spawnPeer('openssl', args));
+  const peer = started(spawnPeer('openssl', args));
   await waitForPort(port);
   return { port, peer };
 }
@@ -79,7 +43,7 @@ async function opensslServer(
 function opensslClient(port: number, version: Version, extra: string[] = []): Interactive {
   const args = ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', '-msg'];
   args.push(opensslVersion[version], '-CAfile', fx.certs.test_ca.pemPath, '-verify_return_error', ...extra);
-  return interactive(spawnPeer('openssl', args));
+  return started(spawnPeer('openssl', args));
 }
 
 /** Sends a line to a node-nss socket's peer and waits until the peer printed it. */

@@ -82,6 +82,23 @@ export declare class NativeSlot {
   listCertificates(): NativeCertificate[];
 }
 
+export interface NativePKCS11ModuleInfo {
+  name: string;
+  library: string | null;
+  loaded: boolean;
+  internal: boolean;
+  fips: boolean;
+}
+
+export declare class NativePKCS11Module {
+  private constructor();
+  info(): NativePKCS11ModuleInfo;
+  slots(): NativeSlot[];
+  unload(): void;
+  watchTokens(onEvent: (slot: NativeSlot, present: boolean) => void, intervalMs: number): void;
+  stopWatching(): void;
+}
+
 export interface NativeInitOptions {
   dbDir: string | null;
   readOnly: boolean;
@@ -141,6 +158,9 @@ export interface Binding extends SSLBinding {
   getAllTokens(pinArgs: PinArgs): NativeSlot[];
   getInternalKeySlot(): NativeSlot;
   findSlotByName(name: string): NativeSlot | null;
+  loadPKCS11Module(name: string, library: string, parameters: string | null): NativePKCS11Module;
+  listModules(): NativePKCS11Module[];
+  NativePKCS11Module: typeof NativePKCS11Module;
   NativeCertificate: typeof NativeCertificate;
   NativePrivateKey: typeof NativePrivateKey;
   NativeSlot: typeof NativeSlot;

@@ -6,6 +6,7 @@
 #include "constants.h"
 #include "context.h"
 #include "errors.h"
+#include "pkcs11_module.h"
 #include "private_key.h"
 #include "slot.h"
 #include "ssl_engine.h"
@@ -21,6 +22,8 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   PrivateKey::Init(env, exports);
   Slot::Init(env, exports);
   InitSlots(env, exports);
+  PKCS11Module::Init(env, exports);
+  InitModules(env, exports);
   InitCertDB(env, exports);
   InitSSL(env, exports);
   return exports;

@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "errors.h"
+#include "pkcs11_module.h"
 #include "slot.h"
 
 namespace nss {
@@ -77,10 +78,8 @@ bool HasRootCerts() {
 // Loads Mozilla's root store module (libnssckbi) when neither NSS nor the database's module list did.
 // Returns 0 or the NSS error.
 PRErrorCode LoadRootsModule(const std::string& library) {
-  std::string spec = "name=\"Builtin Roots\" library=\"" + library + "\"";
-  SECMODModule* module = SECMOD_LoadUserModule(const_cast<char*>(spec.c_str()), nullptr, PR_FALSE);
-  bool loaded = module != nullptr && module->loaded;
-  PRErrorCode error = loaded ? 0 : (PR_GetError() ? PR_GetError() : SEC_ERROR_LIBRARY_FAILURE);
+  PRErrorCode error = 0;
+  SECMODModule* module = LoadUserModule("Builtin Roots", library, "", &error);
   if (module != nullptr) SECMOD_DestroyModule(module);
   return error;
 }

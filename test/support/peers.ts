@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as tls from 'node:tls';
 import type { FixtureDB } from '../fixtures/nssdb.js';
-import { freePort, type Version, waitForPort } from './tls.js';
+import { freePort, type Version, waitForPort, within } from './tls.js';
 
 export interface PeerProcess {
   proc: ChildProcess;
@@ -47,6 +47,46 @@ export function stdoutBytes(peer: PeerProcess, length: number, ms: number): Prom
     peer.proc.stdout?.on('data', check);
     check();
   });
+}
+
+/** A tool whose output (data, `-msg` traces, logs) is read as text; `command` types a line. */
+export interface Interactive {
+  command: (line: string) => void;
+  /** Resolves once `pattern` has appeared `times` times in the output. */
+  seen: (pattern: RegExp, times?: number) => Promise<void>;
+  count: (pattern: RegExp) => number;
+  output: () => string;
+  stop: () => void;
+}
+
+export function interactive(peer: PeerProcess): Interactive {
+  const output = (): string => Buffer.concat(peer.stdout).toString('latin1') + peer.stderr();
+  const count = (pattern: RegExp): number => output().match(new RegExp(pattern.source, 'g'))?.length ?? 0;
+  const seen = (pattern: RegExp, times = 1): Promise<void> =>
+    within(
+      5000,
+      `openssl output ${pattern} x${times}`,
+      new Promise<void>((resolve) => {
+        const check = (): void => {
+          if (count(pattern) < times) return;
+          peer.proc.stdout?.removeListener('data', check);
+          peer.proc.stderr?.removeListener('data', check);
+          resolve();
+        };
+        peer.proc.stdout?.on('data', check);
+        peer.proc.stderr?.on('data', check);
+        check();
+      }),
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; output:\n${output().slice(-2000)}`);
+    });
+  return {
+    command: (line) => peer.proc.stdin?.write(`${line}\n`),
+    seen,
+    count,
+    output,
+    stop: peer.stop,
+  };
 }
 
 const opensslVersion = { 'tls1.2': '-tls1_2', 'tls1.3': '-tls1_3' } as const;

@@ -1,0 +1,48 @@
+// PKCS11Module: a SECMODModule reference (a smart-card driver, an HSM library, NSS's own softoken), and the
+// thread that waits for its token events.
+#pragma once
+#include <napi.h>
+#include <prerror.h>
+#include <secmod.h>
+
+#include <atomic>
+#include <string>
+#include <thread>
+
+#include "context.h"
+
+namespace nss {
+
+class PKCS11Module : public Napi::ObjectWrap<PKCS11Module>, public Handle {
+ public:
+  static void Init(Napi::Env env, Napi::Object exports);
+  // Wraps `module`, taking over the caller's reference.
+  static Napi::Object New(Napi::Env env, SECMODModule* module);
+
+  explicit PKCS11Module(const Napi::CallbackInfo& info);
+  ~PKCS11Module() override;
+  void Release() override;
+
+ private:
+  SECMODModule* Get(Napi::Env env) const;
+  Napi::Value Info(const Napi::CallbackInfo& info);
+  Napi::Value Slots(const Napi::CallbackInfo& info);
+  Napi::Value Unload(const Napi::CallbackInfo& info);
+  Napi::Value WatchTokens(const Napi::CallbackInfo& info);
+  Napi::Value StopWatching(const Napi::CallbackInfo& info);
+  void StopWatcher();
+
+  SECMODModule* module_ = nullptr;
+  // SECMOD_WaitForAnyTokenEvent blocks, so it runs on a thread of its own (never on the libuv pool).
+  std::thread watcher_;
+  std::atomic<bool> watching_{false};
+  Napi::ThreadSafeFunction onEvent_;
+};
+
+// SECMOD_LoadUserModule for a library; the loaded module, or nullptr with `*error` set.
+SECMODModule* LoadUserModule(const std::string& name, const std::string& library, const std::string& parameters,
+                             PRErrorCode* error);
+
+void InitModules(Napi::Env env, Napi::Object exports);
+
+}  // namespace nss
