@@ -5,7 +5,10 @@
       "target_name": "node_nss",
       "sources": [
         "native/nss/addon.cc",
+        "native/nss/cert_builder.cc",
         "native/nss/cert_db.cc",
+        "native/nss/cert_extensions.cc",
+        "native/nss/cert_request.cc",
         "native/nss/certificate.cc",
         "native/nss/constants.cc",
         "native/nss/context.cc",

@@ -52,7 +52,7 @@ export interface ImportCertificateOptions {
   nickname: string;
   /** Trust in certutil syntax, e.g. `'CT,C,C'` for a CA trusted for TLS servers and clients. */
   trust?: string;
-  /** Token to store it on (default: the internal key slot). */
+  /** Token to store it on (default: the token holding its private key, else the internal key slot). */
   slot?: PK11Slot;
 }
 
@@ -117,15 +117,17 @@ export class CertDB {
   }
 
   /**
-   * Stores a certificate (PEM text, or a DER or PEM Buffer) under `nickname`, optionally with `trust`.
-   * Needs a database opened read-write.
+   * Stores a certificate (a {@link Certificate}, PEM text, or a DER or PEM Buffer) under `nickname`,
+   * optionally with `trust`. Needs a database opened read-write. Without `opts.slot` the certificate goes
+   * to the token that holds its private key (NSS looks on every token, logging in where needed, and labels
+   * the key with the nickname), else to the internal key slot.
    */
   importCertificate(
-    data: Buffer | string,
+    data: Certificate | Buffer | string,
     opts: ImportCertificateOptions,
     ...pinArgs: unknown[]
   ): Certificate {
-    const der = certificateBytes(data, 'data');
+    const der = data instanceof Certificate ? data.derData : certificateBytes(data, 'data');
     checkObject(opts, 'opts');
     checkNonEmptyString(opts.nickname, 'opts.nickname');
     if (opts.trust !== undefined) checkTrust(opts.trust);

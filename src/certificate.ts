@@ -10,6 +10,7 @@ import {
   secCertTimeValid,
 } from './constants.js';
 import { CertVerifyError, NSPRError } from './errors.js';
+import { looksLikePEM, pemDecode, pemEncode } from './pem.js';
 import {
   checkBoolean,
   checkBuffer,
@@ -19,22 +20,20 @@ import {
   checkString,
 } from './validate.js';
 
-const PEM_CERTIFICATE =
-  /-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END (?:X509 |TRUSTED )?CERTIFICATE-----/;
+const CERTIFICATE_LABELS = ['CERTIFICATE', 'X509 CERTIFICATE', 'TRUSTED CERTIFICATE'] as const;
 
 /** @internal DER bytes of the first certificate in a PEM text. */
 export function pemToDER(pem: string): Buffer {
-  const match = PEM_CERTIFICATE.exec(pem);
-  if (!match?.[1]) throw new TypeError('The "pem" argument does not contain a PEM "CERTIFICATE" block');
-  return Buffer.from(match[1].replace(/\s+/g, ''), 'base64');
+  const der = pemDecode(pem, CERTIFICATE_LABELS);
+  if (!der?.length) throw new TypeError('The "pem" argument does not contain a PEM "CERTIFICATE" block');
+  return der;
 }
 
 /** @internal DER bytes from PEM text or a DER/PEM Buffer. */
 export function certificateBytes(data: unknown, name: string): Buffer {
   if (typeof data === 'string') return pemToDER(data);
   checkBuffer(data, name);
-  const head = data.subarray(0, 64).toString('latin1');
-  return head.includes('-----BEGIN') ? pemToDER(data.toString('latin1')) : data;
+  return looksLikePEM(data) ? pemToDER(data.toString('latin1')) : data;
 }
 
 function hexFingerprint(der: Buffer, algorithm: string): string {
@@ -238,8 +237,7 @@ export class Certificate {
 
   /** PEM encoding. */
   toPEM(): string {
-    const base64 = this.#snapshot().der.toString('base64');
-    return `-----BEGIN CERTIFICATE-----\n${base64.match(/.{1,64}/g)?.join('\n') ?? ''}\n-----END CERTIFICATE-----\n`;
+    return pemEncode(this.#snapshot().der, 'CERTIFICATE');
   }
 
   /** The same certificate as Node's `crypto.X509Certificate`. */

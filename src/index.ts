@@ -20,6 +20,17 @@ export { CertDB, getDefaultCertDB } from './certdb.js';
 export type { ImportCertificateOptions } from './certdb.js';
 export { Certificate } from './certificate.js';
 export { PrivateKey } from './private-key.js';
+export { generateKeyPair, createCertificateRequest, createCertificate } from './issuance.js';
+export type {
+  GenerateKeyPairOptions,
+  CertificateRequestOptions,
+  CreateCertificateOptions,
+  KeyUsageName,
+  ExtKeyUsageName,
+  SignatureHash,
+  NamedCurve,
+} from './issuance.js';
+export { pemEncode } from './pem.js';
 export { PK11Slot, getAllTokens, getInternalKeySlot, findSlotByName } from './slot.js';
 export { PKCS11Module, loadPKCS11Module, listModules } from './pkcs11.js';
 export type { LoadPKCS11ModuleOptions } from './pkcs11.js';

@@ -9,7 +9,7 @@ export class PrivateKey {
   /** @internal */
   constructor(native: NativePrivateKey) {
     if (!(native instanceof binding.NativePrivateKey)) {
-      throw new TypeError('PrivateKey objects come from CertDB.findKeyByAnyCert()');
+      throw new TypeError('PrivateKey objects come from CertDB.findKeyByAnyCert() or generateKeyPair()');
     }
     this.#native = native;
   }

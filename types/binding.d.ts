@@ -59,6 +59,62 @@ export declare class NativePrivateKey {
   private constructor();
   keyType(): string;
   slot(): NativeSlot | null;
+  /** DER SubjectPublicKeyInfo of the key's public half. */
+  publicKeyInfo(): Buffer;
+}
+
+export interface NativeKeyGenParams {
+  type: 'rsa' | 'ec';
+  /** RSA modulus size. */
+  bits: number;
+  /** 'P-256' | 'P-384' | 'P-521' for EC keys. */
+  curve: string;
+  slot: NativeSlot | null;
+  /** A token object (true) or a session object. */
+  permanent: boolean;
+  /** CKA_EXTRACTABLE: whether the token may wrap the key (PKCS #12 export). */
+  extractable: boolean;
+  nickname: string | null;
+}
+
+/** An encoded certificate extension. */
+export interface NativeExtension {
+  /** Dotted object identifier, e.g. '2.5.29.17'. */
+  oid: string;
+  critical: boolean;
+  /** DER of the extension value (what the OCTET STRING holds). */
+  value: Buffer;
+}
+
+export interface NativeAltName {
+  type: 'dns' | 'ip' | 'email' | 'uri';
+  value: string;
+}
+
+export interface NativeCertificateRequestInfo {
+  /** Subject in RFC 4514 text. */
+  subject: string;
+  /** Subject as a DER Name. */
+  subjectName: Buffer;
+  /** DER SubjectPublicKeyInfo. */
+  spki: Buffer;
+  /** The extensions of the extensionRequest attribute. */
+  extensions: NativeExtension[];
+}
+
+export interface NativeCreateCertificateParams {
+  /** RFC 4514 text or a DER Name. */
+  subject: string | Buffer;
+  spki: Buffer;
+  /** null: self-signed (issuer name = subject). */
+  issuer: NativeCertificate | null;
+  key: NativePrivateKey;
+  /** Content octets of the serial number INTEGER (positive, minimal). */
+  serial: Buffer;
+  notBefore: number;
+  notAfter: number;
+  extensions: NativeExtension[];
+  hash: string;
 }
 
 export interface NativeSlotInfo {
@@ -154,6 +210,30 @@ export interface Binding extends SSLBinding {
     pinArgs: PinArgs,
   ): NativeCertificate[];
   exportPKCS12(nickname: string, utf8Password: Buffer, pinArgs: PinArgs): Buffer;
+  // issuance (private_key.cc, cert_extensions.cc, cert_request.cc, cert_builder.cc)
+  generateKeyPair(params: NativeKeyGenParams, pinArgs: PinArgs): Promise<NativePrivateKey>;
+  encodeAltNames(names: NativeAltName[]): Buffer;
+  /** `KU_*` bits of the first octet. */
+  encodeKeyUsage(bits: number): Buffer;
+  encodeExtKeyUsage(oids: string[]): Buffer;
+  /** `pathLength` -1: no constraint. */
+  encodeBasicConstraints(isCA: boolean, pathLength: number): Buffer;
+  encodeSubjectKeyID(keyID: Buffer): Buffer;
+  encodeAuthorityKeyID(keyID: Buffer): Buffer;
+  /** SHA-1 of the subjectPublicKey bits of a DER SubjectPublicKeyInfo (RFC 5280 key identifier). */
+  keyIdentifier(spki: Buffer): Buffer;
+  certificateKeyInfo(cert: NativeCertificate): { spki: Buffer; subjectKeyID: Buffer | null };
+  createCertificateRequest(
+    key: NativePrivateKey,
+    spki: Buffer,
+    subject: string,
+    extensions: NativeExtension[],
+    hash: string,
+    pinArgs: PinArgs,
+  ): Buffer;
+  /** Checks the request's signature first; throws NSPRError when it does not verify. */
+  decodeCertificateRequest(der: Buffer): NativeCertificateRequestInfo;
+  createCertificate(params: NativeCreateCertificateParams, pinArgs: PinArgs): NativeCertificate;
   // tokens (slot.cc)
   getAllTokens(pinArgs: PinArgs): NativeSlot[];
   getInternalKeySlot(): NativeSlot;

@@ -1,7 +1,10 @@
 // Registers the native module; every piece lives in its own file.
 #include <napi.h>
 
+#include "cert_builder.h"
 #include "cert_db.h"
+#include "cert_extensions.h"
+#include "cert_request.h"
 #include "certificate.h"
 #include "constants.h"
 #include "context.h"
@@ -20,11 +23,15 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   InitSSLConstants(env, exports);
   Certificate::Init(env, exports);
   PrivateKey::Init(env, exports);
+  InitPrivateKeys(env, exports);
   Slot::Init(env, exports);
   InitSlots(env, exports);
   PKCS11Module::Init(env, exports);
   InitModules(env, exports);
   InitCertDB(env, exports);
+  InitCertExtensions(env, exports);
+  InitCertRequests(env, exports);
+  InitCertBuilder(env, exports);
   InitSSL(env, exports);
   return exports;
 }

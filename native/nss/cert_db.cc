@@ -87,7 +87,9 @@ Napi::Value ListCertificates(const Napi::CallbackInfo& info) {
   return Certificate::FromList(env, list);
 }
 
-// importCertificate(der, nickname, slot | null, pinArgs): stores the certificate permanently.
+// importCertificate(der, nickname, slot | null, pinArgs): stores the certificate permanently. Without a
+// slot it goes next to its private key when a token holds one (the key then gets the nickname as its
+// label, as PK11_ImportCertForKey does), otherwise into the internal key slot.
 Napi::Value ImportCertificate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireInit(env);
@@ -96,11 +98,13 @@ Napi::Value ImportCertificate(const Napi::CallbackInfo& info) {
   PinArg pin(env, info[3]);
   CERTCertificate* cert = CERT_NewTempCertificate(CERT_GetDefaultCertDB(), &der, nullptr, PR_FALSE, PR_TRUE);
   if (cert == nullptr) ThrowLastError(env, "decoding certificate");
-  PK11SlotInfo* slot = SlotArg(info[2]);
-  SECStatus status = PK11_ImportCert(slot, cert, CK_INVALID_HANDLE, nickname.c_str(), PR_FALSE);
+  CK_OBJECT_HANDLE key = CK_INVALID_HANDLE;
+  PK11SlotInfo* slot = info[2].IsObject() ? nullptr : PK11_KeyForCertExists(cert, &key, pin.wincx());
+  if (slot == nullptr) slot = SlotArg(info[2]);
+  SECStatus status = PK11_ImportCert(slot, cert, key, nickname.c_str(), PR_FALSE);
   if (status != SECSuccess && PR_GetError() == SEC_ERROR_TOKEN_NOT_LOGGED_IN &&
       PK11_Authenticate(slot, PR_TRUE, pin.wincx()) == SECSuccess) {
-    status = PK11_ImportCert(slot, cert, CK_INVALID_HANDLE, nickname.c_str(), PR_FALSE);
+    status = PK11_ImportCert(slot, cert, key, nickname.c_str(), PR_FALSE);
   }
   PRErrorCode error = PR_GetError();
   PK11_FreeSlot(slot);

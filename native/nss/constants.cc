@@ -73,6 +73,7 @@ void InitConstants(Napi::Env env, Napi::Object exports) {
   SET(SEC_ERROR_EXPIRED_CERTIFICATE);
   SET(SEC_ERROR_CERT_NOT_VALID);
   SET(SEC_ERROR_INVALID_TIME);
+  SET(SEC_ERROR_CA_CERT_INVALID);
 #undef SET
   exports.Set("constants", constants);
 }

@@ -1,11 +1,150 @@
 #include "private_key.h"
 
 #include <pk11pub.h>
+#include <secasn1.h>
+#include <secerr.h>
+#include <secoid.h>
+
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "errors.h"
 #include "slot.h"
 
 namespace nss {
+
+namespace {
+
+// Generates a key pair on a libuv worker: RSA generation takes from milliseconds to seconds, and a token
+// may be slow. The token login happened on the JavaScript thread before (the password callback lives
+// there); the worker passes no pin argument, so NSS cannot ask for a PIN from here.
+class KeyGenWorker : public Napi::AsyncWorker {
+ public:
+  KeyGenWorker(Napi::Env env, PK11SlotInfo* slot, CK_MECHANISM_TYPE mechanism, int rsaBits,
+               std::vector<unsigned char> ecParams, PK11AttrFlags attrFlags, std::string nickname)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), slot_(PK11_ReferenceSlot(slot)),
+        mechanism_(mechanism), rsaBits_(rsaBits), ecParams_(std::move(ecParams)), attrFlags_(attrFlags),
+        nickname_(std::move(nickname)) {}
+  ~KeyGenWorker() override {
+    if (priv_ != nullptr) SECKEY_DestroyPrivateKey(priv_);
+    if (pub_ != nullptr) SECKEY_DestroyPublicKey(pub_);
+    PK11_FreeSlot(slot_);
+  }
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    PK11RSAGenParams rsa = {rsaBits_, 65537};
+    SECItem ec = {siBuffer, ecParams_.data(), static_cast<unsigned int>(ecParams_.size())};
+    void* params = mechanism_ == CKM_RSA_PKCS_KEY_PAIR_GEN ? static_cast<void*>(&rsa) : static_cast<void*>(&ec);
+    PORT_SetError(0);
+    priv_ = PK11_GenerateKeyPairWithOpFlags(slot_, mechanism_, params, &pub_, attrFlags_, 0, 0, nullptr);
+    if (priv_ == nullptr) {
+      error_ = PR_GetError() ? PR_GetError() : SEC_ERROR_LIBRARY_FAILURE;
+      step_ = "generating the key pair";
+      return;
+    }
+    if (!nickname_.empty() && (PK11_SetPrivateKeyNickname(priv_, nickname_.c_str()) != SECSuccess ||
+                               PK11_SetPublicKeyNickname(pub_, nickname_.c_str()) != SECSuccess)) {
+      error_ = PR_GetError() ? PR_GetError() : SEC_ERROR_LIBRARY_FAILURE;
+      step_ = "labelling the key pair";
+      // Leave no unlabelled pair behind on the token.
+      PK11_DeleteTokenPrivateKey(priv_, PR_FALSE);
+      PK11_DeleteTokenPublicKey(pub_);
+      priv_ = nullptr;
+      pub_ = nullptr;
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (error_ != 0) {
+      deferred_.Reject(MakeNSPRError(env, error_, step_).Value());
+      return;
+    }
+    if (!AddonData::Get(env)->initialized) {
+      deferred_.Reject(MakeCodedError(env, "NSS_SHUT_DOWN", SEC_ERROR_NOT_INITIALIZED,
+                                      "NSS was shut down while the key pair was being generated")
+                           .Value());
+      return;
+    }
+    SECKEYPrivateKey* priv = priv_;
+    SECKEYPublicKey* pub = pub_;
+    priv_ = nullptr;
+    pub_ = nullptr;
+    deferred_.Resolve(PrivateKey::New(env, priv, pub));
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  PK11SlotInfo* slot_;
+  CK_MECHANISM_TYPE mechanism_;
+  int rsaBits_;
+  std::vector<unsigned char> ecParams_;
+  PK11AttrFlags attrFlags_;
+  std::string nickname_;
+  SECKEYPrivateKey* priv_ = nullptr;
+  SECKEYPublicKey* pub_ = nullptr;
+  PRErrorCode error_ = 0;
+  std::string step_;
+};
+
+// The DER OBJECT IDENTIFIER of a named curve: PKCS #11's CKA_EC_PARAMS for key generation.
+std::vector<unsigned char> CurveParams(Napi::Env env, const std::string& curve) {
+  SECOidTag tag = curve == "P-256"   ? SEC_OID_ANSIX962_EC_PRIME256V1
+                  : curve == "P-384" ? SEC_OID_SECG_EC_SECP384R1
+                  : curve == "P-521" ? SEC_OID_SECG_EC_SECP521R1
+                                     : SEC_OID_UNKNOWN;
+  SECOidData* oid = tag == SEC_OID_UNKNOWN ? nullptr : SECOID_FindOIDByTag(tag);
+  if (oid == nullptr) throw Napi::RangeError::New(env, "The \"curve\" argument names no curve NSS knows: " + curve);
+  std::vector<unsigned char> out{SEC_ASN1_OBJECT_ID, static_cast<unsigned char>(oid->oid.len)};
+  out.insert(out.end(), oid->oid.data, oid->oid.data + oid->oid.len);
+  return out;
+}
+
+// generateKeyPair({ type, bits, curve, slot, permanent, extractable, nickname }, pinArgs) → Promise<key>.
+Napi::Value GenerateKeyPair(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireInit(env);
+  Napi::Object opts = info[0].As<Napi::Object>();
+  std::string type = opts.Get("type").As<Napi::String>().Utf8Value();
+  Napi::Value slotValue = opts.Get("slot");
+  PK11SlotInfo* slot =
+      slotValue.IsObject() ? PK11_ReferenceSlot(Slot::FromValue(slotValue, "slot")) : PK11_GetInternalKeySlot();
+  std::unique_ptr<PK11SlotInfo, void (*)(PK11SlotInfo*)> slotRef(slot, PK11_FreeSlot);
+
+  CK_MECHANISM_TYPE mechanism;
+  int rsaBits = 0;
+  std::vector<unsigned char> ecParams;
+  if (type == "rsa") {
+    mechanism = CKM_RSA_PKCS_KEY_PAIR_GEN;
+    rsaBits = opts.Get("bits").As<Napi::Number>().Int32Value();
+  } else {
+    mechanism = CKM_EC_KEY_PAIR_GEN;
+    ecParams = CurveParams(env, opts.Get("curve").As<Napi::String>().Utf8Value());
+  }
+  PK11AttrFlags attrFlags = PK11_ATTR_SENSITIVE | PK11_ATTR_PRIVATE;
+  attrFlags |= opts.Get("permanent").ToBoolean() ? PK11_ATTR_TOKEN : PK11_ATTR_SESSION;
+  attrFlags |= opts.Get("extractable").ToBoolean() ? PK11_ATTR_EXTRACTABLE : PK11_ATTR_UNEXTRACTABLE;
+  std::string nickname = opts.Get("nickname").IsString() ? opts.Get("nickname").As<Napi::String>().Utf8Value() : "";
+
+  // Log in here, where the user's password callback can answer; the worker cannot.
+  PinArg pin(env, info[1]);
+  if (PK11_Authenticate(slot, PR_TRUE, pin.wincx()) != SECSuccess) {
+    PRErrorCode error = PR_GetError();
+    pin.RethrowCallbackError();
+    throw MakeNSPRError(env, error ? error : SEC_ERROR_TOKEN_NOT_LOGGED_IN,
+                        std::string("logging in to ") + PK11_GetTokenName(slot));
+  }
+  pin.RethrowCallbackError();
+  KeyGenWorker* worker =
+      new KeyGenWorker(env, slot, mechanism, rsaBits, std::move(ecParams), attrFlags, std::move(nickname));
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+}  // namespace
 
 const char* KeyTypeName(KeyType type) {
   switch (type) {
@@ -24,16 +163,19 @@ void PrivateKey::Init(Napi::Env env, Napi::Object exports) {
                                    {
                                        InstanceMethod<&PrivateKey::KeyType>("keyType"),
                                        InstanceMethod<&PrivateKey::Slot>("slot"),
+                                       InstanceMethod<&PrivateKey::PublicKeyInfo>("publicKeyInfo"),
                                    });
   AddonData::Get(env)->privateKeyClass = Napi::Persistent(cls);
   exports.Set("NativePrivateKey", cls);
 }
 
-Napi::Object PrivateKey::New(Napi::Env env, SECKEYPrivateKey* key) {
+Napi::Object PrivateKey::New(Napi::Env env, SECKEYPrivateKey* key, SECKEYPublicKey* pub) {
   try {
-    return AddonData::Get(env)->privateKeyClass.New({Napi::External<SECKEYPrivateKey>::New(env, key)});
+    Napi::Value pubArg = pub ? Napi::External<SECKEYPublicKey>::New(env, pub).As<Napi::Value>() : env.Undefined();
+    return AddonData::Get(env)->privateKeyClass.New({Napi::External<SECKEYPrivateKey>::New(env, key), pubArg});
   } catch (...) {
-    SECKEY_DestroyPrivateKey(key);  // no wrapper took the reference
+    SECKEY_DestroyPrivateKey(key);  // no wrapper took the references
+    if (pub != nullptr) SECKEY_DestroyPublicKey(pub);
     throw;
   }
 }
@@ -48,9 +190,10 @@ SECKEYPrivateKey* PrivateKey::FromValue(Napi::Value value, const char* argName) 
 
 PrivateKey::PrivateKey(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PrivateKey>(info) {
   if (!info[0].IsExternal()) {
-    throw Napi::TypeError::New(info.Env(), "PrivateKey objects come from CertDB.findKeyByAnyCert()");
+    throw Napi::TypeError::New(info.Env(), "PrivateKey objects come from CertDB.findKeyByAnyCert() or generateKeyPair()");
   }
   key_ = info[0].As<Napi::External<SECKEYPrivateKey>>().Data();
+  if (info[1].IsExternal()) pub_ = info[1].As<Napi::External<SECKEYPublicKey>>().Data();
   Track(info.Env());
 }
 
@@ -61,7 +204,9 @@ PrivateKey::~PrivateKey() {
 
 void PrivateKey::Release() {
   if (key_ != nullptr) SECKEY_DestroyPrivateKey(key_);
+  if (pub_ != nullptr) SECKEY_DestroyPublicKey(pub_);
   key_ = nullptr;
+  pub_ = nullptr;
 }
 
 SECKEYPrivateKey* PrivateKey::Get(Napi::Env env) const {
@@ -77,6 +222,32 @@ Napi::Value PrivateKey::Slot(const Napi::CallbackInfo& info) {
   PK11SlotInfo* slot = PK11_GetSlotFromPrivateKey(Get(info.Env()));
   if (slot == nullptr) return info.Env().Null();
   return Slot::New(info.Env(), slot);
+}
+
+SECKEYPublicKey* PrivateKey::PublicKey(Napi::Env env) const {
+  SECKEYPrivateKey* key = Get(env);
+  PORT_SetError(0);
+  SECKEYPublicKey* pub = pub_ != nullptr ? SECKEY_CopyPublicKey(pub_) : SECKEY_ConvertToPublicKey(key);
+  if (pub == nullptr) {
+    throw MakeNSPRError(env, PR_GetError() ? PR_GetError() : SEC_ERROR_NO_KEY, "finding the public key");
+  }
+  return pub;
+}
+
+// publicKeyInfo() → DER SubjectPublicKeyInfo of the key's public half.
+Napi::Value PrivateKey::PublicKeyInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SECKEYPublicKey* pub = PublicKey(env);
+  SECItem* der = PK11_DEREncodePublicKey(pub);
+  SECKEY_DestroyPublicKey(pub);
+  if (der == nullptr) ThrowLastError(env, "encoding the public key");
+  Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::Copy(env, der->data, der->len);
+  SECITEM_FreeItem(der, PR_TRUE);
+  return out;
+}
+
+void InitPrivateKeys(Napi::Env env, Napi::Object exports) {
+  exports.Set("generateKeyPair", Napi::Function::New(env, GenerateKeyPair));
 }
 
 }  // namespace nss

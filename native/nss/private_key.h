@@ -1,4 +1,5 @@
-// PrivateKey: a SECKEYPrivateKey reference. Key material never crosses into JS.
+// PrivateKey: a SECKEYPrivateKey reference (with its public half when NSS handed both over, as key
+// generation does). Key material never crosses into JS.
 #pragma once
 #include <keyhi.h>
 #include <napi.h>
@@ -13,8 +14,8 @@ const char* KeyTypeName(KeyType type);
 class PrivateKey : public Napi::ObjectWrap<PrivateKey>, public Handle {
  public:
   static void Init(Napi::Env env, Napi::Object exports);
-  // Wraps `key`, taking over the caller's reference.
-  static Napi::Object New(Napi::Env env, SECKEYPrivateKey* key);
+  // Wraps `key` (and `pub`, when given), taking over the caller's references.
+  static Napi::Object New(Napi::Env env, SECKEYPrivateKey* key, SECKEYPublicKey* pub = nullptr);
   // The key behind a JS wrapper; throws TypeError naming `argName` if `value` is not one.
   static SECKEYPrivateKey* FromValue(Napi::Value value, const char* argName);
 
@@ -22,12 +23,22 @@ class PrivateKey : public Napi::ObjectWrap<PrivateKey>, public Handle {
   ~PrivateKey() override;
   void Release() override;
   SECKEYPrivateKey* Get(Napi::Env env) const;
+  // A new public key for this private key (the caller destroys it); throws NSPRError when NSS cannot
+  // find or rebuild it.
+  SECKEYPublicKey* PublicKey(Napi::Env env) const;
 
  private:
   Napi::Value KeyType(const Napi::CallbackInfo& info);
   Napi::Value Slot(const Napi::CallbackInfo& info);
+  Napi::Value PublicKeyInfo(const Napi::CallbackInfo& info);
 
   SECKEYPrivateKey* key_ = nullptr;
+  // The public key object generation made: for a session key pair it is the only place the public half
+  // lives, so it stays with the private key.
+  SECKEYPublicKey* pub_ = nullptr;
 };
+
+// generateKeyPair(...): PK11_GenerateKeyPairWithOpFlags on a libuv worker.
+void InitPrivateKeys(Napi::Env env, Napi::Object exports);
 
 }  // namespace nss

@@ -1,0 +1,40 @@
+// PEM (RFC 7468) text: the one encoder and decoder the package uses for certificates and requests.
+import { checkBuffer, checkString } from './validate.js';
+
+const LABEL = /^[A-Z0-9][A-Z0-9 ]*[A-Z0-9]$|^[A-Z0-9]$/;
+
+/**
+ * PEM text for DER bytes, 64 base64 characters a line:
+ * `pemEncode(csr, 'CERTIFICATE REQUEST')`, `pemEncode(cert.derData, 'CERTIFICATE')`.
+ */
+export function pemEncode(der: Buffer, label: string): string {
+  checkBuffer(der, 'der');
+  checkString(label, 'label');
+  if (!LABEL.test(label)) {
+    throw new RangeError(
+      `The "label" argument must be a PEM label such as 'CERTIFICATE'. Received '${label}'`,
+    );
+  }
+  const base64 =
+    der
+      .toString('base64')
+      .match(/.{1,64}/g)
+      ?.join('\n') ?? '';
+  return `-----BEGIN ${label}-----\n${base64}\n-----END ${label}-----\n`;
+}
+
+/** @internal DER bytes of the first PEM block whose label is one of `labels`, or `null` when there is none. */
+export function pemDecode(text: string, labels: readonly string[]): Buffer | null {
+  const block = /-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\s]*)-----END \1-----/g;
+  for (let match = block.exec(text); match !== null; match = block.exec(text)) {
+    if (match[1] !== undefined && labels.includes(match[1])) {
+      return Buffer.from((match[2] ?? '').replace(/\s+/g, ''), 'base64');
+    }
+  }
+  return null;
+}
+
+/** @internal Whether a Buffer holds PEM text rather than DER. */
+export function looksLikePEM(data: Buffer): boolean {
+  return data.subarray(0, 64).toString('latin1').includes('-----BEGIN');
+}
