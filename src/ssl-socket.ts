@@ -6,6 +6,7 @@ import { Certificate } from './certificate.js';
 import type { CertDB } from './certdb.js';
 import type { SSLServer } from './ssl-server.js';
 import { NSPRError, errorName } from './errors.js';
+import { checkFIPSKey } from './fips.js';
 import { PrivateKey } from './private-key.js';
 import {
   SSLConfigurable,
@@ -159,7 +160,12 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
     this.#engine = new binding.NativeSSLEngine(model ? model.engine : null);
     if (!model) {
       this.#engine.versionRangeSet(ssl.SSL_LIBRARY_VERSION_TLS_1_2, ssl.SSL_LIBRARY_VERSION_TLS_1_3);
+    } else {
+      // NSS copies the model's settings; the TypeScript side of them comes along here.
+      this.namedGroups = model.namedGroups ? [...model.namedGroups] : undefined;
+      this.fipsProfile = model.fipsProfile;
     }
+    this.enforceFIPSProfile();
     if (opts.certDB !== undefined) this.setCertificateDB(opts.certDB);
   }
 
@@ -245,6 +251,8 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
     // Each cycle writes whole records at once; Nagle would only hold handshake flights back.
     tcp?.setNoDelay(true);
     this.#engine.setPeerAddress(tcp?.remoteAddress ?? '127.0.0.1', tcp?.remotePort ?? 0);
+    // FIPS mode may have been turned on since the socket was made: no handshake runs outside the profile.
+    this.enforceFIPSProfile();
     this.resetHandshake(asServer);
     transport.on('data', (chunk: Buffer) => this.#pump(chunk, false));
     transport.on('end', () => this.#pump(null, true));
@@ -496,6 +504,7 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
           'the SNI callback must return { cert: Certificate, key: PrivateKey } or undefined',
         );
       }
+      if (this.fipsProfile) checkFIPSKey(answer.cert, 'the SNI callback chose a certificate');
       return { cert: answer.cert.native, key: answer.key.native };
     } catch (err) {
       this.#callbackFailure = callbackError('SNI callback', err, SSL_ERROR_BAD_CERTIFICATE);
@@ -530,6 +539,7 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
             [cert, key] = answer;
           }
         }
+        if (cert && this.fipsProfile) checkFIPSKey(cert, 'a client certificate');
       }
     } catch (err) {
       failure = callbackError('client auth data callback', err, SSL_ERROR_NO_CERTIFICATE);

@@ -21,6 +21,7 @@ class PrivateKey : public Napi::ObjectWrap<PrivateKey>, public Handle {
   explicit PrivateKey(const Napi::CallbackInfo& info);
   ~PrivateKey() override;
   void Release() override;
+  PK11SlotInfo* OwningSlot() const override { return key_ != nullptr ? key_->pkcs11Slot : nullptr; }
   SECKEYPrivateKey* Get(Napi::Env env) const;
 
  private:
