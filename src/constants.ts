@@ -81,10 +81,54 @@ export const secCertTimeExpired = value('secCertTimeExpired');
 export const secCertTimeNotValidYet = value('secCertTimeNotValidYet');
 export const secCertTimeUndetermined = value('secCertTimeUndetermined');
 
+/**
+ * TLS key-exchange groups (`SSLNamedGroup` in `sslt.h`: the IANA code points), for
+ * {@link SSLSocket.setNamedGroups}.
+ */
+export const ssl_grp_ec_secp256r1 = value('ssl_grp_ec_secp256r1');
+export const ssl_grp_ec_secp384r1 = value('ssl_grp_ec_secp384r1');
+export const ssl_grp_ec_secp521r1 = value('ssl_grp_ec_secp521r1');
+export const ssl_grp_ec_curve25519 = value('ssl_grp_ec_curve25519');
+export const ssl_grp_ffdhe_2048 = value('ssl_grp_ffdhe_2048');
+export const ssl_grp_ffdhe_3072 = value('ssl_grp_ffdhe_3072');
+export const ssl_grp_ffdhe_4096 = value('ssl_grp_ffdhe_4096');
+export const ssl_grp_ffdhe_6144 = value('ssl_grp_ffdhe_6144');
+export const ssl_grp_ffdhe_8192 = value('ssl_grp_ffdhe_8192');
+
+/**
+ * TLS signature schemes (`SSLSignatureScheme` in `sslt.h`: the IANA code points), for
+ * {@link SSLSocket.setSignatureSchemes}.
+ */
+export const ssl_sig_rsa_pkcs1_sha1 = value('ssl_sig_rsa_pkcs1_sha1');
+export const ssl_sig_rsa_pkcs1_sha256 = value('ssl_sig_rsa_pkcs1_sha256');
+export const ssl_sig_rsa_pkcs1_sha384 = value('ssl_sig_rsa_pkcs1_sha384');
+export const ssl_sig_rsa_pkcs1_sha512 = value('ssl_sig_rsa_pkcs1_sha512');
+export const ssl_sig_ecdsa_secp256r1_sha256 = value('ssl_sig_ecdsa_secp256r1_sha256');
+export const ssl_sig_ecdsa_secp384r1_sha384 = value('ssl_sig_ecdsa_secp384r1_sha384');
+export const ssl_sig_ecdsa_secp521r1_sha512 = value('ssl_sig_ecdsa_secp521r1_sha512');
+export const ssl_sig_rsa_pss_rsae_sha256 = value('ssl_sig_rsa_pss_rsae_sha256');
+export const ssl_sig_rsa_pss_rsae_sha384 = value('ssl_sig_rsa_pss_rsae_sha384');
+export const ssl_sig_rsa_pss_rsae_sha512 = value('ssl_sig_rsa_pss_rsae_sha512');
+export const ssl_sig_ed25519 = value('ssl_sig_ed25519');
+export const ssl_sig_ed448 = value('ssl_sig_ed448');
+export const ssl_sig_rsa_pss_pss_sha256 = value('ssl_sig_rsa_pss_pss_sha256');
+export const ssl_sig_rsa_pss_pss_sha384 = value('ssl_sig_rsa_pss_pss_sha384');
+export const ssl_sig_rsa_pss_pss_sha512 = value('ssl_sig_rsa_pss_pss_sha512');
+export const ssl_sig_dsa_sha1 = value('ssl_sig_dsa_sha1');
+export const ssl_sig_dsa_sha256 = value('ssl_sig_dsa_sha256');
+export const ssl_sig_dsa_sha384 = value('ssl_sig_dsa_sha384');
+export const ssl_sig_dsa_sha512 = value('ssl_sig_dsa_sha512');
+export const ssl_sig_ecdsa_sha1 = value('ssl_sig_ecdsa_sha1');
+
 /** @internal Error numbers the TypeScript layer itself reports. */
 export const errnos = {
   SEC_ERROR_EXPIRED_CERTIFICATE: value('SEC_ERROR_EXPIRED_CERTIFICATE'),
   SEC_ERROR_CERT_NOT_VALID: value('SEC_ERROR_CERT_NOT_VALID'),
   SEC_ERROR_INVALID_TIME: value('SEC_ERROR_INVALID_TIME'),
   SEC_ERROR_CA_CERT_INVALID: value('SEC_ERROR_CA_CERT_INVALID'),
+  SEC_ERROR_INVALID_ARGS: value('SEC_ERROR_INVALID_ARGS'),
+  SEC_ERROR_READ_ONLY: value('SEC_ERROR_READ_ONLY'),
+  SEC_ERROR_MODULE_STUCK: value('SEC_ERROR_MODULE_STUCK'),
+  SEC_ERROR_INVALID_PASSWORD: value('SEC_ERROR_INVALID_PASSWORD'),
+  SEC_ERROR_NOT_INITIALIZED: value('SEC_ERROR_NOT_INITIALIZED'),
 } as const;

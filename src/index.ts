@@ -9,11 +9,14 @@ export {
   shutdown,
   setPasswordCallback,
   isFIPS,
+  enableFIPS,
   generateRandom,
   version,
   liveHandles,
 } from './nss.js';
 export type { InitOptions, PasswordCallback } from './nss.js';
+export { isSystemFIPS, FIPS_TLS_PROFILE } from './fips.js';
+export type { FIPSTLSProfile } from './fips.js';
 export { NSPRError, CertVerifyError, errorName, errorMessage } from './errors.js';
 export type { CertVerifyLogEntry } from './errors.js';
 export { CertDB, getDefaultCertDB } from './certdb.js';

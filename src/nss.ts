@@ -3,7 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { binding } from './binding.js';
+import { errnos } from './constants.js';
 import { NSPRError } from './errors.js';
+import { isSystemFIPS, syncFIPSKeySizes } from './fips.js';
 import { PK11Slot } from './slot.js';
 import { serverSessionIDCacheGone } from './ssl-server.js';
 import { checkBoolean, checkFunction, checkInteger, checkObject, checkString } from './validate.js';
@@ -25,7 +27,11 @@ export interface InitOptions {
   loadBuiltinRoots?: boolean;
   /** Path of the root-store PKCS#11 module, loaded unless the database already lists one (default: found next to libnss3). */
   rootsModule?: string;
-  /** Require FIPS mode: `init` fails unless NSS reports FIPS mode after opening the database. */
+  /**
+   * Require FIPS mode. A read-write database (`readOnly: false`) that is not in FIPS mode is switched
+   * ({@link enableFIPS}, recorded in the database); a read-only one makes `init` fail with a RangeError that
+   * says how to switch it.
+   */
   fips?: boolean;
   /** The database password, or a callback asked whenever a token needs one. */
   password?: string | PasswordCallback;
@@ -121,13 +127,93 @@ export function init(opts: InitOptions = {}): void {
     password: typeof password === 'string' ? password : null,
   });
   if (typeof password === 'function') setPasswordCallback(password);
+  opened = { dbDir: dir, readOnly };
   if (fips === true && !binding.isFIPS()) {
-    binding.shutdown();
-    throw new RangeError(
-      `FIPS mode was required but the NSS database ${dbDir ?? '(none)'} is not in FIPS mode ` +
-        '(switch it with `modutil -fips true -dbdir <dir>`)',
+    if (dir !== null && !readOnly) {
+      try {
+        enableFIPS(true);
+      } catch (err) {
+        shutdown();
+        throw err;
+      }
+    } else {
+      shutdown();
+      throw new RangeError(
+        `FIPS mode was required but the NSS database ${dbDir ?? '(none)'} is not in FIPS mode ` +
+          `(switch it with \`modutil -fips true -dbdir ${dbDir ?? '<dir>'}\`, or open it with readOnly: false ` +
+          'so that init can switch it)',
+      );
+    }
+  }
+  syncFIPSKeySizes(binding.isFIPS());
+}
+
+/** The database this environment opened (set by init, cleared by shutdown). */
+let opened: { dbDir: string | null; readOnly: boolean } | undefined;
+
+/**
+ * Switches NSS's internal module to (`true`) or from (`false`) FIPS mode, as `modutil -fips` does
+ * (`SECMOD_DeleteInternalModule`), and records it in the database's `pkcs11.txt`: the next `init` on that
+ * database is in FIPS mode too. Nothing happens when NSS already is in the requested mode.
+ *
+ * - Needs a database opened read-write (`init({ dbDir, readOnly: false })`); otherwise throws
+ *   {@link NSPRError} `'SEC_ERROR_READ_ONLY'`.
+ * - On a system that forces FIPS mode ({@link isSystemFIPS}), `enableFIPS(false)` throws `'SEC_ERROR_MODULE_STUCK'`.
+ * - The internal token is replaced by its FIPS (or non-FIPS) twin. Certificates, keys and slots this thread
+ *   got from the old one are released and throw {@link NSPRError} `'SEC_ERROR_NO_TOKEN'` afterwards: look
+ *   them up again. An SSL server or socket configured with a key before the switch keeps its own reference
+ *   inside NSS, and with it the old module: until it is garbage-collected (or {@link shutdown}), NSS refuses
+ *   the next switch with `'SEC_ERROR_MODULE_STUCK'`, and the message says so.
+ * - In FIPS mode a database with a password needs a login for its keys (the `init` password or callback
+ *   answers when asked), and new passwords must follow FIPS rules (see {@link PK11Slot.changePassword}).
+ * - Sockets made afterwards get the FIPS TLS profile ({@link FIPS_TLS_PROFILE}); existing ones keep their
+ *   settings until their handshake starts, when the profile is applied to them too.
+ */
+export function enableFIPS(on: boolean): void {
+  checkBoolean(on, 'on');
+  if (!binding.isInitialized() || opened === undefined) {
+    throw new NSPRError(errnos.SEC_ERROR_NOT_INITIALIZED, undefined, 'enableFIPS: call init() first');
+  }
+  if (binding.isFIPS() === on) {
+    syncFIPSKeySizes(on);
+    return;
+  }
+  if (!on && isSystemFIPS()) {
+    throw new NSPRError(
+      errnos.SEC_ERROR_MODULE_STUCK,
+      'SEC_ERROR_MODULE_STUCK',
+      'FIPS mode cannot be turned off: the system forces it (/proc/sys/crypto/fips_enabled is 1), ' +
+        'and NSS keeps its internal module in FIPS mode on such a system',
     );
   }
+  if (opened.dbDir === null || opened.readOnly) {
+    throw new NSPRError(
+      errnos.SEC_ERROR_READ_ONLY,
+      'SEC_ERROR_READ_ONLY',
+      `enableFIPS(${on}) needs a database opened read-write, where the mode is recorded: ` +
+        (opened.dbDir === null ? 'NSS was initialised without one' : `${opened.dbDir} was opened read-only`) +
+        ' (use init({ dbDir, readOnly: false }), or `modutil -fips ' +
+        `${on} -dbdir <dir>\` before init)`,
+    );
+  }
+  try {
+    binding.setFIPS(on);
+  } catch (err) {
+    if (err instanceof NSPRError && err.code === 'SEC_ERROR_MODULE_STUCK') {
+      throw new NSPRError(
+        err.errno,
+        err.code,
+        isSystemFIPS()
+          ? 'FIPS mode cannot be turned off: the system forces it (/proc/sys/crypto/fips_enabled is 1)'
+          : `enableFIPS(${on}): NSS cannot switch its internal module again while the module replaced by the ` +
+              'last switch is still in use (by an SSL server or socket configured with a key before that ' +
+              'switch, or by objects of another thread): drop those and let them be garbage-collected, or ' +
+              'shutdown() and init() again',
+      );
+    }
+    throw err;
+  }
+  syncFIPSKeySizes(on);
 }
 
 /** Whether {@link init} has run (and {@link shutdown} has not) in this thread's environment. */
@@ -141,6 +227,7 @@ export function isInitialized(): boolean {
  * {@link NSPRError} code `'NSS_SHUT_DOWN'`; {@link init} may be called again.
  */
 export function shutdown(): void {
+  opened = undefined;
   if (binding.shutdown()) serverSessionIDCacheGone();
 }
 
@@ -163,7 +250,10 @@ export function setPasswordCallback(cb: PasswordCallback | null): void {
   binding.setPasswordCallback((slot, retry, ...pinArgs) => cb(new PK11Slot(slot), retry, ...pinArgs));
 }
 
-/** Whether NSS's internal module runs in FIPS mode (`PK11_IsFIPS`). */
+/**
+ * Whether NSS's internal module runs in FIPS mode (`PK11_IsFIPS`). While it does, every SSL socket and
+ * server gets the FIPS TLS profile ({@link FIPS_TLS_PROFILE}).
+ */
 export function isFIPS(): boolean {
   return binding.isFIPS();
 }

@@ -1,7 +1,36 @@
 import type { NativeSlot } from '../types/binding.js';
 import { binding } from './binding.js';
 import { Certificate } from './certificate.js';
+import { errnos } from './constants.js';
+import { NSPRError } from './errors.js';
 import { checkString } from './validate.js';
+
+/** FIPS_MIN_PIN in NSS's softoken. */
+const FIPS_MIN_PASSWORD_CHARS = 7;
+
+/**
+ * Why `password` breaks the softoken's FIPS rules (at least 7 characters from at least 3 of the classes
+ * digits, lowercase, uppercase, other ASCII, non-ASCII; an uppercase first letter and a digit as last
+ * character do not count towards their class), or undefined when it follows them.
+ */
+function fipsPasswordProblem(password: string): string | undefined {
+  const chars = [...password];
+  const classes = new Set<string>();
+  chars.forEach((ch, i) => {
+    if (/[0-9]/.test(ch)) {
+      if (i < chars.length - 1) classes.add('digits');
+    } else if (/[a-z]/.test(ch)) classes.add('lowercase');
+    else if (/[A-Z]/.test(ch)) {
+      if (i > 0) classes.add('uppercase');
+    } else if (ch.charCodeAt(0) < 0x80) classes.add('other ASCII');
+    else classes.add('non-ASCII');
+  });
+  if (chars.length < FIPS_MIN_PASSWORD_CHARS) return `it has ${chars.length} characters`;
+  if (classes.size < 3) {
+    return `it uses ${classes.size} character class${classes.size === 1 ? '' : 'es'} (${[...classes].join(', ') || 'none'})`;
+  }
+  return undefined;
+}
 
 /**
  * A PKCS#11 slot and its token: NSS's internal key store, a smart card, an HSM. Properties are read from
@@ -67,6 +96,36 @@ export class PK11Slot {
 
   logout(): void {
     this.#native.logout();
+  }
+
+  /**
+   * Changes the token's password (`PK11_ChangePW`), or sets the first one of a database that never had one
+   * (`PK11_InitPin`; `oldPassword` is then ignored). `''` is the password of a database made with
+   * `certutil -N --empty-password`. A wrong `oldPassword` throws {@link NSPRError} `'SEC_ERROR_BAD_PASSWORD'`.
+   *
+   * In FIPS mode the internal token only accepts passwords of at least 7 characters from at least 3
+   * character classes (digits, lowercase, uppercase, other ASCII, non-ASCII; an uppercase first letter and a
+   * digit as last character do not count): others throw `'SEC_ERROR_INVALID_PASSWORD'` with a message that
+   * says which rule failed.
+   */
+  changePassword(oldPassword: string, newPassword: string): void {
+    checkString(oldPassword, 'oldPassword');
+    checkString(newPassword, 'newPassword');
+    try {
+      this.#native.changePassword(oldPassword, newPassword);
+    } catch (err) {
+      const problem = binding.isFIPS() ? fipsPasswordProblem(newPassword) : undefined;
+      if (err instanceof NSPRError && err.code === 'SEC_ERROR_INVALID_PASSWORD' && problem) {
+        throw new NSPRError(
+          errnos.SEC_ERROR_INVALID_PASSWORD,
+          'SEC_ERROR_INVALID_PASSWORD',
+          `The new password breaks the FIPS mode password rules: at least ${FIPS_MIN_PASSWORD_CHARS} characters ` +
+            'from at least 3 character classes (digits, lowercase, uppercase, other ASCII, non-ASCII; an ' +
+            `uppercase first letter and a digit as last character do not count), and ${problem}`,
+        );
+      }
+      throw err;
+    }
   }
 
   /** Certificates stored on this token. */

@@ -5,6 +5,14 @@ import { binding } from './binding.js';
 import type { Certificate } from './certificate.js';
 import { CertDB } from './certdb.js';
 import type { NSPRError } from './errors.js';
+import {
+  applyFIPSProfile,
+  FIPS_TLS_PROFILE,
+  fipsModeOn,
+  fipsProfileError,
+  KNOWN_GROUPS,
+  KNOWN_SIGNATURE_SCHEMES,
+} from './fips.js';
 import type { PrivateKey } from './private-key.js';
 import * as ssl from './ssl-constants.js';
 import type { SSLSocket } from './ssl-socket.js';
@@ -180,6 +188,42 @@ function alpnWire(protocols: string[]): Buffer {
   );
 }
 
+const GROUP_NAMES: Record<number, string> = {
+  23: 'P-256 (secp256r1)',
+  24: 'P-384 (secp384r1)',
+  25: 'P-521 (secp521r1)',
+  29: 'X25519',
+  256: 'ffdhe2048',
+  257: 'ffdhe3072',
+  258: 'ffdhe4096',
+  259: 'ffdhe6144',
+  260: 'ffdhe8192',
+};
+
+function hex(n: number): string {
+  return `0x${n.toString(16).padStart(4, '0')}`;
+}
+
+function suiteName(suite: number): string {
+  try {
+    return `${binding.cipherSuiteInfo(suite).cipherSuiteName} (${hex(suite)})`;
+  } catch {
+    return hex(suite);
+  }
+}
+
+/** Checks a list argument of known numeric code points. */
+function checkCodeList(value: unknown, name: string, known: readonly number[], what: string): number[] {
+  if (!Array.isArray(value)) throw new TypeError(`The "${name}" argument must be an array of integers`);
+  if (value.length === 0) throw new RangeError(`The "${name}" argument must not be empty`);
+  value.forEach((v: unknown, i) => {
+    checkInteger(v, `${name}[${i}]`, 0, 0xffff);
+    if (!known.includes(v))
+      throw new RangeError(`The "${name}[${i}]" argument is not a ${what} NSS supports: ${hex(v)}`);
+  });
+  return [...(value as number[])];
+}
+
 // TypeScript's mixin pattern requires a constructor type with `any[]` arguments.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Constructor<T = object> = new (...args: any[]) => T;
@@ -199,13 +243,20 @@ export function SSLConfigurable<TBase extends Constructor>(Base: TBase) {
     alpnProtocols: string[] = [];
     /** @internal */
     sniCallback: SNICallback | undefined;
+    /** @internal The groups given to SSL_NamedGroupConfig (NSS has no getter), or undefined for NSS's defaults. */
+    namedGroups: number[] | undefined;
+    /** @internal Whether the FIPS TLS profile was applied to this socket (its checks are on). */
+    fipsProfile = false;
 
     /** Sets an `SSL_*` option (`setSSLOption(SSL_REQUEST_CERTIFICATE, true)`). Unknown options and bad values are RangeErrors. */
     setSSLOption(option: number, value: boolean | number): void {
       checkInteger(option, 'option');
       if (!OPTIONS.has(option))
         throw new RangeError(`The "option" argument is not an SSL option NSS knows: ${option}`);
-      this.engine.optionSet(option, optionValue(option, value));
+      const v = optionValue(option, value);
+      if (this.fipsProfile && option === ssl.SSL_REQUIRE_DH_NAMED_GROUPS && v === 0)
+        throw fipsProfileError('Diffie-Hellman with groups other than the RFC 7919 ones');
+      this.engine.optionSet(option, v);
     }
 
     getSSLOption(option: number): number {
@@ -220,6 +271,8 @@ export function SSLConfigurable<TBase extends Constructor>(Base: TBase) {
       const lo = versionNumber(min, 'min');
       const hi = versionNumber(max, 'max');
       if (lo > hi) throw new RangeError(`The "min" version must not be above "max"`);
+      if (this.fipsProfile && lo < ssl.SSL_LIBRARY_VERSION_TLS_1_2)
+        throw fipsProfileError(`TLS version ${versionName(lo)}`);
       this.engine.versionRangeSet(lo, hi);
     }
 
@@ -233,12 +286,58 @@ export function SSLConfigurable<TBase extends Constructor>(Base: TBase) {
       if (typeof enabled !== 'boolean') throw new TypeError('The "enabled" argument must be of type boolean');
       if (!binding.implementedCiphers().includes(suite))
         throw new RangeError(`NSS does not implement cipher suite 0x${suite.toString(16)}`);
+      if (enabled && this.fipsProfile && !FIPS_TLS_PROFILE.cipherSuites.includes(suite))
+        throw fipsProfileError(`cipher suite ${suiteName(suite)}`);
       this.engine.cipherPrefSet(suite, enabled);
     }
 
     getCipherPref(suite: number): boolean {
       checkInteger(suite, 'suite', 0, 0xffff);
       return this.engine.cipherPrefGet(suite);
+    }
+
+    /**
+     * The key-exchange groups to offer and accept, most preferred first (`SSL_NamedGroupConfig`), from the
+     * `ssl_grp_*` constants: `[ssl_grp_ec_secp256r1, ssl_grp_ec_secp384r1]`. Groups left out are disabled.
+     * In FIPS mode only P-256/P-384/P-521 and FFDHE are allowed.
+     */
+    setNamedGroups(groups: number[]): void {
+      const list = checkCodeList(groups, 'groups', KNOWN_GROUPS, 'key-exchange group');
+      if (this.fipsProfile) {
+        const outside = list.find((g) => !FIPS_TLS_PROFILE.namedGroups.includes(g));
+        if (outside !== undefined)
+          throw fipsProfileError(`key-exchange group ${GROUP_NAMES[outside] ?? hex(outside)}`);
+      }
+      this.engine.namedGroupConfig(list);
+      this.namedGroups = list;
+    }
+
+    /** The enabled key-exchange groups in preference order (NSS's defaults until {@link setNamedGroups}). */
+    getNamedGroups(): number[] {
+      return [...(this.namedGroups ?? KNOWN_GROUPS)];
+    }
+
+    /**
+     * The signature schemes to offer and accept, most preferred first (`SSL_SignatureSchemePrefSet`), from the
+     * `ssl_sig_*` constants. In FIPS mode SHA-1, DSA and EdDSA schemes are refused.
+     */
+    setSignatureSchemes(schemes: number[]): void {
+      const list = checkCodeList(schemes, 'schemes', KNOWN_SIGNATURE_SCHEMES, 'signature scheme');
+      if (this.fipsProfile) {
+        const outside = list.find((s) => !FIPS_TLS_PROFILE.signatureSchemes.includes(s));
+        if (outside !== undefined) throw fipsProfileError(`signature scheme ${hex(outside)}`);
+      }
+      this.engine.signatureSchemePrefSet(list);
+    }
+
+    /** The enabled signature schemes in preference order (`SSL_SignatureSchemePrefGet`). */
+    getSignatureSchemes(): number[] {
+      return this.engine.signatureSchemePrefGet();
+    }
+
+    /** @internal Narrows this socket to the FIPS TLS profile when NSS is in FIPS mode and it is not yet. */
+    enforceFIPSProfile(): void {
+      if (!this.fipsProfile && fipsModeOn()) applyFIPSProfile(this.engine, this);
     }
 
     /** The certificate database used for verification (there is one per process: the default). */

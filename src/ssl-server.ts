@@ -5,6 +5,7 @@ import { binding } from './binding.js';
 import { Certificate } from './certificate.js';
 import type { CertDB } from './certdb.js';
 import { NSPRError } from './errors.js';
+import { checkFIPSKey } from './fips.js';
 import { PrivateKey } from './private-key.js';
 import { SSLConfigurable, type SNICallback } from './ssl-config.js';
 import * as ssl from './ssl-constants.js';
@@ -60,6 +61,7 @@ export class SSLServer extends SSLConfigurable(EventEmitter) {
     this.#engine.versionRangeSet(ssl.SSL_LIBRARY_VERSION_TLS_1_2, ssl.SSL_LIBRARY_VERSION_TLS_1_3);
     // TLS 1.3 resumption needs tickets from the server.
     this.#engine.optionSet(ssl.SSL_ENABLE_SESSION_TICKETS, 1);
+    this.enforceFIPSProfile();
     if (opts.certDB !== undefined) this.setCertificateDB(opts.certDB);
   }
 
@@ -75,6 +77,7 @@ export class SSLServer extends SSLConfigurable(EventEmitter) {
   configSecureServer(cert: Certificate, key: PrivateKey, _kea?: number): void {
     checkInstance(cert, Certificate, 'cert');
     checkInstance(key, PrivateKey, 'key');
+    if (this.fipsProfile) checkFIPSKey(cert, 'a server certificate');
     this.#engine.configServerCert(cert.native, key.native);
   }
 

@@ -11,6 +11,7 @@ import { Certificate } from './certificate.js';
 import type { CertDB } from './certdb.js';
 import type { SSLServer } from './ssl-server.js';
 import { NSPRError, errorName } from './errors.js';
+import { checkFIPSKey } from './fips.js';
 import { PrivateKey } from './private-key.js';
 import {
   SSLConfigurable,
@@ -118,15 +119,6 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 type SNIAnswer = { cert: NativeCertificate; key: NativePrivateKey } | undefined;
 
-function checkSNIAnswer(answer: unknown): SNIAnswer {
-  if (answer === undefined) return undefined;
-  const pair = answer as { cert?: unknown; key?: unknown } | null;
-  if (!(pair?.cert instanceof Certificate) || !(pair.key instanceof PrivateKey)) {
-    throw new TypeError('the SNI callback must return { cert: Certificate, key: PrivateKey } or undefined');
-  }
-  return { cert: pair.cert.native, key: pair.key.native };
-}
-
 function callbackError(what: string, err: unknown, errno: number): NSPRError {
   const reason = err instanceof Error ? err.message : String(err);
   const wrapped = new NSPRError(errno, undefined, `${what} failed: ${reason}`);
@@ -180,7 +172,12 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
     this.#engine = new binding.NativeSSLEngine(model ? model.engine : null);
     if (!model) {
       this.#engine.versionRangeSet(ssl.SSL_LIBRARY_VERSION_TLS_1_2, ssl.SSL_LIBRARY_VERSION_TLS_1_3);
+    } else {
+      // NSS copies the model's settings; the TypeScript side of them comes along here.
+      this.namedGroups = model.namedGroups ? [...model.namedGroups] : undefined;
+      this.fipsProfile = model.fipsProfile;
     }
+    this.enforceFIPSProfile();
     if (opts.certDB !== undefined) this.setCertificateDB(opts.certDB);
   }
 
@@ -266,6 +263,8 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
     // Each cycle writes whole records at once; Nagle would only hold handshake flights back.
     tcp?.setNoDelay(true);
     this.#engine.setPeerAddress(tcp?.remoteAddress ?? '127.0.0.1', tcp?.remotePort ?? 0);
+    // FIPS mode may have been turned on since the socket was made: no handshake runs outside the profile.
+    this.enforceFIPSProfile();
     this.resetHandshake(asServer);
     transport.on('data', (chunk: Buffer) => this.#receive(chunk));
     transport.on('end', () => this.#receive(null));
@@ -342,7 +341,7 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
     if (name === null || !sni) return;
     try {
       const answer = await sni(name);
-      this.#sniDecision = { name, answer: checkSNIAnswer(answer) };
+      this.#sniDecision = { name, answer: this.#sniAnswer(answer) };
     } catch (err) {
       this.#sniDecision = { name, error: err };
     }
@@ -552,6 +551,17 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
     }
   }
 
+  /** Checks what an SNI callback answered, and hands the pair on in the form NSS takes. */
+  #sniAnswer(answer: unknown): SNIAnswer {
+    if (answer === undefined) return undefined;
+    const pair = answer as { cert?: unknown; key?: unknown } | null;
+    if (!(pair?.cert instanceof Certificate) || !(pair.key instanceof PrivateKey)) {
+      throw new TypeError('the SNI callback must return { cert: Certificate, key: PrivateKey } or undefined');
+    }
+    if (this.fipsProfile) checkFIPSKey(pair.cert, 'the SNI callback chose a certificate');
+    return { cert: pair.cert.native, key: pair.key.native };
+  }
+
   /**
    * Server side, inside NSS: the certificate to serve for the SNI name the client sent — the answer the
    * callback gave before NSS read the ClientHello, or (for a name found only by NSS) a synchronous one.
@@ -569,7 +579,7 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
           'the SNI callback returned a Promise for a ClientHello node-nss could not read ahead',
         );
       }
-      return checkSNIAnswer(answer);
+      return this.#sniAnswer(answer);
     } catch (err) {
       this.#callbackFailure = callbackError('SNI callback', err, SSL_ERROR_BAD_CERTIFICATE);
       throw err;
@@ -603,6 +613,7 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
             [cert, key] = answer;
           }
         }
+        if (cert && this.fipsProfile) checkFIPSKey(cert, 'a client certificate');
       }
     } catch (err) {
       failure = callbackError('client auth data callback', err, SSL_ERROR_NO_CERTIFICATE);

@@ -135,6 +135,10 @@ export declare class NativeSlot {
   isLoggedIn(pinArgs: PinArgs): boolean;
   login(pin: string): Promise<void>;
   logout(): void;
+  /** `PK11_NeedUserInit`: the token has never had a password set. */
+  needUserInit(): boolean;
+  /** `PK11_ChangePW` (or `PK11_InitPin` when the token needs its first password). */
+  changePassword(oldPassword: string, newPassword: string): void;
   listCertificates(): NativeCertificate[];
 }
 
@@ -178,6 +182,13 @@ export interface Binding extends SSLBinding {
   isInitialized(): boolean;
   setPasswordCallback(callback: NativePasswordCallback | null): void;
   isFIPS(): boolean;
+  /** Switches the internal module to/from FIPS mode; false when it already was in that mode. */
+  setFIPS(on: boolean): boolean;
+  /** `SECMOD_CanDeleteInternalModule`. */
+  canToggleFIPS(): boolean;
+  /** `NSS_OptionGet` / `NSS_OptionSet` (process-wide: minimum key sizes, TLS version policy). */
+  nssOptionGet(which: number): number;
+  nssOptionSet(which: number, value: number): void;
   generateRandom(length: number): Buffer;
   versions(): { nss: string; nspr: string };
   /** How many certificates, keys, slots and sockets this environment holds in NSS. */
@@ -330,6 +341,10 @@ export declare class NativeSSLEngine {
   versionRangeGet(): [number, number];
   cipherPrefSet(suite: number, enabled: boolean): void;
   cipherPrefGet(suite: number): boolean;
+  /** `SSL_NamedGroupConfig`: exactly these groups, in this order. */
+  namedGroupConfig(groups: readonly number[]): void;
+  signatureSchemePrefSet(schemes: readonly number[]): void;
+  signatureSchemePrefGet(): number[];
   setURL(url: string): void;
   getURL(): string | null;
   setSockPeerID(id: string): void;

@@ -20,6 +20,7 @@ class Certificate : public Napi::ObjectWrap<Certificate>, public Handle {
   explicit Certificate(const Napi::CallbackInfo& info);
   ~Certificate() override;
   void Release() override;
+  PK11SlotInfo* OwningSlot() const override { return cert_ != nullptr ? cert_->slot : nullptr; }
   CERTCertificate* Get(Napi::Env env) const;
 
  private:

@@ -2,8 +2,10 @@
 
 #include <cert.h>
 #include <certdb.h>
+#include <nss.h>
 #include <secerr.h>
 #include <secmodt.h>
+#include <sslt.h>
 
 namespace nss {
 
@@ -74,6 +76,45 @@ void InitConstants(Napi::Env env, Napi::Object exports) {
   SET(SEC_ERROR_CERT_NOT_VALID);
   SET(SEC_ERROR_INVALID_TIME);
   SET(SEC_ERROR_CA_CERT_INVALID);
+  SET(SEC_ERROR_INVALID_ARGS);
+  SET(SEC_ERROR_READ_ONLY);
+  SET(SEC_ERROR_MODULE_STUCK);
+  SET(SEC_ERROR_INVALID_PASSWORD);
+  SET(SEC_ERROR_NOT_INITIALIZED);
+  // NSS_OptionSet options (process-wide minimum key sizes)
+  SET(NSS_RSA_MIN_KEY_SIZE);
+  SET(NSS_DH_MIN_KEY_SIZE);
+  SET(NSS_DSA_MIN_KEY_SIZE);
+  // TLS named groups and signature schemes (sslt.h enums: the IANA code points)
+  SET(ssl_grp_ec_secp256r1);
+  SET(ssl_grp_ec_secp384r1);
+  SET(ssl_grp_ec_secp521r1);
+  SET(ssl_grp_ec_curve25519);
+  SET(ssl_grp_ffdhe_2048);
+  SET(ssl_grp_ffdhe_3072);
+  SET(ssl_grp_ffdhe_4096);
+  SET(ssl_grp_ffdhe_6144);
+  SET(ssl_grp_ffdhe_8192);
+  SET(ssl_sig_rsa_pkcs1_sha1);
+  SET(ssl_sig_rsa_pkcs1_sha256);
+  SET(ssl_sig_rsa_pkcs1_sha384);
+  SET(ssl_sig_rsa_pkcs1_sha512);
+  SET(ssl_sig_ecdsa_secp256r1_sha256);
+  SET(ssl_sig_ecdsa_secp384r1_sha384);
+  SET(ssl_sig_ecdsa_secp521r1_sha512);
+  SET(ssl_sig_rsa_pss_rsae_sha256);
+  SET(ssl_sig_rsa_pss_rsae_sha384);
+  SET(ssl_sig_rsa_pss_rsae_sha512);
+  SET(ssl_sig_ed25519);
+  SET(ssl_sig_ed448);
+  SET(ssl_sig_rsa_pss_pss_sha256);
+  SET(ssl_sig_rsa_pss_pss_sha384);
+  SET(ssl_sig_rsa_pss_pss_sha512);
+  SET(ssl_sig_dsa_sha1);
+  SET(ssl_sig_dsa_sha256);
+  SET(ssl_sig_dsa_sha384);
+  SET(ssl_sig_dsa_sha512);
+  SET(ssl_sig_ecdsa_sha1);
 #undef SET
   exports.Set("constants", constants);
 }

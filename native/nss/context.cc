@@ -179,6 +179,55 @@ Napi::Value IsFIPS(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), PK11_IsFIPS());
 }
 
+// setFIPS(on) → true when the internal module was switched, false when it already was in that mode.
+// The switch is SECMOD_DeleteInternalModule on the internal module's name, as modutil -fips does: NSS
+// replaces the module by its FIPS (or non-FIPS) twin and records the change in the database's pkcs11.txt.
+Napi::Value SetFIPS(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireInit(env);
+  bool on = info[0].ToBoolean();
+  if (static_cast<bool>(PK11_IsFIPS()) == on) return Napi::Boolean::New(env, false);
+  // Cached sessions hold certificates (and through them slots) of the module about to go.
+  SSL_ClearSessionCache();
+  SECMODModule* internal = SECMOD_GetInternalModule();
+  if (internal == nullptr || internal->commonName == nullptr) {
+    throw MakeNSPRError(env, SEC_ERROR_NO_MODULE, "finding NSS's internal module");
+  }
+  std::string name = internal->commonName;  // the module (and its name) is freed by the switch
+  if (SECMOD_DeleteInternalModule(name.c_str()) != SECSuccess) ThrowLastError(env, "SECMOD_DeleteInternalModule");
+  if (static_cast<bool>(PK11_IsFIPS()) != on) {
+    throw MakeNSPRError(env, SEC_ERROR_LIBRARY_FAILURE, "NSS did not switch its internal module");
+  }
+  // Certificates, keys and slots of the replaced module would keep it (and its non-FIPS or FIPS token)
+  // alive, and NSS refuses the next switch until it is gone: this environment lets go of them.
+  AddonData::Get(env)->ReleaseHandlesOf(internal);
+  return Napi::Boolean::New(env, true);
+}
+
+// Whether the internal module can be switched now (SECMOD_CanDeleteInternalModule): false while the
+// kernel forces FIPS mode or the module replaced by the last switch is still referenced.
+Napi::Value CanToggleFIPS(const Napi::CallbackInfo& info) {
+  RequireInit(info.Env());
+  return Napi::Boolean::New(info.Env(), SECMOD_CanDeleteInternalModule());
+}
+
+// nssOptionGet(which) / nssOptionSet(which, value): NSS_OptionGet/NSS_OptionSet (process-wide).
+Napi::Value NSSOptionGet(const Napi::CallbackInfo& info) {
+  PRInt32 value = 0;
+  if (NSS_OptionGet(info[0].As<Napi::Number>().Int32Value(), &value) != SECSuccess) {
+    ThrowLastError(info.Env(), "NSS_OptionGet");
+  }
+  return Napi::Number::New(info.Env(), value);
+}
+
+Napi::Value NSSOptionSet(const Napi::CallbackInfo& info) {
+  if (NSS_OptionSet(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value()) !=
+      SECSuccess) {
+    ThrowLastError(info.Env(), "NSS_OptionSet");
+  }
+  return info.Env().Undefined();
+}
+
 Napi::Value GenerateRandom(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireInit(env);
@@ -214,6 +263,21 @@ void AddonData::ReleaseAll() {
   handles.clear();
 }
 
+void AddonData::ReleaseHandlesOf(const SECMODModule* module) {
+  for (auto it = handles.begin(); it != handles.end();) {
+    Handle* handle = *it;
+    PK11SlotInfo* slot = handle->OwningSlot();
+    if (slot != nullptr && PK11_GetModule(slot) == module) {
+      handle->Release();
+      handle->tokenGone_ = true;
+      handle->data_ = nullptr;
+      it = handles.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
 void Handle::Track(Napi::Env env) {
   data_ = AddonData::Get(env);
   data_->handles.insert(this);
@@ -225,6 +289,10 @@ void Handle::Untrack() {
 }
 
 void Handle::ThrowIfReleased(Napi::Env env, bool released) const {
+  if (released && tokenGone_) {
+    throw MakeCodedError(env, "SEC_ERROR_NO_TOKEN", SEC_ERROR_NO_TOKEN,
+                         "this object lived on NSS's internal token, which enableFIPS() replaced; look it up again");
+  }
   if (released) {
     throw MakeCodedError(env, "NSS_SHUT_DOWN", SEC_ERROR_NOT_INITIALIZED,
                          "NSS was shut down; this object can no longer be used");
@@ -281,6 +349,10 @@ void InitContext(Napi::Env env, Napi::Object exports) {
   exports.Set("isInitialized", Napi::Function::New(env, IsInitialized));
   exports.Set("setPasswordCallback", Napi::Function::New(env, SetPasswordCallback));
   exports.Set("isFIPS", Napi::Function::New(env, IsFIPS));
+  exports.Set("setFIPS", Napi::Function::New(env, SetFIPS));
+  exports.Set("canToggleFIPS", Napi::Function::New(env, CanToggleFIPS));
+  exports.Set("nssOptionGet", Napi::Function::New(env, NSSOptionGet));
+  exports.Set("nssOptionSet", Napi::Function::New(env, NSSOptionSet));
   exports.Set("generateRandom", Napi::Function::New(env, GenerateRandom));
   exports.Set("versions", Napi::Function::New(env, Versions));
   exports.Set("liveHandles", Napi::Function::New(env, LiveHandles));

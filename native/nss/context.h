@@ -3,6 +3,7 @@
 #include <napi.h>
 #include <nss.h>
 #include <pk11pub.h>
+#include <secmodt.h>
 
 #include <string>
 #include <thread>
@@ -19,16 +20,20 @@ class Handle {
   virtual ~Handle() = default;
   // Drops the NSS reference; idempotent.
   virtual void Release() = 0;
+  // The PKCS#11 slot the object lives on, if any (certificates, keys, slots).
+  virtual PK11SlotInfo* OwningSlot() const { return nullptr; }
 
  protected:
   void Track(Napi::Env env);
   void Untrack();
-  // Throws NSPRError code NSS_SHUT_DOWN when the handle was released by shutdown().
+  // Throws NSPRError code NSS_SHUT_DOWN when the handle was released by shutdown(), or SEC_ERROR_NO_TOKEN
+  // when it was released because its token went away with the internal module (setFIPS).
   void ThrowIfReleased(Napi::Env env, bool released) const;
 
  private:
   friend struct AddonData;
   AddonData* data_ = nullptr;
+  bool tokenGone_ = false;
 };
 
 struct AddonData {
@@ -48,6 +53,9 @@ struct AddonData {
   static AddonData* Get(Napi::Env env);
   // Releases every live handle of this environment (they throw NSS_SHUT_DOWN afterwards).
   void ReleaseAll();
+  // Releases the handles that live on a slot of `module` (they throw SEC_ERROR_NO_TOKEN afterwards).
+  // `module` is only compared, never dereferenced: it may be gone already.
+  void ReleaseHandlesOf(const SECMODModule* module);
 };
 
 // The pin argument ("wincx") handed to NSS calls that may need a token login. It carries the caller's

@@ -22,6 +22,7 @@ class PrivateKey : public Napi::ObjectWrap<PrivateKey>, public Handle {
   explicit PrivateKey(const Napi::CallbackInfo& info);
   ~PrivateKey() override;
   void Release() override;
+  PK11SlotInfo* OwningSlot() const override { return key_ != nullptr ? key_->pkcs11Slot : nullptr; }
   SECKEYPrivateKey* Get(Napi::Env env) const;
   // A new public key for this private key (the caller destroys it); throws NSPRError when NSS cannot
   // find or rebuild it.

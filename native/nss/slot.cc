@@ -3,6 +3,7 @@
 #include <prerror.h>
 #include <secerr.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "certificate.h"
@@ -85,6 +86,8 @@ void Slot::Init(Napi::Env env, Napi::Object exports) {
                                        InstanceMethod<&Slot::IsLoggedIn>("isLoggedIn"),
                                        InstanceMethod<&Slot::Login>("login"),
                                        InstanceMethod<&Slot::Logout>("logout"),
+                                       InstanceMethod<&Slot::NeedUserInit>("needUserInit"),
+                                       InstanceMethod<&Slot::ChangePassword>("changePassword"),
                                        InstanceMethod<&Slot::ListCertificates>("listCertificates"),
                                    });
   AddonData::Get(env)->slotClass = Napi::Persistent(cls);
@@ -168,6 +171,39 @@ Napi::Value Slot::Logout(const Napi::CallbackInfo& info) {
   // Logging out of a token that is not logged in fails in PKCS#11; only a session that stays open matters.
   if (PK11_Logout(slot) != SECSuccess && PK11_IsLoggedIn(slot, nullptr)) ThrowLastError(info.Env(), "PK11_Logout");
   return info.Env().Undefined();
+}
+
+Napi::Value Slot::NeedUserInit(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), PK11_NeedUserInit(Get(info.Env())));
+}
+
+// changePassword(oldPassword, newPassword): PK11_ChangePW, or PK11_InitPin for a token that never had a
+// password set (PK11_NeedUserInit: a database created without certutil -N). A token that needs a login
+// and has none is logged in with the old password, and asked again (a wrong one fails SEC_ERROR_BAD_PASSWORD).
+Napi::Value Slot::ChangePassword(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  PK11SlotInfo* slot = Get(env);
+  std::string oldPassword = info[0].As<Napi::String>().Utf8Value();
+  std::string newPassword = info[1].As<Napi::String>().Utf8Value();
+  SECStatus status;
+  if (PK11_NeedUserInit(slot)) {
+    status = PK11_InitPin(slot, nullptr, newPassword.c_str());
+  } else {
+    status = PK11_ChangePW(slot, oldPassword.c_str(), newPassword.c_str());
+    // A FIPS token only changes the password of a logged-in user (and NSS's idea of whether the token
+    // needs a login can be stale right after its first password was set): log in with the old one, retry.
+    if (status != SECSuccess && PR_GetError() == SEC_ERROR_TOKEN_NOT_LOGGED_IN) {
+      status = PK11_CheckUserPassword(slot, oldPassword.c_str());
+      if (status == SECSuccess) status = PK11_ChangePW(slot, oldPassword.c_str(), newPassword.c_str());
+    }
+  }
+  PRErrorCode error = status == SECSuccess ? 0 : PR_GetError();
+  // PK11_CheckUserPassword fails without an error code for an empty wrong password.
+  if (status != SECSuccess && error == 0) error = SEC_ERROR_BAD_PASSWORD;
+  std::fill(oldPassword.begin(), oldPassword.end(), '\0');
+  std::fill(newPassword.begin(), newPassword.end(), '\0');
+  if (status != SECSuccess) throw MakeNSPRError(env, error, "changing the token password");
+  return env.Undefined();
 }
 
 Napi::Value Slot::ListCertificates(const Napi::CallbackInfo& info) {

@@ -18,6 +18,7 @@ class Slot : public Napi::ObjectWrap<Slot>, public Handle {
   explicit Slot(const Napi::CallbackInfo& info);
   ~Slot() override;
   void Release() override;
+  PK11SlotInfo* OwningSlot() const override { return slot_; }
   PK11SlotInfo* Get(Napi::Env env) const;
 
  private:
@@ -26,6 +27,8 @@ class Slot : public Napi::ObjectWrap<Slot>, public Handle {
   Napi::Value IsLoggedIn(const Napi::CallbackInfo& info);
   Napi::Value Login(const Napi::CallbackInfo& info);
   Napi::Value Logout(const Napi::CallbackInfo& info);
+  Napi::Value NeedUserInit(const Napi::CallbackInfo& info);
+  Napi::Value ChangePassword(const Napi::CallbackInfo& info);
   Napi::Value ListCertificates(const Napi::CallbackInfo& info);
 
   PK11SlotInfo* slot_ = nullptr;

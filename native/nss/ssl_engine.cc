@@ -34,6 +34,9 @@ void SSLEngine::Init(Napi::Env env, Napi::Object exports) {
           InstanceMethod<&SSLEngine::VersionRangeGet>("versionRangeGet"),
           InstanceMethod<&SSLEngine::CipherPrefSet>("cipherPrefSet"),
           InstanceMethod<&SSLEngine::CipherPrefGet>("cipherPrefGet"),
+          InstanceMethod<&SSLEngine::NamedGroupConfig>("namedGroupConfig"),
+          InstanceMethod<&SSLEngine::SignatureSchemePrefSet>("signatureSchemePrefSet"),
+          InstanceMethod<&SSLEngine::SignatureSchemePrefGet>("signatureSchemePrefGet"),
           InstanceMethod<&SSLEngine::SetURL>("setURL"),
           InstanceMethod<&SSLEngine::GetURL>("getURL"),
           InstanceMethod<&SSLEngine::SetSockPeerID>("setSockPeerID"),
@@ -249,6 +252,44 @@ Napi::Value SSLEngine::CipherPrefGet(const Napi::CallbackInfo& info) {
   ThrowIfFailed(info.Env(), SSL_CipherPrefGet(Fd(info.Env()), info[0].As<Napi::Number>().Int32Value(), &enabled),
                 "SSL_CipherPrefGet");
   return Napi::Boolean::New(info.Env(), enabled);
+}
+
+// namedGroupConfig(groups: number[]): exactly these key-exchange groups, in this order.
+Napi::Value SSLEngine::NamedGroupConfig(const Napi::CallbackInfo& info) {
+  Napi::Array list = info[0].As<Napi::Array>();
+  std::vector<SSLNamedGroup> groups;
+  for (uint32_t i = 0; i < list.Length(); i++) {
+    groups.push_back(static_cast<SSLNamedGroup>(list.Get(i).As<Napi::Number>().Uint32Value()));
+  }
+  ThrowIfFailed(info.Env(),
+                SSL_NamedGroupConfig(Fd(info.Env()), groups.data(), static_cast<unsigned int>(groups.size())),
+                "SSL_NamedGroupConfig");
+  return info.Env().Undefined();
+}
+
+// signatureSchemePrefSet(schemes: number[]): the signature schemes offered and accepted, in this order.
+Napi::Value SSLEngine::SignatureSchemePrefSet(const Napi::CallbackInfo& info) {
+  Napi::Array list = info[0].As<Napi::Array>();
+  std::vector<SSLSignatureScheme> schemes;
+  for (uint32_t i = 0; i < list.Length(); i++) {
+    schemes.push_back(static_cast<SSLSignatureScheme>(list.Get(i).As<Napi::Number>().Uint32Value()));
+  }
+  ThrowIfFailed(info.Env(),
+                SSL_SignatureSchemePrefSet(Fd(info.Env()), schemes.data(), static_cast<unsigned int>(schemes.size())),
+                "SSL_SignatureSchemePrefSet");
+  return info.Env().Undefined();
+}
+
+Napi::Value SSLEngine::SignatureSchemePrefGet(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<SSLSignatureScheme> schemes(SSL_SignatureMaxCount());
+  unsigned int count = 0;
+  ThrowIfFailed(env,
+                SSL_SignatureSchemePrefGet(Fd(env), schemes.data(), &count, static_cast<unsigned int>(schemes.size())),
+                "SSL_SignatureSchemePrefGet");
+  Napi::Array out = Napi::Array::New(env, count);
+  for (unsigned int i = 0; i < count; i++) out.Set(i, static_cast<double>(schemes[i]));
+  return out;
 }
 
 Napi::Value SSLEngine::SetURL(const Napi::CallbackInfo& info) {

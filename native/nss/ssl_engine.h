@@ -45,6 +45,9 @@ class SSLEngine : public Napi::ObjectWrap<SSLEngine>, public Handle {
   Napi::Value VersionRangeGet(const Napi::CallbackInfo& info);
   Napi::Value CipherPrefSet(const Napi::CallbackInfo& info);
   Napi::Value CipherPrefGet(const Napi::CallbackInfo& info);
+  Napi::Value NamedGroupConfig(const Napi::CallbackInfo& info);
+  Napi::Value SignatureSchemePrefSet(const Napi::CallbackInfo& info);
+  Napi::Value SignatureSchemePrefGet(const Napi::CallbackInfo& info);
   Napi::Value SetURL(const Napi::CallbackInfo& info);
   Napi::Value GetURL(const Napi::CallbackInfo& info);
   Napi::Value SetSockPeerID(const Napi::CallbackInfo& info);
