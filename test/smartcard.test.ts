@@ -1,4 +1,5 @@
 // Smart cards through PKCS#11: SoftHSM2 loaded at run time as the card, PINs, token keys in TLS.
+import { Worker } from 'node:worker_threads';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   findSlotByName,
@@ -181,6 +182,54 @@ describe('PINs', () => {
     sock.write('card 2\n');
     await server.peer.seen(/card 2/);
     expect(server.peer.output()).toMatch(/depth=0 .*CN = Smartcard User 2/);
+  });
+
+  it('a worker thread gets its own prompts, the main thread its own', async () => {
+    const mainCalls: unknown[][] = [];
+    setPasswordCallback((_slot, _retry, ...pinArgs) => {
+      mainCalls.push(pinArgs);
+      return card.pin;
+    });
+    const source = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const nss = require('node-nss');
+      nss.init({ dbDir: workerData.db, loadBuiltinRoots: false });
+      const calls = [];
+      nss.setPasswordCallback((slot, retry, ...pinArgs) => {
+        calls.push({ token: slot.tokenName, pinArgs });
+        return workerData.pin;
+      });
+      const cert = nss.getDefaultCertDB().findCertFromNickname(workerData.nickname, 'worker');
+      parentPort.postMessage({ calls, subject: cert.subject });
+      nss.findSlotByName(workerData.token).logout();
+      nss.shutdown();
+    `;
+    const result = await within(
+      20_000,
+      'worker',
+      new Promise<{ calls: unknown[]; subject: string }>((resolve, reject) => {
+        const worker = new Worker(source, {
+          eval: true,
+          workerData: {
+            db: card.db,
+            pin: card.pin,
+            token: card.token,
+            nickname: card.clients.generated.nickname,
+          },
+        });
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      }),
+    );
+    expect(result).toEqual({
+      calls: [{ token: card.token, pinArgs: ['worker'] }],
+      subject: card.clients.generated.subject,
+    });
+    expect(mainCalls).toEqual([]);
+    expect(getDefaultCertDB().findCertFromNickname(card.clients.generated.nickname, 'main').subject).toBe(
+      card.clients.generated.subject,
+    );
+    expect(mainCalls).toEqual([['main']]);
   });
 });
 
