@@ -73,17 +73,7 @@ export const FIPS_TLS_PROFILE: FIPSTLSProfile = Object.freeze({
 });
 
 /** @internal Every group `setNamedGroups` accepts, and NSS's default list (sslsock.c, in NSS's order). */
-export const KNOWN_GROUPS: readonly number[] = [
-  c.ssl_grp_ec_curve25519,
-  c.ssl_grp_ec_secp256r1,
-  c.ssl_grp_ec_secp384r1,
-  c.ssl_grp_ec_secp521r1,
-  c.ssl_grp_ffdhe_2048,
-  c.ssl_grp_ffdhe_3072,
-  c.ssl_grp_ffdhe_4096,
-  c.ssl_grp_ffdhe_6144,
-  c.ssl_grp_ffdhe_8192,
-];
+export const KNOWN_GROUPS: readonly number[] = [c.ssl_grp_ec_curve25519, ...FIPS_TLS_PROFILE.namedGroups];
 
 /** @internal Every signature scheme `setSignatureSchemes` accepts. */
 export const KNOWN_SIGNATURE_SCHEMES: readonly number[] = [

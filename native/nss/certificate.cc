@@ -10,6 +10,7 @@
 #include <secerr.h>
 #include <ssl.h>
 
+#include "cert_extensions.h"
 #include "errors.h"
 #include "private_key.h"
 
@@ -22,15 +23,6 @@ double ToMillis(PRTime t) { return static_cast<double>(t) / 1000.0; }
 PRTime TimeArg(const Napi::Value& value) {
   if (value.IsNumber()) return static_cast<PRTime>(value.As<Napi::Number>().DoubleValue() * 1000.0);
   return PR_Now();
-}
-
-std::string OidString(const SECItem* oid) {
-  char* text = CERT_GetOidString(oid);
-  if (text == nullptr) return "";
-  std::string out = text;
-  PR_smprintf_free(text);
-  if (out.rfind("OID.", 0) == 0) out.erase(0, 4);
-  return out;
 }
 
 Napi::Value AltNames(Napi::Env env, CERTCertificate* cert) {
@@ -80,7 +72,7 @@ Napi::Value ExtKeyUsage(Napi::Env env, CERTCertificate* cert) {
   CERTOidSequence* seq = CERT_DecodeOidSequence(&ext);
   if (seq != nullptr) {
     uint32_t n = 0;
-    for (SECItem** oid = seq->oids; oid != nullptr && *oid != nullptr; oid++) out.Set(n++, OidString(*oid));
+    for (SECItem** oid = seq->oids; oid != nullptr && *oid != nullptr; oid++) out.Set(n++, OidToString(*oid));
     CERT_DestroyOidSequence(seq);
   }
   SECITEM_FreeItem(&ext, PR_FALSE);
