@@ -42,6 +42,8 @@ export { SSLSocket, nssGetClientAuthData, getCipherSuiteInfo } from './ssl-socke
 export type { SSLSocketOptions, SecurityStatus, SSLChannelInfo, CipherSuiteInfo } from './ssl-socket.js';
 export { SSLServer, configServerSessionIDCache } from './ssl-server.js';
 export { clearSessionCache, configClientSessionCache } from './session-cache.js';
+export { Agent, connect, createConnection, createServer } from './connect.js';
+export type { ConnectOptions, CreateServerOptions, TLSVersionName } from './connect.js';
 export type {
   AuthCertificateCallback,
   BadCertCallback,

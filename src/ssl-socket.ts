@@ -145,6 +145,8 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
   #authFailure: NSPRError | undefined;
   #ended = false;
   #closed = false;
+  /** A read or write came before the transport: start the handshake as soon as there is one. */
+  #ioBeforeTransport = false;
   #waiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   #serverAuthCalls = 0;
   #authWaiters: Array<() => void> = [];
@@ -274,7 +276,7 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
         this.#fail(new NSPRError(PR_CONNECT_RESET_ERROR, undefined, 'the connection was closed'));
     });
     transport.on('drain', () => this.#drained());
-    if (asServer) this.#pump(null, false);
+    if (asServer || this.#ioBeforeTransport) this.#pump(null, false);
   }
 
   #transportError(err: Error): NSPRError {
@@ -482,6 +484,7 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
   async #authenticate(): Promise<void> {
     this.#deciding = true;
     let errno = 0;
+    let verification = 0;
     try {
       const auth = this.callbacks.auth;
       if (auth) {
@@ -490,18 +493,18 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
       } else {
         errno = this.#engine.defaultAuth(true);
       }
+      verification = errno;
       const badCert = this.callbacks.badCert;
       if (errno !== 0 && badCert) {
         if ((await badCert.fn(this, new NSPRError(errno), ...badCert.userData)) === true) errno = 0;
       }
     } catch (err) {
       this.#callbackFailure = callbackError('auth certificate callback', err, SSL_ERROR_BAD_CERTIFICATE);
-      errno = SSL_ERROR_BAD_CERTIFICATE;
+      errno = verification = SSL_ERROR_BAD_CERTIFICATE;
     }
     this.#deciding = false;
     if (this.#closed) return;
-    this.authorized = errno === 0;
-    this.authorizationError = errno === 0 ? null : errorName(errno);
+    this.#recordVerification(verification);
     if (errno !== 0) this.#authFailure = new NSPRError(errno);
     try {
       this.#engine.authComplete(errno);
@@ -510,6 +513,16 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
       return;
     }
     this.#pump(null, false);
+  }
+
+  /**
+   * `authorized` says whether the peer's certificate passed the check (NSS's or the auth callback's); a
+   * bad-cert callback that lets a failed one through continues the handshake but leaves it unauthorized,
+   * with the reason in `authorizationError` (as `rejectUnauthorized: false` does in node:tls).
+   */
+  #recordVerification(errno: number): void {
+    this.authorized = errno === 0;
+    this.authorizationError = errno === 0 ? null : errorName(errno);
   }
 
   /** Server side: NSS asks synchronously, from inside the handshake. Returns 0 or an NSS error. */
@@ -529,6 +542,7 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
       } else {
         errno = this.#engine.defaultAuth(checkSig) ? SSL_ERROR_BAD_CERTIFICATE : 0;
       }
+      this.#recordVerification(errno);
       const badCert = this.callbacks.badCert;
       if (errno !== 0 && badCert) {
         const override = badCert.fn(this, new NSPRError(errno), ...badCert.userData);
@@ -540,13 +554,10 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
         }
         if (override === true) errno = 0;
       }
-      this.authorized = errno === 0;
-      this.authorizationError = errno === 0 ? null : errorName(errno);
       return errno;
     } catch (err) {
       this.#callbackFailure = callbackError('auth certificate callback', err, SSL_ERROR_BAD_CERTIFICATE);
-      this.authorized = false;
-      this.authorizationError = 'SSL_ERROR_BAD_CERTIFICATE';
+      this.#recordVerification(SSL_ERROR_BAD_CERTIFICATE);
       return SSL_ERROR_BAD_CERTIFICATE;
     }
   }
@@ -634,6 +645,7 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
   // ---- stream ----------------------------------------------------------------------------------
 
   override _read(): void {
+    if (!this.#transport) this.#ioBeforeTransport = true;
     if (this.#transport?.isPaused()) this.#transport.resume();
     if (this.#transport && this.#handshakes === 0 && !this.#deciding) this.#pump(null, false);
   }
@@ -650,6 +662,7 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
     }
     this.#pendingWrites.push({ chunk, callback });
     if (this.#transport) this.#pump(null, false);
+    else this.#ioBeforeTransport = true;
   }
 
   override _final(callback: (err?: Error | null) => void): void {

@@ -1,0 +1,224 @@
+// Node-style entry points over SSLSocket/SSLServer: tls.connect's options, an https.Agent, createServer.
+import * as https from 'node:https';
+import * as net from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { CertDB } from './certdb.js';
+import { getDefaultCertDB } from './certdb.js';
+import { NSPRError } from './errors.js';
+import { SSLServer } from './ssl-server.js';
+import { nssGetClientAuthData, SSLSocket } from './ssl-socket.js';
+import * as ssl from './ssl-constants.js';
+import {
+  checkBoolean,
+  checkFunction,
+  checkInteger,
+  checkNonEmptyString,
+  checkObject,
+  checkString,
+} from './validate.js';
+
+const PR_IO_TIMEOUT_ERROR = -5990;
+
+/** Protocol versions as node:tls names them, or as {@link SSLSocket.setSSLVersionRange} does. */
+export type TLSVersionName = 'TLSv1.2' | 'TLSv1.3' | 'tls1.2' | 'tls1.3';
+
+/** Options of {@link connect} and {@link createConnection}: those of `tls.connect` that mean something here. */
+export interface ConnectOptions {
+  host?: string;
+  port?: number;
+  /** The name sent as SNI and checked against the certificate; default `host` (an IP address is checked as one). */
+  servername?: string;
+  certDB?: CertDB;
+  /** A client certificate from the database or a token (`'token:nickname'`, `'pkcs11:…'`), for servers that ask. */
+  clientCertNickname?: string;
+  /** Default `true`: a certificate NSS cannot verify (chain or host name) fails the handshake. */
+  rejectUnauthorized?: boolean;
+  minVersion?: TLSVersionName;
+  maxVersion?: TLSVersionName;
+  ALPNProtocols?: string[];
+  /** Run TLS over this connected Duplex instead of opening a TCP connection. */
+  socket?: Duplex;
+  /** Milliseconds for the TCP connection and (with {@link connect}) the handshake. */
+  timeout?: number;
+}
+
+function versionName(value: TLSVersionName, name: string): 'tls1.2' | 'tls1.3' {
+  if (value === 'TLSv1.2' || value === 'tls1.2') return 'tls1.2';
+  if (value === 'TLSv1.3' || value === 'tls1.3') return 'tls1.3';
+  throw new RangeError(`The "${name}" option must be 'TLSv1.2' or 'TLSv1.3'. Received ${String(value)}`);
+}
+
+/** A client socket configured from `opts`, not yet connected. */
+function configuredSocket(opts: ConnectOptions): SSLSocket {
+  checkObject(opts, 'opts');
+  const {
+    servername,
+    clientCertNickname,
+    rejectUnauthorized = true,
+    minVersion,
+    maxVersion,
+    ALPNProtocols,
+  } = opts;
+  if (opts.host !== undefined) checkString(opts.host, 'opts.host');
+  if (servername !== undefined) checkString(servername, 'opts.servername');
+  if (clientCertNickname !== undefined) checkNonEmptyString(clientCertNickname, 'opts.clientCertNickname');
+  checkBoolean(rejectUnauthorized, 'opts.rejectUnauthorized');
+  const sock = new SSLSocket({ certDB: opts.certDB ?? getDefaultCertDB() });
+  const name = servername || opts.host || 'localhost';
+  sock.setHostname(name);
+  if (minVersion !== undefined || maxVersion !== undefined) {
+    const [min, max] = sock.getSSLVersionRange();
+    sock.setSSLVersionRange(
+      minVersion === undefined ? min : versionName(minVersion, 'minVersion'),
+      maxVersion === undefined ? max : versionName(maxVersion, 'maxVersion'),
+    );
+  }
+  if (ALPNProtocols !== undefined) sock.setALPNProtocols(ALPNProtocols);
+  if (clientCertNickname !== undefined)
+    sock.setClientAuthDataCallback(nssGetClientAuthData(clientCertNickname));
+  // NSS still verifies; a failure is recorded in `authorized`/`authorizationError` instead of failing.
+  if (!rejectUnauthorized) sock.setBadCertCallback(() => true);
+  return sock;
+}
+
+/**
+ * Like `tls.connect`, synchronously: the socket is returned at once and connects in the background; writes
+ * wait for the handshake, errors arrive as `'error'`, `'secureConnect'` says the handshake is done. This is
+ * what `https.Agent`, undici's `connect` option and `ws` call.
+ */
+export function createConnection(opts: ConnectOptions, onSecureConnect?: () => void): SSLSocket {
+  if (onSecureConnect !== undefined) checkFunction(onSecureConnect, 'onSecureConnect');
+  const sock = configuredSocket(opts);
+  if (onSecureConnect) sock.once('secureConnect', onSecureConnect);
+  // Unlike SSLSocket.connect (python-nss: the handshake waits for I/O), tls.connect starts it at once.
+  const start = (transport: Duplex) => {
+    sock.attach(transport, false);
+    sock.emit('connect');
+    sock.forceHandshake().catch(() => undefined); // a failure reaches 'error'
+  };
+  if (opts.socket) {
+    start(opts.socket);
+    return sock;
+  }
+  checkInteger(opts.port, 'opts.port', 1, 65535);
+  if (opts.timeout !== undefined) checkInteger(opts.timeout, 'opts.timeout', 1);
+  const host = opts.host ?? 'localhost';
+  const tcp = net.connect({ host, port: opts.port });
+  const fail = (err: Error) => sock.destroy(err);
+  tcp.once('error', fail);
+  if (opts.timeout !== undefined) {
+    tcp.setTimeout(opts.timeout, () =>
+      fail(
+        new NSPRError(PR_IO_TIMEOUT_ERROR, undefined, `connect to ${host}:${String(opts.port)} timed out`),
+      ),
+    );
+  }
+  tcp.once('connect', () => {
+    tcp.removeListener('error', fail);
+    tcp.setTimeout(0);
+    if (!sock.destroyed) start(tcp);
+    else tcp.destroy();
+  });
+  sock.once('close', () => tcp.destroy());
+  return sock;
+}
+
+/** Like `tls.connect`, resolving once the handshake is done (rejecting with its `NSPRError`). */
+export function connect(opts: ConnectOptions): Promise<SSLSocket> {
+  const sock = createConnection(opts);
+  return new Promise((resolve, reject) => {
+    const fail = (err: Error) => {
+      clearTimeout(timer);
+      sock.destroy();
+      reject(err);
+    };
+    const timer =
+      opts.timeout === undefined
+        ? undefined
+        : setTimeout(
+            () => fail(new NSPRError(PR_IO_TIMEOUT_ERROR, undefined, 'the TLS handshake timed out')),
+            opts.timeout,
+          );
+    sock.once('error', fail);
+    sock.once('secureConnect', () => {
+      clearTimeout(timer);
+      sock.removeListener('error', fail);
+      resolve(sock);
+    });
+  });
+}
+
+/**
+ * An `https.Agent` whose connections are NSS's: `https.request({ agent })`, `https.get`, and anything else
+ * that takes an agent. `nss` options apply to every connection; the request's host, port and servername
+ * fill in the rest.
+ */
+export class Agent extends https.Agent {
+  readonly #nss: ConnectOptions;
+
+  constructor(opts: https.AgentOptions & { nss?: ConnectOptions } = {}) {
+    const { nss = {}, ...agentOptions } = opts;
+    checkObject(nss, 'opts.nss');
+    super(agentOptions);
+    this.#nss = { ...nss };
+  }
+
+  // Returned at once: http writes the request straight away and the socket holds it until the handshake.
+  override createConnection(options: https.RequestOptions & { servername?: string }): Duplex {
+    const host = options.host ?? options.hostname ?? 'localhost';
+    return createConnection({
+      ...this.#nss,
+      host,
+      port: Number(options.port ?? 443),
+      servername: this.#nss.servername ?? (options.servername || (net.isIP(host) ? undefined : host)),
+      rejectUnauthorized: this.#nss.rejectUnauthorized ?? options.rejectUnauthorized ?? true,
+    });
+  }
+}
+
+/** Options of {@link createServer}. */
+export interface CreateServerOptions {
+  /** Nicknames of the server certificates (one per key type: RSA and EC may serve side by side). */
+  certNickname: string | string[];
+  certDB?: CertDB;
+  /** Ask clients for a certificate. */
+  requestCert?: boolean;
+  /** Refuse clients without a valid certificate (implies `requestCert`). */
+  requireCert?: boolean;
+  ALPNProtocols?: string[];
+  minVersion?: TLSVersionName;
+  maxVersion?: TLSVersionName;
+}
+
+/**
+ * Like `tls.createServer`: an {@link SSLServer} serving the named certificates; `onSecureConnection` gets
+ * each socket after its handshake. Call `listen` to start.
+ */
+export function createServer(
+  opts: CreateServerOptions,
+  onSecureConnection?: (sock: SSLSocket) => void,
+): SSLServer {
+  checkObject(opts, 'opts');
+  const nicknames = Array.isArray(opts.certNickname) ? opts.certNickname : [opts.certNickname];
+  if (nicknames.length === 0) throw new RangeError('The "opts.certNickname" option names no certificate');
+  nicknames.forEach((nick, i) => checkNonEmptyString(nick, `opts.certNickname[${i}]`));
+  if (onSecureConnection !== undefined) checkFunction(onSecureConnection, 'onSecureConnection');
+  const db = opts.certDB ?? getDefaultCertDB();
+  const server = new SSLServer({ certDB: db });
+  for (const nick of nicknames) {
+    const cert = db.findCertFromNickname(nick);
+    server.configSecureServer(cert, db.findKeyByAnyCert(cert));
+  }
+  if (opts.minVersion !== undefined || opts.maxVersion !== undefined) {
+    const [min, max] = server.getSSLVersionRange();
+    server.setSSLVersionRange(
+      opts.minVersion === undefined ? min : versionName(opts.minVersion, 'minVersion'),
+      opts.maxVersion === undefined ? max : versionName(opts.maxVersion, 'maxVersion'),
+    );
+  }
+  if (opts.requestCert || opts.requireCert) server.setSSLOption(ssl.SSL_REQUEST_CERTIFICATE, true);
+  if (opts.requireCert) server.setSSLOption(ssl.SSL_REQUIRE_CERTIFICATE, ssl.SSL_REQUIRE_ALWAYS);
+  if (opts.ALPNProtocols !== undefined) server.setALPNProtocols(opts.ALPNProtocols);
+  if (onSecureConnection) server.on('secureConnection', onSecureConnection);
+  return server;
+}

@@ -1,0 +1,287 @@
+// The Node-style helpers: connect/createConnection (tls.connect's options), an https.Agent that https, ws
+// and undici use, createServer.
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import * as tls from 'node:tls';
+import { Agent as UndiciAgent, request as undiciRequest } from 'undici';
+import WebSocket, { WebSocketServer } from 'ws';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  Agent,
+  connect,
+  createConnection,
+  createServer,
+  init,
+  NSPRError,
+  shutdown,
+  type SSLSocket,
+} from 'node-nss';
+import { readBytes, within } from './support/tls.js';
+
+const fx = inject('fixtures').ec;
+const pem = (file: string) => fs.readFileSync(file);
+
+beforeAll(() => init({ dbDir: fx.db, password: fx.password, loadBuiltinRoots: false }));
+afterAll(() => shutdown());
+
+/** A node:tls-backed https server answering every request with its path. */
+async function httpsServer(
+  opts: https.ServerOptions = {},
+): Promise<{ port: number; server: https.Server; close: () => Promise<void> }> {
+  const server = https.createServer(
+    { cert: pem(fx.certs.test_server.pemPath), key: pem(fx.keyPemPaths.test_server), ...opts },
+    (req, res) => res.end(`you asked for ${req.url ?? ''}`),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    server,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe('connect()', () => {
+  it('verifies the server like tls.connect and negotiates ALPN', async () => {
+    const { port, close } = await httpsServer({ ALPNProtocols: ['http/1.1'] });
+    try {
+      const sock = await connect({
+        host: '127.0.0.1',
+        port,
+        servername: 'localhost',
+        ALPNProtocols: ['h2', 'http/1.1'],
+        minVersion: 'TLSv1.3',
+        timeout: 5000,
+      });
+      expect(sock.authorized).toBe(true);
+      expect(sock.alpnProtocol).toBe('http/1.1');
+      expect(sock.getProtocol()).toBe('TLSv1.3');
+      sock.destroy();
+    } finally {
+      await close();
+    }
+  });
+
+  it('rejects a wrong host name by default; rejectUnauthorized: false records it instead', async () => {
+    const { port, close } = await httpsServer();
+    try {
+      const refused = connect({ host: '127.0.0.1', port, servername: 'wrong.example.com', timeout: 5000 });
+      await expect(refused).rejects.toMatchObject({ code: 'SSL_ERROR_BAD_CERT_DOMAIN' });
+      const sock = await connect({
+        host: '127.0.0.1',
+        port,
+        servername: 'wrong.example.com',
+        rejectUnauthorized: false,
+        timeout: 5000,
+      });
+      expect(sock.authorized).toBe(false);
+      expect(sock.authorizationError).toBe('SSL_ERROR_BAD_CERT_DOMAIN');
+      sock.destroy();
+    } finally {
+      await close();
+    }
+  });
+
+  it('answers a server that asks for a certificate with clientCertNickname', async () => {
+    const { port, server, close } = await httpsServer({
+      requestCert: true,
+      rejectUnauthorized: true,
+      ca: pem(fx.certs.test_ca.pemPath),
+    });
+    let peer = '';
+    server.removeAllListeners('request');
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      peer = String((req.socket as tls.TLSSocket).getPeerCertificate().subject.CN);
+      res.end('ok');
+    });
+    try {
+      const body = await new Promise<string>((resolve, reject) => {
+        https
+          .get(
+            {
+              host: '127.0.0.1',
+              port,
+              servername: 'localhost',
+              agent: new Agent({ nss: { clientCertNickname: 'test_user' } }),
+            },
+            (res) => {
+              let text = '';
+              res.on('data', (d: Buffer) => (text += d.toString()));
+              res.on('end', () => resolve(text));
+            },
+          )
+          .on('error', reject);
+      });
+      expect(body).toBe('ok');
+      expect(peer).toBe('test_user');
+    } finally {
+      await close();
+    }
+  });
+
+  it('bad arguments are TypeErrors and RangeErrors naming them; a refused TCP connection is an error', async () => {
+    expect(() => createConnection(null as never)).toThrow(TypeError);
+    expect(() => createConnection({ host: 'localhost', port: 0 })).toThrow(/opts\.port/);
+    expect(() => createConnection({ host: 'localhost', port: 1, minVersion: 'TLSv1' as never })).toThrow(
+      RangeError,
+    );
+    expect(() => createConnection({ host: 5 as never, port: 1 })).toThrow(/opts\.host/);
+    const closed = await new Promise<http.Server>((resolve) => {
+      const s = http.createServer().listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const { port } = closed.address() as AddressInfo;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    await expect(connect({ host: '127.0.0.1', port, timeout: 5000 })).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+describe('over Node HTTP clients', () => {
+  it('https.request with the Agent, two requests on one kept-alive connection', async () => {
+    const { port, server, close } = await httpsServer();
+    let connections = 0;
+    server.on('secureConnection', () => connections++);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (path: string) =>
+      new Promise<string>((resolve, reject) => {
+        https
+          .get({ host: 'localhost', port, path, agent }, (res) => {
+            let text = '';
+            res.on('data', (d: Buffer) => (text += d.toString()));
+            res.on('end', () => resolve(text));
+          })
+          .on('error', reject);
+      });
+    try {
+      expect(await within(5000, 'first request', get('/one'))).toBe('you asked for /one');
+      expect(await within(5000, 'second request', get('/two'))).toBe('you asked for /two');
+      expect(connections).toBe(1);
+    } finally {
+      agent.destroy();
+      await close();
+    }
+  });
+
+  it('undici through its connect option', async () => {
+    const { port, close } = await httpsServer({ ALPNProtocols: ['http/1.1'] });
+    const dispatcher = new UndiciAgent({
+      connect: (opts, callback) => {
+        const sock: SSLSocket = createConnection({
+          host: opts.hostname,
+          port: Number(opts.port),
+          servername: opts.servername ?? undefined,
+          ALPNProtocols: ['http/1.1'],
+        });
+        sock.once('secureConnect', () => callback(null, sock as never));
+        sock.once('error', (err) => callback(err, null));
+      },
+    });
+    try {
+      const res = await undiciRequest(`https://localhost:${port}/undici`, { dispatcher });
+      expect(res.statusCode).toBe(200);
+      expect(await res.body.text()).toBe('you asked for /undici');
+    } finally {
+      await dispatcher.close();
+      await close();
+    }
+  });
+
+  it('ws: a WebSocket over the Agent', async () => {
+    const { port, server, close } = await httpsServer();
+    const wss = new WebSocketServer({ server });
+    wss.on('connection', (ws) => ws.on('message', (data: Buffer) => ws.send(`echo ${data.toString()}`)));
+    const agent = new Agent();
+    try {
+      const ws = new WebSocket(`wss://localhost:${port}/`, { agent });
+      await within(
+        5000,
+        'ws open',
+        new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject)),
+      );
+      const reply = within(
+        5000,
+        'ws message',
+        new Promise<string>((resolve) => ws.once('message', (d: Buffer) => resolve(d.toString()))),
+      );
+      ws.send('hello');
+      expect(await reply).toBe('echo hello');
+      ws.close();
+    } finally {
+      wss.close();
+      agent.destroy();
+      await close();
+    }
+  });
+});
+
+describe('createServer()', () => {
+  it('serves the named certificate to node:tls; requireCert refuses a client without one', async () => {
+    const server = createServer({ certNickname: 'test_server', ALPNProtocols: ['echo'] }, (sock) =>
+      sock.pipe(sock),
+    );
+    server.on('connection', (sock: SSLSocket) => sock.on('error', () => undefined));
+    const { port } = await server.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const client = tls.connect({
+        port,
+        host: '127.0.0.1',
+        servername: 'localhost',
+        ca: pem(fx.certs.test_ca.pemPath),
+        ALPNProtocols: ['echo'],
+      });
+      await within(
+        5000,
+        'handshake',
+        new Promise((resolve, reject) => client.once('secureConnect', resolve).once('error', reject)),
+      );
+      expect(client.alpnProtocol).toBe('echo');
+      const back = readBytes(client, 5);
+      client.write('hello');
+      expect((await within(5000, 'echo', back)).toString()).toBe('hello');
+      client.destroy();
+    } finally {
+      await server.close();
+    }
+
+    const strict = createServer({ certNickname: ['test_server'], requireCert: true });
+    strict.on('connection', (sock: SSLSocket) => sock.on('error', () => undefined));
+    const errors: Error[] = [];
+    strict.on('tlsClientError', (err: Error) => errors.push(err));
+    const strictPort = (await strict.listen({ port: 0, host: '127.0.0.1' })).port;
+    try {
+      const client = tls.connect({
+        port: strictPort,
+        host: '127.0.0.1',
+        servername: 'localhost',
+        ca: pem(fx.certs.test_ca.pemPath),
+      });
+      // TLS 1.3: the client learns of the refusal on its first read.
+      const failed = await within(
+        5000,
+        'refusal',
+        new Promise<Error>((resolve) => {
+          client.once('error', resolve);
+          client.once('secureConnect', () => client.write('x'));
+        }),
+      );
+      expect(failed.message).toMatch(/certificate required|alert/i);
+      await within(
+        5000,
+        'server error',
+        (async () => {
+          while (errors.length === 0) await new Promise((r) => setTimeout(r, 10));
+        })(),
+      );
+      expect(errors[0]).toBeInstanceOf(NSPRError);
+    } finally {
+      await strict.close();
+    }
+    expect(() => createServer({ certNickname: [] })).toThrow(RangeError);
+    expect(() => createServer({ certNickname: 'no such cert' })).toThrow(NSPRError);
+  });
+});
