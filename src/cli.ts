@@ -7,6 +7,8 @@ import * as constants from './constants.js';
 import { CertVerifyError, NSPRError, errorName } from './errors.js';
 import { init, shutdown } from './nss.js';
 import { runDemo } from './demo.js';
+import { connect, createServer } from './connect.js';
+import type { SSLSocket } from './ssl-socket.js';
 
 const USAGE = `usage: node-nss <command> [options]
 
@@ -16,6 +18,12 @@ const USAGE = `usage: node-nss <command> [options]
                                          verify a certificate, like vfychain; usage is one of
                                          sslclient, sslserver (default), sslca, emailsigner,
                                          emailrecipient, objectsigner, or a certificateUsage number
+  connect <host:port> [-d dbdir] [-n nickname] [-w password] [--alpn h2,http/1.1] [--insecure]
+                                         a TLS client on stdin/stdout, like tstclnt or openssl s_client;
+                                         the channel is described on stderr
+  serve -d dbdir -n nickname [-w password] [-p port] [--require-cert]
+                                         an echo server, like selfserv; prints "listening on <port>",
+                                         logs each connection on stderr, stops on SIGINT or SIGTERM
 `;
 
 const USAGES: Record<string, number> = {
@@ -34,7 +42,7 @@ interface Parsed {
   options: Map<string, string>;
 }
 
-function parse(args: string[], withValue: string[]): Parsed {
+function parse(args: string[], withValue: string[], flags: string[] = []): Parsed {
   const positional: string[] = [];
   const options = new Map<string, string>();
   for (let i = 0; i < args.length; i++) {
@@ -43,6 +51,8 @@ function parse(args: string[], withValue: string[]): Parsed {
       const value = args[++i];
       if (value === undefined) throw new UsageError(`${arg} needs a value`);
       options.set(arg, value);
+    } else if (flags.includes(arg)) {
+      options.set(arg, '');
     } else if (arg.startsWith('-')) {
       throw new UsageError(`unknown option ${arg}`);
     } else {
@@ -52,8 +62,94 @@ function parse(args: string[], withValue: string[]): Parsed {
   return { positional, options };
 }
 
-function openDB(dbDir: string | undefined, loadBuiltinRoots = true): void {
-  init(dbDir === undefined ? { loadBuiltinRoots } : { dbDir, loadBuiltinRoots });
+function openDB(dbDir: string | undefined, loadBuiltinRoots = true, password?: string): void {
+  init({
+    ...(dbDir === undefined ? {} : { dbDir }),
+    loadBuiltinRoots,
+    ...(password === undefined ? {} : { password }),
+  });
+}
+
+/** One line about a finished handshake, for stderr. */
+function describeChannel(sock: SSLSocket): string {
+  const info = sock.getSSLChannelInfo();
+  const peer = sock.getPeerCertificate();
+  return [
+    `${info.protocolVersion} ${info.cipherSuiteName}`,
+    ...(peer
+      ? [
+          `peer: ${peer.subject}`,
+          `verified: ${sock.authorized ? 'yes' : `no (${sock.authorizationError ?? '?'})`}`,
+        ]
+      : ['peer: (no certificate)']),
+    ...(sock.alpnProtocol ? [`ALPN: ${sock.alpnProtocol}`] : []),
+    ...(info.resumed ? ['resumed'] : []),
+  ].join('; ');
+}
+
+function hostPort(target: string | undefined): { host: string; port: number } {
+  const m = target === undefined ? null : /^\[?([^\]]+?)\]?:(\d+)$/.exec(target);
+  const port = Number(m?.[2]);
+  if (!m?.[1] || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new UsageError('connect takes host:port');
+  }
+  return { host: m[1], port };
+}
+
+async function connectCommand(args: string[]): Promise<void> {
+  const { positional, options } = parse(args, ['-d', '-n', '-w', '--alpn'], ['--insecure']);
+  if (positional.length !== 1) throw new UsageError('connect takes one host:port');
+  const { host, port } = hostPort(positional[0]);
+  openDB(options.get('-d'), true, options.get('-w'));
+  const alpn = options.get('--alpn');
+  const nickname = options.get('-n');
+  const sock = await connect({
+    host,
+    port,
+    rejectUnauthorized: !options.has('--insecure'),
+    ...(nickname === undefined ? {} : { clientCertNickname: nickname }),
+    ...(alpn === undefined ? {} : { ALPNProtocols: alpn.split(',') }),
+    timeout: 30_000,
+  });
+  process.stderr.write(`connected to ${host}:${port}: ${describeChannel(sock)}\n`);
+  await new Promise<void>((resolve, reject) => {
+    sock.on('error', reject);
+    sock.on('close', () => resolve());
+    sock.pipe(process.stdout, { end: false });
+    process.stdin.pipe(sock); // stdin's end sends close_notify; the server's close ends the command
+  });
+}
+
+async function serveCommand(args: string[]): Promise<void> {
+  const { positional, options } = parse(args, ['-d', '-n', '-w', '-p'], ['--require-cert']);
+  if (positional.length) throw new UsageError(`unexpected ${positional.join(' ')}`);
+  const dbDir = options.get('-d');
+  const nickname = options.get('-n');
+  if (dbDir === undefined || nickname === undefined)
+    throw new UsageError('serve needs -d dbdir and -n nickname');
+  const port = Number(options.get('-p') ?? '8443');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('-p takes a port number');
+  openDB(dbDir, false, options.get('-w'));
+  const requireCert = options.has('--require-cert');
+  const server = createServer({ certNickname: nickname, requestCert: requireCert, requireCert }, (sock) => {
+    process.stderr.write(
+      `${sock.remoteAddress ?? '?'}:${sock.remotePort ?? '?'}: ${describeChannel(sock)}\n`,
+    );
+    sock.pipe(sock);
+  });
+  server.on('connection', (sock: SSLSocket) => sock.on('error', () => undefined));
+  server.on('tlsClientError', (err: NSPRError, sock: SSLSocket) => {
+    process.stderr.write(
+      `${sock.remoteAddress ?? '?'}:${sock.remotePort ?? '?'}: ${err.code}: ${err.message}\n`,
+    );
+  });
+  const bound = await server.listen({ port });
+  process.stdout.write(`listening on ${bound.port}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.close();
 }
 
 function certs(args: string[]): void {
@@ -115,6 +211,12 @@ async function main(argv: string[]): Promise<void> {
       return;
     case 'verify':
       verify(args);
+      return;
+    case 'connect':
+      await connectCommand(args);
+      return;
+    case 'serve':
+      await serveCommand(args);
       return;
     case undefined:
     case '-h':

@@ -7,13 +7,13 @@ import { expect } from 'vitest';
 import { NSPRError } from 'node-nss';
 import { copyFixtureDB, type FixtureDB } from '../fixtures/nssdb.js';
 
-/** Runs a command; returns exit status and both outputs (never throws for a non-zero exit). */
+/** Runs a command (killed after a minute); returns exit status and both outputs (never throws for a non-zero exit). */
 export function run(
   cmd: string,
   args: string[],
   input?: string,
 ): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', input: input ?? '' });
+  const r = spawnSync(cmd, args, { encoding: 'utf8', input: input ?? '', timeout: 60_000 });
   if (r.error) throw r.error;
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
