@@ -10,6 +10,7 @@ import { nssGetClientAuthData, SSLSocket } from './ssl-socket.js';
 import * as ssl from './ssl-constants.js';
 import {
   checkBoolean,
+  checkBuffer,
   checkFunction,
   checkInteger,
   checkNonEmptyString,
@@ -40,6 +41,8 @@ export interface ConnectOptions {
   socket?: Duplex;
   /** Milliseconds for the TCP connection and (with {@link connect}) the handshake. */
   timeout?: number;
+  /** A session from an earlier connection's `'session'` event, to resume. */
+  session?: Buffer;
 }
 
 function versionName(value: TLSVersionName, name: string): 'tls1.2' | 'tls1.3' {
@@ -78,6 +81,15 @@ function configuredSocket(opts: ConnectOptions): SSLSocket {
     sock.setClientAuthDataCallback(nssGetClientAuthData(clientCertNickname));
   // NSS still verifies; a failure is recorded in `authorized`/`authorizationError` instead of failing.
   if (!rejectUnauthorized) sock.setBadCertCallback(() => true);
+  if (opts.session !== undefined) {
+    checkBuffer(opts.session, 'opts.session');
+    try {
+      sock.setSession(opts.session);
+    } catch (err) {
+      // As in node:tls, a session that cannot be resumed (expired, another server) means a full handshake.
+      if (!(err instanceof NSPRError)) throw err;
+    }
+  }
   return sock;
 }
 

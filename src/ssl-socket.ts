@@ -23,7 +23,7 @@ import {
 import * as ssl from './ssl-constants.js';
 import { usedTicketLeftInCache } from './session-cache.js';
 import { clientHelloServerName } from './client-hello.js';
-import { checkBoolean, checkInteger, checkObject, checkString } from './validate.js';
+import { checkBoolean, checkBuffer, checkInteger, checkObject, checkString } from './validate.js';
 
 const SSL_ERROR_BAD_CERTIFICATE = -12284;
 const SSL_ERROR_NO_CERTIFICATE = -12285;
@@ -147,6 +147,8 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
   #closed = false;
   /** A read or write came before the transport: start the handshake as soon as there is one. */
   #ioBeforeTransport = false;
+  #sessionsWatched = false;
+  #session: Buffer | undefined;
   #waiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   #serverAuthCalls = 0;
   #authWaiters: Array<() => void> = [];
@@ -181,6 +183,15 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
     }
     this.enforceFIPSProfile();
     if (opts.certDB !== undefined) this.setCertificateDB(opts.certDB);
+    // As in node:tls, sessions are handed out only to those who listen for them; NSS then keeps them out
+    // of its own cache for this socket. NSS exports only ticket sessions (so TLS 1.2 asks for tickets) and
+    // none that used a client certificate.
+    this.on('newListener', (event: string | symbol) => {
+      if (event !== 'session' || this.#sessionsWatched) return;
+      this.#engine.watchSessions(true);
+      this.#engine.optionSet(ssl.SSL_ENABLE_SESSION_TICKETS, 1);
+      this.#sessionsWatched = true;
+    });
   }
 
   /** @internal */
@@ -296,6 +307,7 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
       asServer && this.sniCallback ? { data: Buffer.alloc(0), deciding: false, ended: false } : null;
     this.#sniDecision = undefined;
     this.#engine.resetHandshake(asServer);
+    if (!asServer && this.#session) this.#engine.setSession(this.#session);
   }
 
   /** The name sent as SNI and checked against the server's certificate (`SSL_SetURL`). */
@@ -313,6 +325,16 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
   setSockPeerID(id: string): void {
     checkString(id, 'id');
     this.#engine.setSockPeerID(id);
+  }
+
+  /**
+   * Resumes the session of an earlier `'session'` event (`SSL_SetResumptionToken`), before the handshake.
+   * NSS refuses a token it cannot use (expired, damaged, another NSS) with an `NSPRError`; drop it then.
+   */
+  setSession(session: Buffer): void {
+    checkBuffer(session, 'session');
+    this.#engine.setSession(session);
+    this.#session = session; // resetHandshake (attaching a transport) starts over: set it again there
   }
 
   // ---- the pump ------------------------------------------------------------------------------
@@ -382,6 +404,7 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
     if (r.handshakes > 0) this.#handshakeDone(r.handshakes);
     if (r.authPending) void this.#authenticate();
     if (r.clientAuthPending) void this.#chooseClientCertificate(r.caNames ?? []);
+    r.sessions?.forEach((session) => this.emit('session', session));
     if (r.eof) this.#peerEnded(r.closeNotify);
   }
 
@@ -453,6 +476,7 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
   }
 
   #noteResumption(): void {
+    if (this.#sessionsWatched) return; // its sessions live with the application, not in NSS's cache
     const info = this.#engine.channelInfo();
     if (info.resumed && info.protocolVersion >= ssl.SSL_LIBRARY_VERSION_TLS_1_3) usedTicketLeftInCache();
   }

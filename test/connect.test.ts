@@ -16,7 +16,7 @@ import {
   init,
   NSPRError,
   shutdown,
-  type SSLSocket,
+  SSLSocket,
 } from 'node-nss';
 import { readBytes, within } from './support/tls.js';
 
@@ -138,6 +138,93 @@ describe('connect()', () => {
     const { port } = closed.address() as AddressInfo;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     await expect(connect({ host: '127.0.0.1', port, timeout: 5000 })).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+describe("'session' events", () => {
+  /** One connection: echo round trip, close; the sessions it emitted and whether it resumed. */
+  async function once(port: number, opts: { session?: Buffer; servername?: string } = {}) {
+    const sessions: Buffer[] = [];
+    const sock = createConnection({ host: '127.0.0.1', port, servername: 'localhost', ...opts });
+    sock.on('session', (session: Buffer) => sessions.push(session));
+    await within(
+      5000,
+      'handshake',
+      new Promise((resolve, reject) => sock.once('secureConnect', resolve).once('error', reject)),
+    );
+    const back = readBytes(sock, 4);
+    sock.write('ping');
+    await within(5000, 'echo', back); // TLS 1.3 tickets arrive after the handshake
+    const resumed = sock.getSSLChannelInfo().resumed;
+    await within(
+      5000,
+      'close',
+      new Promise((resolve) => {
+        sock.once('close', resolve);
+        sock.resume();
+        sock.end();
+      }),
+    );
+    return { sessions, resumed };
+  }
+
+  it.each([['TLSv1.2'], ['TLSv1.3']] as const)(
+    '%s: a session from one connection resumes the next',
+    async (version) => {
+      const server = createServer({ certNickname: 'test_server', maxVersion: version }, (sock) =>
+        sock.pipe(sock),
+      );
+      server.on('connection', (sock: SSLSocket) => sock.on('error', () => undefined));
+      const { port } = await server.listen({ port: 0, host: '127.0.0.1' });
+      try {
+        const first = await once(port);
+        expect(first.resumed).toBe(false);
+        expect(first.sessions.length).toBeGreaterThan(0);
+        const session = first.sessions.at(-1) as Buffer;
+        expect((await once(port, { session })).resumed).toBe(true);
+        expect((await once(port)).resumed).toBe(false); // sessions watched by the application stay out of NSS's cache
+        // Another name: not resumed, a full handshake (the certificate is checked against the name).
+        await expect(once(port, { session, servername: 'wrong.example.com' })).rejects.toMatchObject({
+          code: 'SSL_ERROR_BAD_CERT_DOMAIN',
+        });
+      } finally {
+        await server.close();
+      }
+    },
+  );
+
+  it('a node:tls server resumes a TLS 1.3 session it issued', async () => {
+    const { port, close } = await (async () => {
+      const server = tls.createServer(
+        { cert: pem(fx.certs.test_server.pemPath), key: pem(fx.keyPemPaths.test_server) },
+        (s) => s.pipe(s),
+      );
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return {
+        port: (server.address() as AddressInfo).port,
+        close: () => new Promise<void>((r) => server.close(() => r())),
+      };
+    })();
+    try {
+      const first = await once(port);
+      expect((await once(port, { session: first.sessions.at(-1) })).resumed).toBe(true);
+    } finally {
+      await close();
+    }
+  });
+
+  it('setSession refuses what is not a session', () => {
+    const sock = new SSLSocket();
+    expect(() => sock.setSession('x' as never)).toThrow(/"session"/);
+    let caught: unknown;
+    try {
+      sock.setSession(Buffer.from('not a session'));
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(NSPRError);
+    expect((caught as NSPRError).code).toBe('SSL_ERROR_BAD_RESUMPTION_TOKEN_ERROR');
+    sock.destroy();
   });
 });
 

@@ -275,6 +275,7 @@ export interface NativeCycleResult {
   alertSent: number;
   /** An exception thrown by a JavaScript handler NSS called synchronously during this cycle. */
   callbackError?: unknown;
+  sessions?: Buffer[];
 }
 
 export interface NativeSecurityStatus {
@@ -375,6 +376,8 @@ export declare class NativeSSLEngine {
   sessionID(): Buffer;
   alpn(): string | null;
   exportKeyingMaterial(length: number, label: string, context: Buffer | null): Buffer;
+  watchSessions(on: boolean): void;
+  setSession(token: Buffer): void;
 }
 
 export interface SSLBinding {

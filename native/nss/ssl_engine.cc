@@ -67,6 +67,8 @@ void SSLEngine::Init(Napi::Env env, Napi::Object exports) {
           InstanceMethod<&SSLEngine::SessionID>("sessionID"),
           InstanceMethod<&SSLEngine::ALPN>("alpn"),
           InstanceMethod<&SSLEngine::ExportKeyingMaterial>("exportKeyingMaterial"),
+          InstanceMethod<&SSLEngine::WatchSessions>("watchSessions"),
+          InstanceMethod<&SSLEngine::SetSession>("setSession"),
       });
   AddonData::Get(env)->sslEngineClass = Napi::Persistent(cls);
   exports.Set("NativeSSLEngine", cls);
@@ -448,6 +450,14 @@ Napi::Value SSLEngine::Cycle(const Napi::CallbackInfo& info) {
     }
     out.Set("caNames", names);
   }
+  if (!sessionTokens_.empty()) {
+    Napi::Array tokens = Napi::Array::New(env, sessionTokens_.size());
+    for (size_t i = 0; i < sessionTokens_.size(); i++) {
+      tokens.Set(static_cast<uint32_t>(i), Napi::Buffer<char>::Copy(env, sessionTokens_[i].data(), sessionTokens_[i].size()));
+    }
+    out.Set("sessions", tokens);
+    sessionTokens_.clear();
+  }
   out.Set("closeNotify", closeNotifyReceived_);
   out.Set("eof", eof);
   out.Set("error", error);
@@ -545,6 +555,28 @@ Napi::Value SSLEngine::ShutdownSend(const Napi::CallbackInfo& info) {
 Napi::Value SSLEngine::Close(const Napi::CallbackInfo& info) {
   Release();
   return TakeOutput(info.Env());
+}
+
+SECStatus SSLEngine::OnResumptionToken(PRFileDesc*, const PRUint8* token, unsigned int len, void* ctx) {
+  static_cast<SSLEngine*>(ctx)->sessionTokens_.emplace_back(reinterpret_cast<const char*>(token), len);
+  return SECSuccess;
+}
+
+// With a token callback NSS hands each session to us instead of caching it (experimental API: fails with
+// SSL_ERROR_UNSUPPORTED_EXPERIMENTAL_API where the NSS build lacks it).
+Napi::Value SSLEngine::WatchSessions(const Napi::CallbackInfo& info) {
+  bool on = info[0].ToBoolean();
+  ThrowIfFailed(info.Env(),
+                SSL_SetResumptionTokenCallback(Fd(info.Env()), on ? OnResumptionToken : nullptr, on ? this : nullptr),
+                "SSL_SetResumptionTokenCallback");
+  return info.Env().Undefined();
+}
+
+Napi::Value SSLEngine::SetSession(const Napi::CallbackInfo& info) {
+  Napi::Buffer<PRUint8> token = info[0].As<Napi::Buffer<PRUint8>>();
+  ThrowIfFailed(info.Env(), SSL_SetResumptionToken(Fd(info.Env()), token.Data(), token.Length()),
+                "SSL_SetResumptionToken");
+  return info.Env().Undefined();
 }
 
 Napi::Value SSLEngine::ReHandshake(const Napi::CallbackInfo& info) {

@@ -80,6 +80,9 @@ class SSLEngine : public Napi::ObjectWrap<SSLEngine>, public Handle {
   Napi::Value SessionID(const Napi::CallbackInfo& info);
   Napi::Value ALPN(const Napi::CallbackInfo& info);
   Napi::Value ExportKeyingMaterial(const Napi::CallbackInfo& info);
+  Napi::Value WatchSessions(const Napi::CallbackInfo& info);
+  Napi::Value SetSession(const Napi::CallbackInfo& info);
+  static SECStatus OnResumptionToken(PRFileDesc* fd, const PRUint8* token, unsigned int len, void* ctx);
 
   PRFileDesc* fd_ = nullptr;
   MemIOBuffers io_;
@@ -91,6 +94,7 @@ class SSLEngine : public Napi::ObjectWrap<SSLEngine>, public Handle {
   bool authCheckSig_ = true;
   bool clientAuthPending_ = false;
   std::vector<std::string> caNames_;
+  std::vector<std::string> sessionTokens_;  // resumption tokens NSS handed over (client, when watched)
   bool closeNotifyReceived_ = false;
   int alertReceived_ = -1;  // level << 8 | description of the last alert, or -1
   int alertSent_ = -1;
