@@ -13,6 +13,24 @@
 
 namespace nss {
 
+// The socket's pin arguments as NSS's pin arg (SSL_SetPKCS11PinArg) for the length of one call into NSS, so
+// that a token login asked for by the handshake reaches the password callback with them.
+class SocketPinArg {
+ public:
+  SocketPinArg(Napi::Env env, PRFileDesc* fd, const Napi::Reference<Napi::Value>& args)
+      : pin(env, args.IsEmpty() ? env.Undefined() : args.Value()), fd_(fd) {
+    SSL_SetPKCS11PinArg(fd_, pin.wincx());
+  }
+  ~SocketPinArg() { SSL_SetPKCS11PinArg(fd_, nullptr); }
+  SocketPinArg(const SocketPinArg&) = delete;
+  SocketPinArg& operator=(const SocketPinArg&) = delete;
+
+  PinArg pin;
+
+ private:
+  PRFileDesc* fd_;
+};
+
 namespace {
 
 constexpr size_t kReadChunk = 16 * 1024 + 64;
@@ -386,8 +404,7 @@ Napi::Value SSLEngine::Cycle(const Napi::CallbackInfo& info) {
   }
   if (info[1].ToBoolean()) io_.inputEOF = true;
   // Events recorded since the last cycle (completing a decision can finish a handshake between cycles).
-  PinArg pin(env, pinArgs_.IsEmpty() ? env.Undefined() : pinArgs_.Value());
-  SSL_SetPKCS11PinArg(fd, pin.wincx());
+  SocketPinArg socketPin(env, fd, pinArgs_);
 
   PRErrorCode error = 0;
   bool eof = false;
@@ -428,7 +445,6 @@ Napi::Value SSLEngine::Cycle(const Napi::CallbackInfo& info) {
     // Writing may have finished a handshake step that makes more input readable.
     if (error == 0) readAll();
   }
-  SSL_SetPKCS11PinArg(fd, nullptr);
 
   Napi::Object out = Napi::Object::New(env);
   if (cleartext->empty()) {
@@ -471,8 +487,8 @@ Napi::Value SSLEngine::Cycle(const Napi::CallbackInfo& info) {
   if (hasPendingError_) {
     out.Set("callbackError", pendingError_.Value());
     hasPendingError_ = false;
-  } else if (pin.hasCallbackError) {
-    out.Set("callbackError", pin.callbackError.Value());
+  } else if (socketPin.pin.hasCallbackError) {
+    out.Set("callbackError", socketPin.pin.callbackError.Value());
   }
   return out;
 }
@@ -480,12 +496,12 @@ Napi::Value SSLEngine::Cycle(const Napi::CallbackInfo& info) {
 // defaultAuth(checkSig) → 0 or the NSS error: NSS's own check (chain against the database + hostname).
 Napi::Value SSLEngine::DefaultAuth(const Napi::CallbackInfo& info) {
   PRFileDesc* fd = Fd(info.Env());
-  PinArg pin(info.Env(), pinArgs_.IsEmpty() ? info.Env().Undefined() : pinArgs_.Value());
+  SocketPinArg socketPin(info.Env(), fd, pinArgs_);
   SECStatus status = SSL_AuthCertificate(CERT_GetDefaultCertDB(), fd, info[0].ToBoolean() ? PR_TRUE : PR_FALSE,
                                          PR_FALSE);
   PRErrorCode error = status == SECSuccess ? 0 : PR_GetError();
   if (status != SECSuccess && error == 0) error = SSL_ERROR_BAD_CERTIFICATE;
-  pin.RethrowCallbackError();
+  socketPin.pin.RethrowCallbackError();
   return Napi::Number::New(info.Env(), error);
 }
 
@@ -509,12 +525,13 @@ Napi::Value SSLEngine::DefaultClientAuth(const Napi::CallbackInfo& info) {
   CERTDistNames names = {nullptr, static_cast<int>(items.size()), items.data(), nullptr};
   CERTCertificate* cert = nullptr;
   SECKEYPrivateKey* key = nullptr;
-  PinArg pin(env, pinArgs_.IsEmpty() ? env.Undefined() : pinArgs_.Value());
-  SSL_SetPKCS11PinArg(fd, pin.wincx());
-  SECStatus status = NSS_GetClientAuthData(nickname.empty() ? nullptr : const_cast<char*>(nickname.c_str()), fd,
-                                           &names, &cert, &key);
-  SSL_SetPKCS11PinArg(fd, nullptr);
-  pin.RethrowCallbackError();
+  SECStatus status;
+  {
+    SocketPinArg socketPin(env, fd, pinArgs_);
+    status = NSS_GetClientAuthData(nickname.empty() ? nullptr : const_cast<char*>(nickname.c_str()), fd, &names,
+                                   &cert, &key);
+    socketPin.pin.RethrowCallbackError();
+  }
   if (status != SECSuccess || cert == nullptr || key == nullptr) {
     if (cert) CERT_DestroyCertificate(cert);
     if (key) SECKEY_DestroyPrivateKey(key);
