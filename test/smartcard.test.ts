@@ -2,7 +2,10 @@
 import { Worker } from 'node:worker_threads';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
+  createCertificate,
+  createCertificateRequest,
   findSlotByName,
+  generateKeyPair,
   getAllTokens,
   getDefaultCertDB,
   init,
@@ -277,6 +280,32 @@ describe('token keys in TLS client authentication', () => {
         await server.close();
       }
     });
+  });
+});
+
+describe('enrollment', () => {
+  it('a key the package generates on the card, certified by the package, authenticates TLS', async () => {
+    await cardSlot().login(card.pin);
+    const db = getDefaultCertDB();
+    const key = await generateKeyPair({ type: 'ec', slot: cardSlot(), nickname: 'enrolled' });
+    expect(key.slot?.tokenName).toBe(card.token);
+    const request = createCertificateRequest(key, {
+      subject: 'CN=Enrolled User,O=node-nss tests',
+      extKeyUsage: ['clientAuth'],
+    });
+    const ca = db.findCertFromNickname('test_ca');
+    const cert = createCertificate({
+      publicKeyFrom: request,
+      issuer: { certificate: ca, key: db.findKeyByAnyCert(ca) },
+    });
+    db.importCertificate(cert, { nickname: 'enrolled' }); // lands on the card, next to its key
+    const enrolled: TokenCert = { nickname: `${card.token}:enrolled`, subject: cert.subject, pemPath: '' };
+    const { port, peer } = await opensslVerifyingServer('tls1.3');
+    const sock = await cardClient(port, 'tls1.3', enrolled);
+    running.push({ stop: () => sock.destroy() });
+    sock.write('enrolled\n');
+    await peer.seen(/enrolled/);
+    expect(peer.output()).toMatch(/depth=0 .*CN = Enrolled User/);
   });
 });
 
