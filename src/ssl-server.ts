@@ -45,6 +45,7 @@ export class SSLServer extends SSLConfigurable(EventEmitter) {
     resolve: (v: [SSLSocket, { address: string; port: number }]) => void;
     reject: (e: Error) => void;
   }> = [];
+  #handshakeTimeout = 120_000;
 
   constructor(opts: { family?: 'ipv4' | 'ipv6'; certDB?: CertDB } = {}) {
     super();
@@ -68,6 +69,19 @@ export class SSLServer extends SSLConfigurable(EventEmitter) {
   /** @internal */
   get engine(): NativeSSLEngine {
     return this.#engine;
+  }
+
+  /**
+   * Milliseconds an accepted connection has to finish its handshake (default 120,000, as in node:tls; `0`:
+   * no limit). A client that stalls is dropped with `PR_IO_TIMEOUT_ERROR` (`'tlsClientError'`).
+   */
+  get handshakeTimeout(): number {
+    return this.#handshakeTimeout;
+  }
+
+  set handshakeTimeout(ms: number) {
+    checkInteger(ms, 'handshakeTimeout', 0);
+    this.#handshakeTimeout = ms;
   }
 
   /** @internal Server-side hooks live on each accepted socket, which inherits the callbacks. */
@@ -118,7 +132,20 @@ export class SSLServer extends SSLConfigurable(EventEmitter) {
     const sock = new SSLSocket({ model: this });
     sock.inherit(this);
     const peer = { address: transport.remoteAddress ?? '', port: transport.remotePort ?? 0 };
-    sock.once('secure', () => this.emit('secureConnection', sock));
+    const limit = this.#handshakeTimeout;
+    const timer =
+      limit > 0
+        ? setTimeout(() => {
+            sock.destroy(
+              new NSPRError(PR_IO_TIMEOUT_ERROR, undefined, `the TLS handshake did not finish within ${limit} ms`),
+            );
+          }, limit).unref()
+        : undefined;
+    sock.once('close', () => clearTimeout(timer));
+    sock.once('secure', () => {
+      clearTimeout(timer);
+      this.emit('secureConnection', sock);
+    });
     sock.once('error', (err) => {
       if (this.listenerCount('tlsClientError') > 0) this.emit('tlsClientError', err, sock);
     });

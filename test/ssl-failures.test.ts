@@ -370,3 +370,38 @@ describe('broken peers', () => {
     });
   });
 });
+
+describe('server handshake timeout', () => {
+  it('drops a client that stalls before or inside its ClientHello, with PR_IO_TIMEOUT_ERROR', async () => {
+    const { server, port, sockets } = await nssEchoServer({ version: 'tls1.3' });
+    expect(server.handshakeTimeout).toBe(120_000);
+    expect(() => (server.handshakeTimeout = -1)).toThrow(RangeError);
+    server.handshakeTimeout = 300;
+    // An async SNI callback makes the server hold a partial ClientHello; the timeout covers that too.
+    server.setSNICallback(async () => undefined);
+    const errors: NSPRError[] = [];
+    server.on('tlsClientError', (err: NSPRError) => errors.push(err));
+    try {
+      const silent = net.connect(port, '127.0.0.1');
+      const partial = net.connect(port, '127.0.0.1');
+      partial.on('connect', () => partial.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01])));
+      const closed = (s: net.Socket) =>
+        new Promise((resolve) => s.once('close', resolve).on('error', () => undefined));
+      await within(5000, 'both dropped', Promise.all([closed(silent), closed(partial)]));
+      expect(errors.map((e) => e.code)).toEqual(['PR_IO_TIMEOUT_ERROR', 'PR_IO_TIMEOUT_ERROR']);
+      expect(errors[0]?.message).toMatch(/within 300 ms/);
+      // A client that does its handshake is not affected.
+      const sock = new SSLSocket();
+      sock.on('error', () => undefined);
+      sock.setHostname('localhost');
+      await sock.connect({ host: '127.0.0.1', port });
+      await sock.forceHandshake({ timeout: 5000 });
+      await new Promise((r) => setTimeout(r, 400));
+      expect(sock.destroyed).toBe(false);
+      sock.destroy();
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      await server.close();
+    }
+  });
+});
