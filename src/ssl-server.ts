@@ -137,7 +137,11 @@ export class SSLServer extends SSLConfigurable(EventEmitter) {
       limit > 0
         ? setTimeout(() => {
             sock.destroy(
-              new NSPRError(PR_IO_TIMEOUT_ERROR, undefined, `the TLS handshake did not finish within ${limit} ms`),
+              new NSPRError(
+                PR_IO_TIMEOUT_ERROR,
+                undefined,
+                `the TLS handshake did not finish within ${limit} ms`,
+              ),
             );
           }, limit).unref()
         : undefined;
