@@ -148,6 +148,8 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
   /** A read or write came before the transport: start the handshake as soon as there is one. */
   #ioBeforeTransport = false;
   #sessionsWatched = false;
+  /** Socket settings asked for before there was a transport. */
+  #beforeTransport: Array<(tcp: net.Socket) => void> = [];
   #session: Buffer | undefined;
   #waiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   #serverAuthCalls = 0;
@@ -275,6 +277,7 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
     const tcp = transport instanceof net.Socket ? transport : undefined;
     // Each cycle writes whole records at once; Nagle would only hold handshake flights back.
     tcp?.setNoDelay(true);
+    if (tcp) this.#beforeTransport.splice(0).forEach((apply) => apply(tcp));
     this.#engine.setPeerAddress(tcp?.remoteAddress ?? '127.0.0.1', tcp?.remotePort ?? 0);
     // FIPS mode may have been turned on since the socket was made: no handshake runs outside the profile.
     this.enforceFIPSProfile();
@@ -934,31 +937,36 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
     return (this.#transport as net.Socket | undefined)?.localPort;
   }
 
-  /** Node socket methods HTTP clients call; passed to the transport. */
+  /**
+   * Node socket methods HTTP clients call, passed to a TCP transport; called before the transport exists
+   * (`createConnection` while connecting), they are applied when it attaches.
+   */
   setNoDelay(noDelay?: boolean): this {
-    (this.#transport as net.Socket | undefined)?.setNoDelay?.(noDelay);
-    return this;
+    return this.#onTCP((tcp) => tcp.setNoDelay(noDelay));
   }
   setKeepAlive(enable?: boolean, delay?: number): this {
-    (this.#transport as net.Socket | undefined)?.setKeepAlive?.(enable, delay);
-    return this;
+    return this.#onTCP((tcp) => tcp.setKeepAlive(enable, delay));
   }
   setTimeout(ms: number, callback?: () => void): this {
-    const transport = this.#transport as net.Socket | undefined;
-    if (transport?.setTimeout) {
-      transport.setTimeout(ms);
-      if (callback) this.once('timeout', callback);
-      transport.removeAllListeners('timeout');
-      transport.on('timeout', () => this.emit('timeout'));
-    }
-    return this;
+    if (callback) this.once('timeout', callback);
+    return this.#onTCP((tcp) => {
+      tcp.setTimeout(ms);
+      tcp.removeAllListeners('timeout');
+      tcp.on('timeout', () => this.emit('timeout'));
+    });
   }
   ref(): this {
-    (this.#transport as net.Socket | undefined)?.ref?.();
-    return this;
+    return this.#onTCP((tcp) => tcp.ref());
   }
   unref(): this {
-    (this.#transport as net.Socket | undefined)?.unref?.();
+    return this.#onTCP((tcp) => tcp.unref());
+  }
+
+  #onTCP(apply: (tcp: net.Socket) => void): this {
+    const transport = this.#transport;
+    if (!transport) this.#beforeTransport.push(apply);
+    else if (transport instanceof net.Socket) apply(transport);
     return this;
   }
+
 }

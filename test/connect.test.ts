@@ -254,6 +254,33 @@ describe('over Node HTTP clients', () => {
     }
   });
 
+  it("a request's timeout reaches the connection the Agent is still opening", async () => {
+    const { port, server, close } = await httpsServer();
+    server.removeAllListeners('request');
+    server.on('request', () => undefined); // never answers
+    const agent = new Agent();
+    try {
+      const timedOut = await within(
+        5000,
+        'request timeout',
+        new Promise<boolean>((resolve, reject) => {
+          const req = https.get({ host: 'localhost', port, agent, timeout: 300 }, () =>
+            reject(new Error('answered')),
+          );
+          req.on('timeout', () => {
+            req.destroy();
+            resolve(true);
+          });
+          req.on('error', () => undefined);
+        }),
+      );
+      expect(timedOut).toBe(true);
+    } finally {
+      agent.destroy();
+      await close();
+    }
+  });
+
   it('undici through its connect option', async () => {
     const { port, close } = await httpsServer({ ALPNProtocols: ['http/1.1'] });
     const dispatcher = new UndiciAgent({
