@@ -968,5 +968,4 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
     else if (transport instanceof net.Socket) apply(transport);
     return this;
   }
-
 }
