@@ -51,6 +51,20 @@ function versionName(value: TLSVersionName, name: string): 'tls1.2' | 'tls1.3' {
   throw new RangeError(`The "${name}" option must be 'TLSv1.2' or 'TLSv1.3'. Received ${String(value)}`);
 }
 
+/** Narrows a socket's or server's version range to node:tls-style `minVersion`/`maxVersion`, where given. */
+function applyVersions(
+  target: SSLSocket | SSLServer,
+  minVersion: TLSVersionName | undefined,
+  maxVersion: TLSVersionName | undefined,
+): void {
+  if (minVersion === undefined && maxVersion === undefined) return;
+  const [min, max] = target.getSSLVersionRange();
+  target.setSSLVersionRange(
+    minVersion === undefined ? min : versionName(minVersion, 'minVersion'),
+    maxVersion === undefined ? max : versionName(maxVersion, 'maxVersion'),
+  );
+}
+
 /** A client socket configured from `opts`, not yet connected. */
 function configuredSocket(opts: ConnectOptions): SSLSocket {
   checkObject(opts, 'opts');
@@ -69,13 +83,7 @@ function configuredSocket(opts: ConnectOptions): SSLSocket {
   const sock = new SSLSocket({ certDB: opts.certDB ?? getDefaultCertDB() });
   const name = servername || opts.host || 'localhost';
   sock.setHostname(name);
-  if (minVersion !== undefined || maxVersion !== undefined) {
-    const [min, max] = sock.getSSLVersionRange();
-    sock.setSSLVersionRange(
-      minVersion === undefined ? min : versionName(minVersion, 'minVersion'),
-      maxVersion === undefined ? max : versionName(maxVersion, 'maxVersion'),
-    );
-  }
+  applyVersions(sock, minVersion, maxVersion);
   if (ALPNProtocols !== undefined) sock.setALPNProtocols(ALPNProtocols);
   if (clientCertNickname !== undefined)
     sock.setClientAuthDataCallback(nssGetClientAuthData(clientCertNickname));
@@ -221,13 +229,7 @@ export function createServer(
     const cert = db.findCertFromNickname(nick);
     server.configSecureServer(cert, db.findKeyByAnyCert(cert));
   }
-  if (opts.minVersion !== undefined || opts.maxVersion !== undefined) {
-    const [min, max] = server.getSSLVersionRange();
-    server.setSSLVersionRange(
-      opts.minVersion === undefined ? min : versionName(opts.minVersion, 'minVersion'),
-      opts.maxVersion === undefined ? max : versionName(opts.maxVersion, 'maxVersion'),
-    );
-  }
+  applyVersions(server, opts.minVersion, opts.maxVersion);
   if (opts.requestCert || opts.requireCert) server.setSSLOption(ssl.SSL_REQUEST_CERTIFICATE, true);
   if (opts.requireCert) server.setSSLOption(ssl.SSL_REQUIRE_CERTIFICATE, ssl.SSL_REQUIRE_ALWAYS);
   if (opts.ALPNProtocols !== undefined) server.setALPNProtocols(opts.ALPNProtocols);
