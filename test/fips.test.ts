@@ -615,6 +615,7 @@ describe('enableFIPS and init({ fips })', () => {
       const cert = db.findCertFromNickname('test_server');
       const key = db.findKeyByAnyCert(cert);
       const temp = nss.Certificate.fromPEM(fs.readFileSync(args.otherPem, 'utf8'));
+      const internalModule = nss.listModules().find((m) => m.isInternal);
       result.before = slot.tokenName;
       // Configured before the switch: NSS keeps its own references to the certificate and key.
       let old = await echoServer();
@@ -624,6 +625,7 @@ describe('enableFIPS and init({ fips })', () => {
       result.isFIPS = nss.isFIPS();
       result.oldSlot = attempt(() => slot.tokenName);
       result.oldCrypto = attempt(() => crypto.tokenName);
+      result.oldModule = attempt(() => internalModule.name);
       result.oldKey = attempt(() => key.keyType);
       result.oldCert = attempt(() => cert.verifyHostname('localhost'));
       result.oldKeyInServer = attempt(() => new nss.SSLServer().configSecureServer(cert, key));
@@ -655,7 +657,7 @@ describe('enableFIPS and init({ fips })', () => {
     expect(r.before).toBe('NSS Certificate DB');
     expect(r.isFIPS).toBe(true);
     expect(r.released).toBeGreaterThanOrEqual(4);
-    for (const what of ['oldSlot', 'oldCrypto', 'oldKey', 'oldCert', 'oldKeyInServer']) {
+    for (const what of ['oldSlot', 'oldCrypto', 'oldModule', 'oldKey', 'oldCert', 'oldKeyInServer']) {
       expect(r[what], what).toMatchObject({ ok: false, name: 'NSPRError', code: 'SEC_ERROR_NO_TOKEN' });
       expect(r[what].message, what).toMatch(/enableFIPS\(\) replaced/);
     }

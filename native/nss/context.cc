@@ -266,8 +266,7 @@ void AddonData::ReleaseAll() {
 void AddonData::ReleaseHandlesOf(const SECMODModule* module) {
   for (auto it = handles.begin(); it != handles.end();) {
     Handle* handle = *it;
-    PK11SlotInfo* slot = handle->OwningSlot();
-    if (slot != nullptr && PK11_GetModule(slot) == module) {
+    if (handle->OwningModule() == module) {
       handle->Release();
       handle->tokenGone_ = true;
       handle->data_ = nullptr;
@@ -276,6 +275,11 @@ void AddonData::ReleaseHandlesOf(const SECMODModule* module) {
       ++it;
     }
   }
+}
+
+const SECMODModule* Handle::OwningModule() const {
+  PK11SlotInfo* slot = OwningSlot();
+  return slot != nullptr ? PK11_GetModule(slot) : nullptr;
 }
 
 void Handle::Track(Napi::Env env) {

@@ -22,6 +22,8 @@ class Handle {
   virtual void Release() = 0;
   // The PKCS#11 slot the object lives on, if any (certificates, keys, slots).
   virtual PK11SlotInfo* OwningSlot() const { return nullptr; }
+  // The PKCS#11 module the object belongs to: its slot's, or the module itself for a module handle.
+  virtual const SECMODModule* OwningModule() const;
 
  protected:
   void Track(Napi::Env env);
@@ -53,7 +55,7 @@ struct AddonData {
   static AddonData* Get(Napi::Env env);
   // Releases every live handle of this environment (they throw NSS_SHUT_DOWN afterwards).
   void ReleaseAll();
-  // Releases the handles that live on a slot of `module` (they throw SEC_ERROR_NO_TOKEN afterwards).
+  // Releases the handles that belong to `module` (they throw SEC_ERROR_NO_TOKEN afterwards).
   // `module` is only compared, never dereferenced: it may be gone already.
   void ReleaseHandlesOf(const SECMODModule* module);
 };

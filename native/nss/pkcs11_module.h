@@ -22,6 +22,7 @@ class PKCS11Module : public Napi::ObjectWrap<PKCS11Module>, public Handle {
   explicit PKCS11Module(const Napi::CallbackInfo& info);
   ~PKCS11Module() override;
   void Release() override;
+  const SECMODModule* OwningModule() const override { return module_; }
 
  private:
   SECMODModule* Get(Napi::Env env) const;
