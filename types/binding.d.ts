@@ -136,7 +136,6 @@ export declare class NativeSlot {
   login(pin: string): Promise<void>;
   logout(): void;
   /** `PK11_NeedUserInit`: the token has never had a password set. */
-  needUserInit(): boolean;
   /** `PK11_ChangePW` (or `PK11_InitPin` when the token needs its first password). */
   changePassword(oldPassword: string, newPassword: string): void;
   listCertificates(): NativeCertificate[];
@@ -185,7 +184,6 @@ export interface Binding extends SSLBinding {
   /** Switches the internal module to/from FIPS mode; false when it already was in that mode. */
   setFIPS(on: boolean): boolean;
   /** `SECMOD_CanDeleteInternalModule`. */
-  canToggleFIPS(): boolean;
   /** `NSS_OptionGet` / `NSS_OptionSet` (process-wide: minimum key sizes, TLS version policy). */
   nssOptionGet(which: number): number;
   nssOptionSet(which: number, value: number): void;

@@ -204,13 +204,6 @@ Napi::Value SetFIPS(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, true);
 }
 
-// Whether the internal module can be switched now (SECMOD_CanDeleteInternalModule): false while the
-// kernel forces FIPS mode or the module replaced by the last switch is still referenced.
-Napi::Value CanToggleFIPS(const Napi::CallbackInfo& info) {
-  RequireInit(info.Env());
-  return Napi::Boolean::New(info.Env(), SECMOD_CanDeleteInternalModule());
-}
-
 // nssOptionGet(which) / nssOptionSet(which, value): NSS_OptionGet/NSS_OptionSet (process-wide).
 Napi::Value NSSOptionGet(const Napi::CallbackInfo& info) {
   PRInt32 value = 0;
@@ -354,7 +347,6 @@ void InitContext(Napi::Env env, Napi::Object exports) {
   exports.Set("setPasswordCallback", Napi::Function::New(env, SetPasswordCallback));
   exports.Set("isFIPS", Napi::Function::New(env, IsFIPS));
   exports.Set("setFIPS", Napi::Function::New(env, SetFIPS));
-  exports.Set("canToggleFIPS", Napi::Function::New(env, CanToggleFIPS));
   exports.Set("nssOptionGet", Napi::Function::New(env, NSSOptionGet));
   exports.Set("nssOptionSet", Napi::Function::New(env, NSSOptionSet));
   exports.Set("generateRandom", Napi::Function::New(env, GenerateRandom));

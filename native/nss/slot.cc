@@ -86,7 +86,6 @@ void Slot::Init(Napi::Env env, Napi::Object exports) {
                                        InstanceMethod<&Slot::IsLoggedIn>("isLoggedIn"),
                                        InstanceMethod<&Slot::Login>("login"),
                                        InstanceMethod<&Slot::Logout>("logout"),
-                                       InstanceMethod<&Slot::NeedUserInit>("needUserInit"),
                                        InstanceMethod<&Slot::ChangePassword>("changePassword"),
                                        InstanceMethod<&Slot::ListCertificates>("listCertificates"),
                                    });
@@ -171,10 +170,6 @@ Napi::Value Slot::Logout(const Napi::CallbackInfo& info) {
   // Logging out of a token that is not logged in fails in PKCS#11; only a session that stays open matters.
   if (PK11_Logout(slot) != SECSuccess && PK11_IsLoggedIn(slot, nullptr)) ThrowLastError(info.Env(), "PK11_Logout");
   return info.Env().Undefined();
-}
-
-Napi::Value Slot::NeedUserInit(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), PK11_NeedUserInit(Get(info.Env())));
 }
 
 // changePassword(oldPassword, newPassword): PK11_ChangePW, or PK11_InitPin for a token that never had a

@@ -27,7 +27,6 @@ class Slot : public Napi::ObjectWrap<Slot>, public Handle {
   Napi::Value IsLoggedIn(const Napi::CallbackInfo& info);
   Napi::Value Login(const Napi::CallbackInfo& info);
   Napi::Value Logout(const Napi::CallbackInfo& info);
-  Napi::Value NeedUserInit(const Napi::CallbackInfo& info);
   Napi::Value ChangePassword(const Napi::CallbackInfo& info);
   Napi::Value ListCertificates(const Napi::CallbackInfo& info);
 
