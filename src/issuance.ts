@@ -19,6 +19,7 @@ import {
   checkNonEmptyString,
   checkObject,
   checkString,
+  checkStringArray,
 } from './validate.js';
 
 /** Key usage names (RFC 5280 `KeyUsage` bits) accepted by the issuance functions. */
@@ -154,13 +155,6 @@ const YEAR = 365 * 24 * 60 * 60 * 1000;
 
 function has<K extends string>(table: Readonly<Record<K, unknown>>, key: string): key is K {
   return Object.prototype.hasOwnProperty.call(table, key);
-}
-
-function checkStringArray(value: unknown, name: string): asserts value is readonly string[] {
-  if (!Array.isArray(value)) {
-    throw new TypeError(`The "${name}" argument must be an array of strings`);
-  }
-  value.forEach((item, i) => checkString(item, `${name}[${i}]`));
 }
 
 function oneOf<T extends string>(value: unknown, name: string, allowed: readonly T[]): T {

@@ -16,7 +16,7 @@ import {
 import type { PrivateKey } from './private-key.js';
 import * as ssl from './ssl-constants.js';
 import type { SSLSocket } from './ssl-socket.js';
-import { checkFunction, checkInstance, checkInteger, checkString } from './validate.js';
+import { checkFunction, checkInstance, checkInteger, checkStringArray } from './validate.js';
 
 /** Auth-certificate callback: `true` accepts the peer's certificate. Promises work on client sockets. */
 export type AuthCertificateCallback = (
@@ -377,9 +377,8 @@ export function SSLConfigurable<TBase extends Constructor>(Base: TBase) {
 
     /** ALPN protocols, most preferred first (`['h2', 'http/1.1']`). */
     setALPNProtocols(list: string[]): void {
-      if (!Array.isArray(list)) throw new TypeError('The "list" argument must be an array of strings');
+      checkStringArray(list, 'list');
       list.forEach((p, i) => {
-        checkString(p, `list[${i}]`);
         if (p.length === 0 || Buffer.byteLength(p) > 255)
           throw new RangeError(`The "list[${i}]" protocol must be 1 to 255 bytes`);
       });

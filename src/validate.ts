@@ -37,6 +37,11 @@ export function checkInteger(
   }
 }
 
+export function checkStringArray(value: unknown, name: string): asserts value is readonly string[] {
+  if (!Array.isArray(value)) throw new TypeError(`The "${name}" argument must be an array of strings`);
+  value.forEach((item, i) => checkString(item, `${name}[${i}]`));
+}
+
 export function checkBuffer(value: unknown, name: string): asserts value is Buffer {
   if (!Buffer.isBuffer(value)) fail(name, 'a Buffer', value);
 }
