@@ -203,12 +203,11 @@ export function enableFIPS(on: boolean): void {
       throw new NSPRError(
         err.errno,
         err.code,
-        isSystemFIPS()
-          ? 'FIPS mode cannot be turned off: the system forces it (/proc/sys/crypto/fips_enabled is 1)'
-          : `enableFIPS(${on}): NSS cannot switch its internal module again while the module replaced by the ` +
-              'last switch is still in use (by an SSL server or socket configured with a key before that ' +
-              'switch, or by objects of another thread): drop those and let them be garbage-collected, or ' +
-              'shutdown() and init() again',
+        // (A system that forces FIPS mode was refused above: here the replaced module is still in use.)
+        `enableFIPS(${on}): NSS cannot switch its internal module again while the module replaced by the ` +
+          'last switch is still in use (by an SSL server or socket configured with a key before that ' +
+          'switch, or by objects of another thread): drop those and let them be garbage-collected, or ' +
+          'shutdown() and init() again',
       );
     }
     throw err;
