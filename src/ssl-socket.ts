@@ -117,6 +117,10 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
+/** A transport with (perhaps) net.Socket's settings: any Duplex may be one. */
+type SocketSettings = Duplex &
+  Partial<Pick<net.Socket, 'setNoDelay' | 'setKeepAlive' | 'setTimeout' | 'ref' | 'unref'>>;
+
 type SNIAnswer = { cert: NativeCertificate; key: NativePrivateKey } | undefined;
 
 function callbackError(what: string, err: unknown, errno: number): NSPRError {
@@ -149,7 +153,7 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
   #ioBeforeTransport = false;
   #sessionsWatched = false;
   /** Socket settings asked for before there was a transport. */
-  #beforeTransport: Array<(tcp: net.Socket) => void> = [];
+  #beforeTransport: Array<(transport: SocketSettings) => void> = [];
   #session: Buffer | undefined;
   #waiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   #serverAuthCalls = 0;
@@ -277,7 +281,7 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
     const tcp = transport instanceof net.Socket ? transport : undefined;
     // Each cycle writes whole records at once; Nagle would only hold handshake flights back.
     tcp?.setNoDelay(true);
-    if (tcp) this.#beforeTransport.splice(0).forEach((apply) => apply(tcp));
+    this.#beforeTransport.splice(0).forEach((apply) => apply(transport));
     this.#engine.setPeerAddress(tcp?.remoteAddress ?? '127.0.0.1', tcp?.remotePort ?? 0);
     // FIPS mode may have been turned on since the socket was made: no handshake runs outside the profile.
     this.enforceFIPSProfile();
@@ -938,34 +942,34 @@ export class SSLSocket extends SSLConfigurable(Duplex) {
   }
 
   /**
-   * Node socket methods HTTP clients call, passed to a TCP transport; called before the transport exists
-   * (`createConnection` while connecting), they are applied when it attaches.
+   * Node socket methods HTTP clients call, passed to the transport where it has them; called before the
+   * transport exists (`createConnection` while connecting), they are applied when it attaches.
    */
   setNoDelay(noDelay?: boolean): this {
-    return this.#onTCP((tcp) => tcp.setNoDelay(noDelay));
+    return this.#onTransport((t) => t.setNoDelay?.(noDelay));
   }
   setKeepAlive(enable?: boolean, delay?: number): this {
-    return this.#onTCP((tcp) => tcp.setKeepAlive(enable, delay));
+    return this.#onTransport((t) => t.setKeepAlive?.(enable, delay));
   }
   setTimeout(ms: number, callback?: () => void): this {
     if (callback) this.once('timeout', callback);
-    return this.#onTCP((tcp) => {
-      tcp.setTimeout(ms);
-      tcp.removeAllListeners('timeout');
-      tcp.on('timeout', () => this.emit('timeout'));
+    return this.#onTransport((t) => {
+      if (!t.setTimeout) return;
+      t.setTimeout(ms);
+      t.removeAllListeners('timeout');
+      t.on('timeout', () => this.emit('timeout'));
     });
   }
   ref(): this {
-    return this.#onTCP((tcp) => tcp.ref());
+    return this.#onTransport((t) => t.ref?.());
   }
   unref(): this {
-    return this.#onTCP((tcp) => tcp.unref());
+    return this.#onTransport((t) => t.unref?.());
   }
 
-  #onTCP(apply: (tcp: net.Socket) => void): this {
-    const transport = this.#transport;
-    if (!transport) this.#beforeTransport.push(apply);
-    else if (transport instanceof net.Socket) apply(transport);
+  #onTransport(apply: (transport: SocketSettings) => void): this {
+    if (this.#transport) apply(this.#transport);
+    else this.#beforeTransport.push(apply);
     return this;
   }
 }
