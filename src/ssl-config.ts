@@ -4,6 +4,7 @@ import type { NativeSSLEngine } from '../types/binding.js';
 import { binding } from './binding.js';
 import type { Certificate } from './certificate.js';
 import { CertDB } from './certdb.js';
+import * as c from './constants.js';
 import type { NSPRError } from './errors.js';
 import {
   applyFIPSProfile,
@@ -189,15 +190,15 @@ function alpnWire(protocols: string[]): Buffer {
 }
 
 const GROUP_NAMES: Record<number, string> = {
-  23: 'P-256 (secp256r1)',
-  24: 'P-384 (secp384r1)',
-  25: 'P-521 (secp521r1)',
-  29: 'X25519',
-  256: 'ffdhe2048',
-  257: 'ffdhe3072',
-  258: 'ffdhe4096',
-  259: 'ffdhe6144',
-  260: 'ffdhe8192',
+  [c.ssl_grp_ec_secp256r1]: 'P-256 (secp256r1)',
+  [c.ssl_grp_ec_secp384r1]: 'P-384 (secp384r1)',
+  [c.ssl_grp_ec_secp521r1]: 'P-521 (secp521r1)',
+  [c.ssl_grp_ec_curve25519]: 'X25519',
+  [c.ssl_grp_ffdhe_2048]: 'ffdhe2048',
+  [c.ssl_grp_ffdhe_3072]: 'ffdhe3072',
+  [c.ssl_grp_ffdhe_4096]: 'ffdhe4096',
+  [c.ssl_grp_ffdhe_6144]: 'ffdhe6144',
+  [c.ssl_grp_ffdhe_8192]: 'ffdhe8192',
 };
 
 function hex(n: number): string {
