@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import nss from 'node-nss';
 
 const require = createRequire(import.meta.url);
-const { createDatabase, createCertificate } = require('../dist/nss-tools.js');
+const { createDatabase, createCertificate } = require('../dist/cli/nss-tools.js');
 
 const HANDSHAKES = Number(process.env.BENCH_HANDSHAKES ?? 1000);
 const BULK_MIB = Number(process.env.BENCH_MIB ?? 256);

@@ -15,15 +15,17 @@ export {
   liveHandles,
 } from './nss.js';
 export type { InitOptions, PasswordCallback } from './nss.js';
-export { isSystemFIPS, FIPS_TLS_PROFILE } from './fips.js';
-export type { FIPSTLSProfile } from './fips.js';
-export { NSPRError, CertVerifyError, errorName, errorMessage } from './errors.js';
-export type { CertVerifyLogEntry } from './errors.js';
-export { CertDB, getDefaultCertDB } from './certdb.js';
-export type { ImportCertificateOptions } from './certdb.js';
-export { Certificate } from './certificate.js';
-export { PrivateKey } from './private-key.js';
-export { generateKeyPair, createCertificateRequest, createCertificate } from './issuance.js';
+export { isSystemFIPS } from './pkcs11/fips.js';
+export { FIPS_TLS_PROFILE } from './tls/fips-profile.js';
+export type { FIPSTLSProfile } from './tls/fips-profile.js';
+export { NSPRError, errorName, errorMessage } from './core/errors.js';
+export { CertVerifyError } from './pki/certificate.js';
+export type { CertVerifyLogEntry } from './pki/certificate.js';
+export { CertDB, getDefaultCertDB } from './pki/certdb.js';
+export type { ImportCertificateOptions } from './pki/certdb.js';
+export { Certificate } from './pki/certificate.js';
+export { PrivateKey } from './pki/private-key.js';
+export { generateKeyPair, createCertificateRequest, createCertificate } from './pki/issuance.js';
 export type {
   GenerateKeyPairOptions,
   CertificateRequestOptions,
@@ -32,25 +34,19 @@ export type {
   ExtKeyUsageName,
   SignatureHash,
   NamedCurve,
-} from './issuance.js';
-export { pemEncode } from './pem.js';
-export { PK11Slot, getAllTokens, getInternalKeySlot, findSlotByName } from './slot.js';
-export { PKCS11Module, loadPKCS11Module, listModules } from './pkcs11.js';
-export type { LoadPKCS11ModuleOptions } from './pkcs11.js';
-export * from './constants.js';
-export { SSLSocket, nssGetClientAuthData, getCipherSuiteInfo } from './ssl-socket.js';
-export type { SSLSocketOptions, SecurityStatus, SSLChannelInfo, CipherSuiteInfo } from './ssl-socket.js';
-export { SSLServer, configServerSessionIDCache } from './ssl-server.js';
-export { clearSessionCache, configClientSessionCache } from './session-cache.js';
-export { Agent, connect, createConnection, createServer } from './connect.js';
-export type { ConnectOptions, CreateServerOptions, TLSVersionName } from './connect.js';
-export type {
-  AuthCertificateCallback,
-  BadCertCallback,
-  ClientAuthData,
-  ClientAuthDataCallback,
-  HandshakeCallback,
-  SNICallback,
-  SNIResult,
-} from './ssl-config.js';
-export * from './ssl-constants.js';
+} from './pki/issuance.js';
+export { pemEncode } from './pki/pem.js';
+export { PK11Slot, getAllTokens, getInternalKeySlot, findSlotByName } from './pki/slot.js';
+export { PKCS11Module, loadPKCS11Module, listModules } from './pkcs11/module.js';
+export type { LoadPKCS11ModuleOptions } from './pkcs11/module.js';
+export * from './core/constants.js';
+export { SSLSocket, nssGetClientAuthData, getCipherSuiteInfo } from './tls/socket.js';
+export type { SSLSocketOptions, SecurityStatus, SSLChannelInfo, CipherSuiteInfo } from './tls/socket.js';
+export type { SSLModel } from './tls/callbacks.js';
+export { SSLServer, configServerSessionIDCache } from './tls/server.js';
+export { clearSessionCache, configClientSessionCache } from './tls/session-cache.js';
+export { Agent, connect, createConnection, createServer } from './tls/connect.js';
+export type { ConnectOptions, CreateServerOptions, TLSVersionName } from './tls/connect.js';
+export type { AuthCertificateCallback, BadCertCallback, HandshakeCallback } from './tls/socket.js';
+export type { ClientAuthData, ClientAuthDataCallback, SNICallback, SNIResult } from './tls/callbacks.js';
+export * from './tls/constants.js';

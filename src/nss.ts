@@ -2,13 +2,13 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { binding } from './binding.js';
-import { errnos } from './constants.js';
-import { NSPRError } from './errors.js';
-import { isSystemFIPS, syncFIPSKeySizes } from './fips.js';
-import { PK11Slot } from './slot.js';
-import { serverSessionIDCacheGone } from './ssl-server.js';
-import { checkBoolean, checkFunction, checkInteger, checkObject, checkString } from './validate.js';
+import { binding } from './core/binding.js';
+import { errnos } from './core/constants.js';
+import { NSPRError } from './core/errors.js';
+import { isSystemFIPS, syncFIPSKeySizes } from './pkcs11/fips.js';
+import { PK11Slot } from './pki/slot.js';
+import { runShutdownHooks } from './core/shutdown-hooks.js';
+import { checkBoolean, checkFunction, checkInteger, checkObject, checkString } from './core/validate.js';
 
 /**
  * Answers a token's request for a PIN or the database password. `pinArgs` are the extra arguments of the
@@ -227,7 +227,7 @@ export function isInitialized(): boolean {
  */
 export function shutdown(): void {
   opened = undefined;
-  if (binding.shutdown()) serverSessionIDCacheGone();
+  if (binding.shutdown()) runShutdownHooks();
 }
 
 /**

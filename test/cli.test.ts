@@ -4,7 +4,7 @@ import { certutilList, run } from './support/tools.js';
 import type { ChildProcess } from 'node:child_process';
 import { interactive, spawnPeer, type Interactive } from './support/peers.js';
 
-const cli = path.join(__dirname, '..', 'dist', 'cli.js');
+const cli = path.join(__dirname, '..', 'dist', 'cli', 'index.js');
 const fx = inject('fixtures').rsa;
 
 function nssCli(...args: string[]) {

@@ -574,7 +574,7 @@ describe('enableFIPS and init({ fips })', () => {
     fs.writeFileSync(off, '0\n');
     const r = await scenario(
       `
-      const internal = require(require('node:path').join(process.cwd(), 'dist', 'fips.js'));
+      const internal = require(require('node:path').join(process.cwd(), 'dist', 'pkcs11', 'fips.js'));
       result.real = nss.isSystemFIPS();
       internal.setSystemFIPSFile(args.off);
       result.off = nss.isSystemFIPS();

@@ -29,7 +29,7 @@ import {
   SSLServer,
   SSLSocket,
 } from 'node-nss';
-import { createDatabase } from '../src/nss-tools.js';
+import { createDatabase } from '../src/cli/nss-tools.js';
 import { spawnPeer, stdoutBytes } from './support/peers.js';
 import { freePort, readBytes, waitForPort, within } from './support/tls.js';
 import { emptyDB, expectNSPRError, removeTemps, run, runOk, tempDir } from './support/tools.js';

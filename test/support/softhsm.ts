@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createCertificate, nssTool } from '../../src/nss-tools.js';
+import { createCertificate, nssTool } from '../../src/cli/nss-tools.js';
 import type { FixtureDB } from '../fixtures/nssdb.js';
 import { tempDir, writableCopy } from './tools.js';
 

@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // node-nss command line: certutil/vfychain-like views of an NSS database, and a self-contained demo.
 import * as fs from 'node:fs';
-import { Certificate } from './certificate.js';
-import { getDefaultCertDB } from './certdb.js';
-import * as constants from './constants.js';
-import { CertVerifyError, NSPRError, errorName } from './errors.js';
-import { init, shutdown } from './nss.js';
+import { Certificate, CertVerifyError } from '../pki/certificate.js';
+import { getDefaultCertDB } from '../pki/certdb.js';
+import * as constants from '../core/constants.js';
+import { NSPRError, errorName } from '../core/errors.js';
+import { init, shutdown } from '../nss.js';
 import { runDemo } from './demo.js';
-import { connect, createServer } from './connect.js';
-import type { SSLSocket } from './ssl-socket.js';
+import { connect, createServer } from '../tls/connect.js';
+import type { SSLSocket } from '../tls/socket.js';
 
 const USAGE = `usage: node-nss <command> [options]
 

@@ -1,24 +1,26 @@
 import { createHash, X509Certificate } from 'node:crypto';
-import type { NativeCertificate, NativeCertificateInfo } from '../types/binding.js';
-import { binding } from './binding.js';
-import { CertDB } from './certdb.js';
+import type { NativeCertificate, NativeCertificateInfo } from '../../types/binding.js';
+import { binding } from '../core/binding.js';
+import { CERT_DB } from './brands.js';
+import type { CertDB } from './certdb.js';
 import {
   certUsageAnyCA,
   errnos,
   secCertTimeExpired,
   secCertTimeNotValidYet,
   secCertTimeValid,
-} from './constants.js';
-import { CertVerifyError, NSPRError } from './errors.js';
+} from '../core/constants.js';
+import { NSPRError } from '../core/errors.js';
 import { looksLikePEM, pemDecode, pemEncode } from './pem.js';
 import {
   checkBoolean,
+  checkBrand,
   checkBuffer,
   checkDate,
   checkInstance,
   checkInteger,
   checkString,
-} from './validate.js';
+} from '../core/validate.js';
 
 const CERTIFICATE_LABELS = ['CERTIFICATE', 'X509 CERTIFICATE', 'TRUSTED CERTIFICATE'] as const;
 
@@ -51,6 +53,32 @@ function timeArg(at: Date | undefined): number | undefined {
   if (at === undefined) return undefined;
   checkDate(at, 'at');
   return at.getTime();
+}
+
+/** One entry of a verification log: which certificate of the chain failed, and why. */
+export interface CertVerifyLogEntry {
+  cert: Certificate;
+  depth: number;
+  error: NSPRError;
+}
+
+/**
+ * Certificate verification failed. `usages` is the bitmap of usages that did verify
+ * (`certificateUsage*`), `log` every problem NSS found along the chain.
+ */
+export class CertVerifyError extends NSPRError {
+  readonly usages: number;
+  readonly log: CertVerifyLogEntry[];
+
+  constructor(errno: number, usages: number, log: CertVerifyLogEntry[]) {
+    super(errno);
+    this.usages = usages;
+    this.log = log;
+  }
+
+  override get name(): string {
+    return 'CertVerifyError';
+  }
 }
 
 /**
@@ -200,7 +228,7 @@ export class Certificate {
     at: Date | undefined,
     pinArgs: unknown[],
   ) {
-    checkInstance(certdb, CertDB, 'certdb');
+    checkBrand(certdb, CERT_DB, 'CertDB', 'certdb');
     checkBoolean(checkSig, 'checkSig');
     checkInteger(requiredUsages, 'requiredUsages', 0, 0xffff);
     const result = this.native.verify(checkSig, requiredUsages, timeArg(at), pinArgs);
@@ -231,7 +259,7 @@ export class Certificate {
 
   /** The chain NSS builds from this certificate up to a root it knows, leaf first. */
   getChain(certdb: CertDB): Certificate[] {
-    checkInstance(certdb, CertDB, 'certdb');
+    checkBrand(certdb, CERT_DB, 'CertDB', 'certdb');
     return this.native.getChain(certUsageAnyCA, undefined).map((native) => new Certificate(native));
   }
 

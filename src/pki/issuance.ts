@@ -2,12 +2,12 @@
 // The policy lives here (defaults, names, which extensions); NSS encodes and signs (native/nss/cert_*.cc).
 import { createPublicKey } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { NativeAltName, NativeExtension } from '../types/binding.js';
-import { binding } from './binding.js';
+import type { NativeAltName, NativeExtension } from '../../types/binding.js';
+import { binding } from '../core/binding.js';
 import { Certificate } from './certificate.js';
-import * as c from './constants.js';
-import { errnos } from './constants.js';
-import { NSPRError } from './errors.js';
+import * as c from '../core/constants.js';
+import { errnos } from '../core/constants.js';
+import { NSPRError } from '../core/errors.js';
 import { looksLikePEM, pemDecode } from './pem.js';
 import { PrivateKey } from './private-key.js';
 import { PK11Slot } from './slot.js';
@@ -20,7 +20,7 @@ import {
   checkObject,
   checkString,
   checkStringArray,
-} from './validate.js';
+} from '../core/validate.js';
 
 /** Key usage names (RFC 5280 `KeyUsage` bits) accepted by the issuance functions. */
 export type KeyUsageName =

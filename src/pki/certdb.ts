@@ -1,6 +1,7 @@
-import { binding } from './binding.js';
+import { binding } from '../core/binding.js';
+import { CERT_DB } from './brands.js';
 import { Certificate, certificateBytes } from './certificate.js';
-import * as c from './constants.js';
+import * as c from '../core/constants.js';
 import { PrivateKey } from './private-key.js';
 import { PK11Slot } from './slot.js';
 import {
@@ -11,7 +12,7 @@ import {
   checkNonEmptyString,
   checkObject,
   checkString,
-} from './validate.js';
+} from '../core/validate.js';
 
 const TRUST_STRING = /^[pPwcTCuig]*,[pPwcTCuig]*,[pPwcTCuig]*$/;
 
@@ -62,7 +63,9 @@ export interface ImportCertificateOptions {
  */
 export class CertDB {
   /** @internal */
-  constructor() {}
+  constructor() {
+    CERT_DB.add(this);
+  }
 
   /** The certificate called `nick`; throws {@link NSPRError} (NSS's own code) when there is none. */
   findCertFromNickname(nick: string, ...pinArgs: unknown[]): Certificate {

@@ -1,5 +1,5 @@
-import type { NativePrivateKey } from '../types/binding.js';
-import { binding } from './binding.js';
+import type { NativePrivateKey } from '../../types/binding.js';
+import { binding } from '../core/binding.js';
 import { PK11Slot } from './slot.js';
 
 /** A private key held by NSS or a token. Opaque: the key material never reaches JavaScript. */

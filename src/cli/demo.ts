@@ -2,10 +2,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { getDefaultCertDB } from './certdb.js';
-import { certificateUsageSSLClient, certificateUsageSSLServer } from './constants.js';
-import { CertVerifyError } from './errors.js';
-import { init, shutdown, version } from './nss.js';
+import { getDefaultCertDB } from '../pki/certdb.js';
+import { certificateUsageSSLClient, certificateUsageSSLServer } from '../core/constants.js';
+import { CertVerifyError } from '../pki/certificate.js';
+import { init, shutdown, version } from '../nss.js';
 import { createCertificate, createDatabase } from './nss-tools.js';
 
 /** @internal */

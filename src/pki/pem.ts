@@ -1,5 +1,5 @@
 // PEM (RFC 7468) text: the one encoder and decoder the package uses for certificates and requests.
-import { checkBuffer, checkString } from './validate.js';
+import { checkBuffer, checkString } from '../core/validate.js';
 
 const LABEL = /^[A-Z0-9][A-Z0-9 ]*[A-Z0-9]$|^[A-Z0-9]$/;
 

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
-import type { NativePKCS11Module } from '../types/binding.js';
-import { binding } from './binding.js';
-import { PK11Slot } from './slot.js';
-import { checkInteger, checkNonEmptyString, checkObject, checkString } from './validate.js';
+import type { NativePKCS11Module } from '../../types/binding.js';
+import { binding } from '../core/binding.js';
+import { PK11Slot } from '../pki/slot.js';
+import { checkInteger, checkNonEmptyString, checkObject, checkString } from '../core/validate.js';
 
 const tokenEvents = new Set<string | symbol>(['tokenInserted', 'tokenRemoved']);
 

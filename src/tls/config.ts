@@ -1,11 +1,9 @@
 // The configuration surface SSLSocket and SSLServer share (NSS's "model socket"): options, versions,
 // ciphers, callbacks, pin arguments, ALPN. Applied to both classes as a mixin over their own base.
-import type { NativeSSLEngine } from '../types/binding.js';
-import { binding } from './binding.js';
-import type { Certificate } from './certificate.js';
-import { CertDB } from './certdb.js';
-import * as c from './constants.js';
-import type { NSPRError } from './errors.js';
+import type { NativeSSLEngine } from '../../types/binding.js';
+import { binding } from '../core/binding.js';
+import { CertDB } from '../pki/certdb.js';
+import * as c from '../core/constants.js';
 import {
   applyFIPSProfile,
   FIPS_TLS_PROFILE,
@@ -13,56 +11,16 @@ import {
   fipsProfileError,
   KNOWN_GROUPS,
   KNOWN_SIGNATURE_SCHEMES,
-} from './fips.js';
-import type { PrivateKey } from './private-key.js';
-import * as ssl from './ssl-constants.js';
-import type { SSLSocket } from './ssl-socket.js';
-import { checkFunction, checkInstance, checkInteger, checkStringArray } from './validate.js';
-
-/** Auth-certificate callback: `true` accepts the peer's certificate. Promises work on client sockets. */
-export type AuthCertificateCallback = (
-  sock: SSLSocket,
-  checkSig: boolean,
-  isServer: boolean,
-  ...userData: unknown[]
-) => boolean | Promise<boolean>;
-/** Bad-certificate callback: called when authentication failed; `true` accepts the certificate anyway. */
-export type BadCertCallback = (
-  sock: SSLSocket,
-  error: NSPRError,
-  ...userData: unknown[]
-) => boolean | Promise<boolean>;
-/** What a client-auth-data callback answers: a certificate and its key, or `null`/`false` for none. */
-export type ClientAuthData = [Certificate, PrivateKey] | null | false;
-/** Client-auth-data callback: `caNames` are the DER names of the CAs the server accepts. */
-export type ClientAuthDataCallback = (
-  caNames: Buffer[],
-  ...userData: unknown[]
-) => ClientAuthData | Promise<ClientAuthData>;
-/** Handshake callback: fires after every completed handshake (initial and renegotiated). */
-export type HandshakeCallback = (sock: SSLSocket, ...userData: unknown[]) => void;
-
-/** Answer of an SNI callback: the certificate and key to serve for that name, or `undefined` for the default. */
-export type SNIResult = { cert: Certificate; key: PrivateKey } | undefined;
-/**
- * SNI callback (server): the name the client asked for → what to serve, or a Promise of it. The server reads
- * the ClientHello before NSS does, so an async answer (a lookup, a certificate issued on demand) is fine.
- */
-export type SNICallback = (serverName: string) => SNIResult | Promise<SNIResult>;
-
-/** @internal A registered callback and the user data appended to its arguments. */
-export interface Registered<F> {
-  fn: F;
-  userData: unknown[];
-}
-
-/** @internal */
-export interface SSLCallbacks {
-  auth?: Registered<AuthCertificateCallback>;
-  badCert?: Registered<BadCertCallback>;
-  clientAuth?: Registered<ClientAuthDataCallback>;
-  handshake?: Registered<HandshakeCallback>;
-}
+} from './fips-profile.js';
+import * as ssl from './constants.js';
+import type {
+  ClientAuthDataCallback,
+  Registered,
+  SNICallback,
+  SSLCallbacks,
+  SocketCallbackTypes,
+} from './callbacks.js';
+import { checkFunction, checkInstance, checkInteger, checkStringArray } from '../core/validate.js';
 
 const VERSION_NAMES: Record<string, number> = {
   'tls1.0': ssl.SSL_LIBRARY_VERSION_TLS_1_0,
@@ -229,13 +187,18 @@ function checkCodeList(value: unknown, name: string, known: readonly number[], w
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Constructor<T = object> = new (...args: any[]) => T;
 
-/** @internal Adds the shared configuration surface to `Base`; the class supplies `engine`. */
-export function SSLConfigurable<TBase extends Constructor>(Base: TBase) {
+/**
+ * @internal Adds the shared configuration surface to `Base`; the class supplies `engine`. `Callbacks` are
+ * the types of the callbacks that receive a socket (an SSLSocket: a server's accepted sockets too).
+ */
+export function SSLConfigurable<Callbacks extends SocketCallbackTypes, TBase extends Constructor>(
+  Base: TBase,
+) {
   abstract class Configurable extends Base {
     /** @internal */
     abstract get engine(): NativeSSLEngine;
     /** @internal */
-    callbacks: SSLCallbacks = {};
+    callbacks: SSLCallbacks<Callbacks> = {};
     /** @internal */
     pinArgs: unknown[] = [];
     /** @internal */
@@ -357,12 +320,12 @@ export function SSLConfigurable<TBase extends Constructor>(Base: TBase) {
       return [...this.pinArgs];
     }
 
-    setAuthCertificateCallback(cb: AuthCertificateCallback | null, ...userData: unknown[]): void {
+    setAuthCertificateCallback(cb: Callbacks['auth'] | null, ...userData: unknown[]): void {
       this.callbacks.auth = this.#register(cb, userData);
       this.applyHandlers();
     }
 
-    setBadCertCallback(cb: BadCertCallback | null, ...userData: unknown[]): void {
+    setBadCertCallback(cb: Callbacks['badCert'] | null, ...userData: unknown[]): void {
       this.callbacks.badCert = this.#register(cb, userData);
       this.applyHandlers();
     }
@@ -372,7 +335,7 @@ export function SSLConfigurable<TBase extends Constructor>(Base: TBase) {
       this.applyHandlers();
     }
 
-    setHandshakeCallback(cb: HandshakeCallback | null, ...userData: unknown[]): void {
+    setHandshakeCallback(cb: Callbacks['handshake'] | null, ...userData: unknown[]): void {
       this.callbacks.handshake = this.#register(cb, userData);
     }
 

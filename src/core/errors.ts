@@ -1,5 +1,4 @@
 import { binding } from './binding.js';
-import type { Certificate } from './certificate.js';
 
 /** Name of an NSS/NSPR error code (`-8179` → `'SEC_ERROR_UNKNOWN_ISSUER'`), or `'UNKNOWN_ERROR_<n>'`. */
 export function errorName(errno: number): string {
@@ -35,32 +34,6 @@ export class NSPRError extends Error {
 
   override get name(): string {
     return 'NSPRError';
-  }
-}
-
-/** One entry of a verification log: which certificate of the chain failed, and why. */
-export interface CertVerifyLogEntry {
-  cert: Certificate;
-  depth: number;
-  error: NSPRError;
-}
-
-/**
- * Certificate verification failed. `usages` is the bitmap of usages that did verify
- * (`certificateUsage*`), `log` every problem NSS found along the chain.
- */
-export class CertVerifyError extends NSPRError {
-  readonly usages: number;
-  readonly log: CertVerifyLogEntry[];
-
-  constructor(errno: number, usages: number, log: CertVerifyLogEntry[]) {
-    super(errno);
-    this.usages = usages;
-    this.log = log;
-  }
-
-  override get name(): string {
-    return 'CertVerifyError';
   }
 }
 

@@ -1,13 +1,13 @@
 // The package's FIPS TLS profile. Upstream NSS in FIPS mode restricts its token, not TLS: ChaCha20-Poly1305
 // and X25519 still negotiate (measured on NSS 3.87). Whenever isFIPS() is true, every SSLSocket and
 // SSLServer is narrowed to this profile when it is made, and asking one for anything outside it throws.
-import * as fs from 'node:fs';
-import type { NativeSSLEngine } from '../types/binding.js';
-import { binding } from './binding.js';
-import type { Certificate } from './certificate.js';
-import * as c from './constants.js';
-import { NSPRError } from './errors.js';
-import * as ssl from './ssl-constants.js';
+import type { NativeSSLEngine } from '../../types/binding.js';
+import { binding } from '../core/binding.js';
+import type { Certificate } from '../pki/certificate.js';
+import * as c from '../core/constants.js';
+import { NSPRError } from '../core/errors.js';
+import * as ssl from './constants.js';
+import { FIPS_MIN_DH_BITS, FIPS_MIN_RSA_BITS, syncFIPSKeySizes } from '../pkcs11/fips.js';
 
 /** What {@link FIPS_TLS_PROFILE} allows. */
 export interface FIPSTLSProfile {
@@ -68,8 +68,8 @@ export const FIPS_TLS_PROFILE: FIPSTLSProfile = Object.freeze({
     c.ssl_sig_rsa_pkcs1_sha384,
     c.ssl_sig_rsa_pkcs1_sha512,
   ]),
-  minRSABits: 2048,
-  minDHBits: 2048,
+  minRSABits: FIPS_MIN_RSA_BITS,
+  minDHBits: FIPS_MIN_DH_BITS,
 });
 
 /** @internal Every group `setNamedGroups` accepts, and NSS's default list (sslsock.c, in NSS's order). */
@@ -148,74 +148,4 @@ export function checkFIPSKey(cert: Certificate, what: string): void {
   if (type === 'ec') return;
   if ((type === 'rsa' || type === 'rsa-pss') && bits >= FIPS_TLS_PROFILE.minRSABits) return;
   throw fipsProfileError(`${what} with a ${bits}-bit ${type} key`);
-}
-
-// NSS's minimum key sizes are process-wide options: raised while FIPS mode is on, restored when it goes.
-let savedKeySizes: Array<[number, number]> | undefined;
-
-function keySizeOptions(): Array<[number, number]> {
-  const k = binding.constants;
-  return [
-    [k.NSS_RSA_MIN_KEY_SIZE ?? 1, FIPS_TLS_PROFILE.minRSABits],
-    [k.NSS_DH_MIN_KEY_SIZE ?? 2, FIPS_TLS_PROFILE.minDHBits],
-    [k.NSS_DSA_MIN_KEY_SIZE ?? 4, 2048],
-  ];
-}
-
-/**
- * @internal Raises NSS's minimum RSA/DH/DSA key sizes to the profile's while FIPS mode is on and puts the
- * previous values back when it is off. A locked system policy (NSS_OptionSet fails) keeps its own values.
- */
-export function syncFIPSKeySizes(fips: boolean): void {
-  if (fips && savedKeySizes === undefined) {
-    savedKeySizes = [];
-    for (const [option, minimum] of keySizeOptions()) {
-      try {
-        const current = binding.nssOptionGet(option);
-        savedKeySizes.push([option, current]);
-        if (current < minimum) binding.nssOptionSet(option, minimum);
-      } catch {
-        // SEC_ERROR_POLICY_LOCKED: the system's crypto policy decides
-      }
-    }
-  } else if (!fips && savedKeySizes !== undefined) {
-    for (const [option, value] of savedKeySizes) {
-      try {
-        binding.nssOptionSet(option, value);
-      } catch {
-        // as above
-      }
-    }
-    savedKeySizes = undefined;
-  }
-}
-
-let systemFIPSFile = '/proc/sys/crypto/fips_enabled';
-
-/**
- * @internal Reads the kernel's FIPS switch from another file (tests on machines whose kernel is not in
- * FIPS mode). NSS itself always reads /proc/sys/crypto/fips_enabled.
- */
-export function setSystemFIPSFile(file: string): void {
-  systemFIPSFile = file;
-}
-
-/**
- * Whether the operating system forces FIPS mode: the Linux kernel was booted with `fips=1`
- * (`/proc/sys/crypto/fips_enabled` is `1`, the test NSS's `SECMOD_GetSystemFIPSEnabled` makes). NSS then
- * opens its internal module in FIPS mode whatever the database says, and refuses to leave it:
- * `enableFIPS(false)` throws `SEC_ERROR_MODULE_STUCK`.
- */
-export function isSystemFIPS(): boolean {
-  try {
-    const fd = fs.openSync(systemFIPSFile, 'r');
-    try {
-      const byte = Buffer.alloc(1);
-      return fs.readSync(fd, byte, 0, 1, 0) === 1 && byte[0] === 0x31; // '1'
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return false;
-  }
 }

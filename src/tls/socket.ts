@@ -5,25 +5,20 @@ import type {
   NativeCycleResult,
   NativePrivateKey,
   NativeSSLEngine,
-} from '../types/binding.js';
-import { binding } from './binding.js';
-import { Certificate } from './certificate.js';
-import type { CertDB } from './certdb.js';
-import type { SSLServer } from './ssl-server.js';
-import { NSPRError, errorName } from './errors.js';
-import { checkFIPSKey } from './fips.js';
-import { PrivateKey } from './private-key.js';
-import {
-  SSLConfigurable,
-  versionName,
-  type ClientAuthData,
-  type ClientAuthDataCallback,
-  type SNICallback,
-} from './ssl-config.js';
-import * as ssl from './ssl-constants.js';
+} from '../../types/binding.js';
+import { binding } from '../core/binding.js';
+import { Certificate } from '../pki/certificate.js';
+import type { CertDB } from '../pki/certdb.js';
+import { NSPRError, errorName } from '../core/errors.js';
+import { checkFIPSKey } from './fips-profile.js';
+import { PrivateKey } from '../pki/private-key.js';
+import type { NSPRError as NSPRErrorType } from '../core/errors.js';
+import type { ClientAuthData, ClientAuthDataCallback, SNICallback, SSLModel } from './callbacks.js';
+import { SSLConfigurable, versionName } from './config.js';
+import * as ssl from './constants.js';
 import { usedTicketLeftInCache } from './session-cache.js';
 import { clientHelloServerName } from './client-hello.js';
-import { checkBoolean, checkBuffer, checkInteger, checkObject, checkString } from './validate.js';
+import { checkBoolean, checkBuffer, checkInteger, checkObject, checkString } from '../core/validate.js';
 
 const SSL_ERROR_BAD_CERTIFICATE = -12284;
 const SSL_ERROR_NO_CERTIFICATE = -12285;
@@ -82,12 +77,35 @@ export interface CipherSuiteInfo {
   nonStandard: boolean;
 }
 
+/** Auth-certificate callback: `true` accepts the peer's certificate. Promises work on client sockets. */
+export type AuthCertificateCallback = (
+  sock: SSLSocket,
+  checkSig: boolean,
+  isServer: boolean,
+  ...userData: unknown[]
+) => boolean | Promise<boolean>;
+/** Bad-certificate callback: called when authentication failed; `true` accepts the certificate anyway. */
+export type BadCertCallback = (
+  sock: SSLSocket,
+  error: NSPRErrorType,
+  ...userData: unknown[]
+) => boolean | Promise<boolean>;
+/** Handshake callback: fires after every completed handshake (initial and renegotiated). */
+export type HandshakeCallback = (sock: SSLSocket, ...userData: unknown[]) => void;
+
+/** @internal The callbacks that receive an SSLSocket. */
+export interface SocketCallbacks {
+  auth: AuthCertificateCallback;
+  badCert: BadCertCallback;
+  handshake: HandshakeCallback;
+}
+
 /** Options for `new SSLSocket()`. */
 export interface SSLSocketOptions {
   family?: 'ipv4' | 'ipv6';
   certDB?: CertDB;
   /** An already configured socket or server whose options, callbacks and certificates are inherited. */
-  model?: SSLSocket | SSLServer;
+  model?: SSLModel;
 }
 
 /** `SSL_GetCipherSuiteInfo` for one suite. */
@@ -135,7 +153,7 @@ function callbackError(what: string, err: unknown, errno: number): NSPRError {
  * so `https`, `undici` and `ws` accept it. NSS runs over memory; the socket moves ciphertext between NSS and
  * a transport (a TCP connection, or any Duplex for STARTTLS and proxies).
  */
-export class SSLSocket extends SSLConfigurable(Duplex) {
+export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(Duplex) {
   readonly #engine: NativeSSLEngine;
   #transport: Duplex | undefined;
   #asServer = false;

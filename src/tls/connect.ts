@@ -2,12 +2,12 @@
 import * as https from 'node:https';
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { CertDB } from './certdb.js';
-import { getDefaultCertDB } from './certdb.js';
-import { NSPRError } from './errors.js';
-import { SSLServer } from './ssl-server.js';
-import { nssGetClientAuthData, SSLSocket } from './ssl-socket.js';
-import * as ssl from './ssl-constants.js';
+import type { CertDB } from '../pki/certdb.js';
+import { getDefaultCertDB } from '../pki/certdb.js';
+import { NSPRError } from '../core/errors.js';
+import { SSLServer } from './server.js';
+import { nssGetClientAuthData, SSLSocket } from './socket.js';
+import * as ssl from './constants.js';
 import {
   checkBoolean,
   checkBuffer,
@@ -16,7 +16,7 @@ import {
   checkNonEmptyString,
   checkObject,
   checkString,
-} from './validate.js';
+} from '../core/validate.js';
 
 const PR_IO_TIMEOUT_ERROR = -5990;
 

@@ -1,5 +1,5 @@
-import { binding } from './binding.js';
-import { checkInteger, checkObject } from './validate.js';
+import { binding } from '../core/binding.js';
+import { checkInteger, checkObject } from '../core/validate.js';
 
 // NSS's client session cache keeps the ticket of every TLS 1.3 session a client has resumed from until the
 // ticket expires (two days for NSS servers), next to the fresh ticket the resumed connection receives:

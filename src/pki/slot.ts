@@ -1,9 +1,9 @@
-import type { NativeSlot } from '../types/binding.js';
-import { binding } from './binding.js';
+import type { NativeSlot } from '../../types/binding.js';
+import { binding } from '../core/binding.js';
 import { Certificate } from './certificate.js';
-import { errnos } from './constants.js';
-import { NSPRError } from './errors.js';
-import { checkString } from './validate.js';
+import { errnos } from '../core/constants.js';
+import { NSPRError } from '../core/errors.js';
+import { checkString } from '../core/validate.js';
 
 /** FIPS_MIN_PIN in NSS's softoken. */
 const FIPS_MIN_PASSWORD_CHARS = 7;

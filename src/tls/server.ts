@@ -1,16 +1,18 @@
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
-import type { NativeSSLEngine } from '../types/binding.js';
-import { binding } from './binding.js';
-import { Certificate } from './certificate.js';
-import type { CertDB } from './certdb.js';
-import { NSPRError } from './errors.js';
-import { checkFIPSKey } from './fips.js';
-import { PrivateKey } from './private-key.js';
-import { SSLConfigurable, type SNICallback } from './ssl-config.js';
-import * as ssl from './ssl-constants.js';
-import { SSLSocket } from './ssl-socket.js';
-import { checkFunction, checkInstance, checkInteger, checkObject, checkString } from './validate.js';
+import type { NativeSSLEngine } from '../../types/binding.js';
+import { binding } from '../core/binding.js';
+import { Certificate } from '../pki/certificate.js';
+import type { CertDB } from '../pki/certdb.js';
+import { NSPRError } from '../core/errors.js';
+import { afterNSSShutdown } from '../core/shutdown-hooks.js';
+import { checkFIPSKey } from './fips-profile.js';
+import { PrivateKey } from '../pki/private-key.js';
+import type { SNICallback } from './callbacks.js';
+import { SSLConfigurable } from './config.js';
+import * as ssl from './constants.js';
+import { SSLSocket, type SocketCallbacks } from './socket.js';
+import { checkFunction, checkInstance, checkInteger, checkObject, checkString } from '../core/validate.js';
 
 const PR_IO_TIMEOUT_ERROR = -5990;
 
@@ -28,16 +30,16 @@ export function configServerSessionIDCache(opts: { maxEntries?: number; timeout?
   sessionCacheConfigured = true;
 }
 
-/** @internal NSS shut down, and its server session cache with it: the next server configures it again. */
-export function serverSessionIDCacheGone(): void {
+// NSS shut down, and its server session cache with it: the next server configures it again.
+afterNSSShutdown(() => {
   sessionCacheConfigured = false;
-}
+});
 
 /**
  * The listening side: configure it once (certificates, options, callbacks), and every accepted connection
  * is an {@link SSLSocket} made from it, inheriting all of that as NSS model sockets do.
  */
-export class SSLServer extends SSLConfigurable(EventEmitter) {
+export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmitter>(EventEmitter) {
   readonly #engine: NativeSSLEngine;
   #server: net.Server | undefined;
   #accepted: Array<[SSLSocket, { address: string; port: number }]> = [];

@@ -65,3 +65,9 @@ export function checkInstance<T>(
 export function checkObject(value: unknown, name: string): asserts value is object {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(name, 'an object', value);
 }
+
+/** Like {@link checkInstance}, for a class whose module cannot be imported here: `brand` holds its instances. */
+export function checkBrand(value: unknown, brand: WeakSet<object>, typeName: string, name: string): void {
+  if (typeof value !== 'object' || value === null || !brand.has(value))
+    fail(name, `an instance of ${typeName}`, value);
+}

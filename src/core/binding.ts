@@ -1,8 +1,9 @@
 // Loads the native module (a prebuild or a local build) and explains a missing NSS in one sentence.
 import * as path from 'node:path';
-import type { Binding } from '../types/binding.js';
+import type { Binding } from '../../types/binding.js';
 
-const root = path.join(__dirname, '..');
+// dist/core/binding.js → the package root, where node-gyp-build finds build/ and prebuilds/.
+const root = path.join(__dirname, '..', '..');
 
 function load(): Binding {
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,0 +1,61 @@
+// The callback shapes sockets and servers take, and what a model socket must offer. Callbacks that receive
+// the socket are typed by the socket class (socket.ts), so that neither this module, the configuration
+// surface nor the server imports it.
+import type { NativeSSLEngine } from '../../types/binding.js';
+import type { Certificate } from '../pki/certificate.js';
+import type { PrivateKey } from '../pki/private-key.js';
+
+/** What a client-auth-data callback answers: a certificate and its key, or `null`/`false` for none. */
+export type ClientAuthData = [Certificate, PrivateKey] | null | false;
+/** Client-auth-data callback: `caNames` are the DER names of the CAs the server accepts. */
+export type ClientAuthDataCallback = (
+  caNames: Buffer[],
+  ...userData: unknown[]
+) => ClientAuthData | Promise<ClientAuthData>;
+
+/** Answer of an SNI callback: the certificate and key to serve for that name, or `undefined` for the default. */
+export type SNIResult = { cert: Certificate; key: PrivateKey } | undefined;
+/**
+ * SNI callback (server): the name the client asked for → what to serve, or a Promise of it. The server reads
+ * the ClientHello before NSS does, so an async answer (a lookup, a certificate issued on demand) is fine.
+ */
+export type SNICallback = (serverName: string) => SNIResult | Promise<SNIResult>;
+
+/** @internal A registered callback and the user data appended to its arguments. */
+export interface Registered<F> {
+  fn: F;
+  userData: unknown[];
+}
+
+/**
+ * @internal The types of the callbacks that receive the socket itself, given by the socket class (so that
+ * the configuration surface, which registers them, needs no import of it).
+ */
+export interface SocketCallbackTypes {
+  // Left as `unknown`: checking the function types here would make the socket class's type depend on
+  // itself through its base class (TS2506).
+  auth: unknown;
+  badCert: unknown;
+  handshake: unknown;
+}
+
+/** @internal The callbacks registered on a socket or server. */
+export interface SSLCallbacks<T extends SocketCallbackTypes> {
+  auth?: Registered<T['auth']>;
+  badCert?: Registered<T['badCert']>;
+  clientAuth?: Registered<ClientAuthDataCallback>;
+  handshake?: Registered<T['handshake']>;
+}
+
+/**
+ * A configured socket or server that new sockets copy (NSS's model socket): an `SSLSocket` or an
+ * `SSLServer`.
+ */
+export interface SSLModel {
+  /** @internal */
+  readonly engine: NativeSSLEngine;
+  /** @internal */
+  readonly namedGroups: number[] | undefined;
+  /** @internal */
+  readonly fipsProfile: boolean;
+}
