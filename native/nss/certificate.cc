@@ -82,40 +82,19 @@ Napi::Value ExtKeyUsage(Napi::Env env, CERTCertificate* cert) {
 }  // namespace
 
 void Certificate::Init(Napi::Env env, Napi::Object exports) {
-  Napi::Function cls = DefineClass(env, "NativeCertificate",
-                                   {
-                                       InstanceMethod<&Certificate::Info>("info"),
-                                       InstanceMethod<&Certificate::Nickname>("nickname"),
-                                       InstanceMethod<&Certificate::CheckValidTimes>("checkValidTimes"),
-                                       InstanceMethod<&Certificate::Verify>("verify"),
-                                       InstanceMethod<&Certificate::VerifyHostname>("verifyHostname"),
-                                       InstanceMethod<&Certificate::HasSignerInCaNames>("hasSignerInCaNames"),
-                                       InstanceMethod<&Certificate::GetChain>("getChain"),
-                                       InstanceMethod<&Certificate::GetTrust>("getTrust"),
-                                       InstanceMethod<&Certificate::SetTrust>("setTrust"),
-                                       InstanceMethod<&Certificate::AssertLive>("assertLive"),
-                                   });
-  AddonData::Get(env)->certificateClass = Napi::Persistent(cls);
-  exports.Set("NativeCertificate", cls);
-}
-
-Napi::Object Certificate::New(Napi::Env env, CERTCertificate* cert) {
-  try {
-    return AddonData::Get(env)->certificateClass.New({Napi::External<CERTCertificate>::New(env, cert)});
-  } catch (...) {
-    // No wrapper took the reference (e.g. a worker being terminated): give it back, or NSS stays BUSY.
-    CERT_DestroyCertificate(cert);
-    throw;
-  }
-}
-
-CERTCertificate* Certificate::FromValue(Napi::Value value, const char* argName) {
-  Napi::Env env = value.Env();
-  if (value.IsObject() &&
-      value.As<Napi::Object>().InstanceOf(AddonData::Get(env)->certificateClass.Value())) {
-    return Napi::ObjectWrap<Certificate>::Unwrap(value.As<Napi::Object>())->Get(env);
-  }
-  throw Napi::TypeError::New(env, std::string("The \"") + argName + "\" argument must be a Certificate");
+  Export(env, exports,
+         {
+             InstanceMethod<&Certificate::Info>("info"),
+             InstanceMethod<&Certificate::Nickname>("nickname"),
+             InstanceMethod<&Certificate::CheckValidTimes>("checkValidTimes"),
+             InstanceMethod<&Certificate::Verify>("verify"),
+             InstanceMethod<&Certificate::VerifyHostname>("verifyHostname"),
+             InstanceMethod<&Certificate::HasSignerInCaNames>("hasSignerInCaNames"),
+             InstanceMethod<&Certificate::GetChain>("getChain"),
+             InstanceMethod<&Certificate::GetTrust>("getTrust"),
+             InstanceMethod<&Certificate::SetTrust>("setTrust"),
+             InstanceMethod<&Certificate::AssertLive>("assertLive"),
+         });
 }
 
 Napi::Array Certificate::FromList(Napi::Env env, CERTCertList* list) {
@@ -128,29 +107,6 @@ Napi::Array Certificate::FromList(Napi::Env env, CERTCertList* list) {
     out.Set(n++, New(env, CERT_DupCertificate(node->cert)));
   }
   return out;
-}
-
-Certificate::Certificate(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Certificate>(info) {
-  if (!info[0].IsExternal()) {
-    throw Napi::TypeError::New(info.Env(), "Certificate objects come from CertDB or Certificate.fromDER()");
-  }
-  cert_ = info[0].As<Napi::External<CERTCertificate>>().Data();
-  Track(info.Env());
-}
-
-Certificate::~Certificate() {
-  Untrack();
-  Release();
-}
-
-void Certificate::Release() {
-  if (cert_ != nullptr) CERT_DestroyCertificate(cert_);
-  cert_ = nullptr;
-}
-
-CERTCertificate* Certificate::Get(Napi::Env env) const {
-  ThrowIfReleased(env, cert_ == nullptr);
-  return cert_;
 }
 
 Napi::Value Certificate::AssertLive(const Napi::CallbackInfo& info) {

@@ -3,25 +3,21 @@
 #include <cert.h>
 #include <napi.h>
 
-#include "context.h"
+#include "handle_wrap.h"
 
 namespace nss {
 
-class Certificate : public Napi::ObjectWrap<Certificate>, public Handle {
+class Certificate : public HandleWrap<Certificate, CERTCertificate, CERT_DestroyCertificate> {
  public:
+  static constexpr HandleClass kClass{"NativeCertificate", "Certificate",
+                                      "Certificate objects come from CertDB or Certificate.fromDER()",
+                                      &AddonData::certificateClass};
   static void Init(Napi::Env env, Napi::Object exports);
-  // Wraps `cert`, taking over the caller's reference.
-  static Napi::Object New(Napi::Env env, CERTCertificate* cert);
-  // The certificate behind a JS wrapper; throws TypeError naming `argName` if `value` is not one.
-  static CERTCertificate* FromValue(Napi::Value value, const char* argName);
   // A JS array of wrappers for every certificate of `list` (each gets its own reference); destroys `list`.
   static Napi::Array FromList(Napi::Env env, CERTCertList* list);
 
-  explicit Certificate(const Napi::CallbackInfo& info);
-  ~Certificate() override;
-  void Release() override;
-  PK11SlotInfo* OwningSlot() const override { return cert_ != nullptr ? cert_->slot : nullptr; }
-  CERTCertificate* Get(Napi::Env env) const;
+  using HandleWrap::HandleWrap;
+  PK11SlotInfo* OwningSlot() const override { return object_ != nullptr ? object_->slot : nullptr; }
 
  private:
   Napi::Value Info(const Napi::CallbackInfo& info);
@@ -34,8 +30,6 @@ class Certificate : public Napi::ObjectWrap<Certificate>, public Handle {
   Napi::Value GetTrust(const Napi::CallbackInfo& info);
   Napi::Value SetTrust(const Napi::CallbackInfo& info);
   Napi::Value AssertLive(const Napi::CallbackInfo& info);
-
-  CERTCertificate* cert_ = nullptr;
 };
 
 }  // namespace nss

@@ -46,49 +46,19 @@ SECMODModule* LoadUserModule(const std::string& name, const std::string& library
 }
 
 void PKCS11Module::Init(Napi::Env env, Napi::Object exports) {
-  Napi::Function cls = DefineClass(env, "NativePKCS11Module",
-                                   {
-                                       InstanceMethod<&PKCS11Module::Info>("info"),
-                                       InstanceMethod<&PKCS11Module::Slots>("slots"),
-                                       InstanceMethod<&PKCS11Module::Unload>("unload"),
-                                       InstanceMethod<&PKCS11Module::WatchTokens>("watchTokens"),
-                                       InstanceMethod<&PKCS11Module::StopWatching>("stopWatching"),
-                                   });
-  AddonData::Get(env)->moduleClass = Napi::Persistent(cls);
-  exports.Set("NativePKCS11Module", cls);
-}
-
-Napi::Object PKCS11Module::New(Napi::Env env, SECMODModule* module) {
-  try {
-    return AddonData::Get(env)->moduleClass.New({Napi::External<SECMODModule>::New(env, module)});
-  } catch (...) {
-    SECMOD_DestroyModule(module);  // no wrapper took the reference
-    throw;
-  }
-}
-
-PKCS11Module::PKCS11Module(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PKCS11Module>(info) {
-  if (!info[0].IsExternal()) {
-    throw Napi::TypeError::New(info.Env(), "PKCS11Module objects come from loadPKCS11Module() or listModules()");
-  }
-  module_ = info[0].As<Napi::External<SECMODModule>>().Data();
-  Track(info.Env());
-}
-
-PKCS11Module::~PKCS11Module() {
-  Untrack();
-  Release();
+  Export(env, exports,
+         {
+             InstanceMethod<&PKCS11Module::Info>("info"),
+             InstanceMethod<&PKCS11Module::Slots>("slots"),
+             InstanceMethod<&PKCS11Module::Unload>("unload"),
+             InstanceMethod<&PKCS11Module::WatchTokens>("watchTokens"),
+             InstanceMethod<&PKCS11Module::StopWatching>("stopWatching"),
+         });
 }
 
 void PKCS11Module::Release() {
   StopWatcher();
-  if (module_ != nullptr) SECMOD_DestroyModule(module_);
-  module_ = nullptr;
-}
-
-SECMODModule* PKCS11Module::Get(Napi::Env env) const {
-  ThrowIfReleased(env, module_ == nullptr);
-  return module_;
+  HandleWrap::Release();
 }
 
 Napi::Value PKCS11Module::Info(const Napi::CallbackInfo& info) {

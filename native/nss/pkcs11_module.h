@@ -9,23 +9,23 @@
 #include <string>
 #include <thread>
 
-#include "context.h"
+#include "handle_wrap.h"
 
 namespace nss {
 
-class PKCS11Module : public Napi::ObjectWrap<PKCS11Module>, public Handle {
+class PKCS11Module : public HandleWrap<PKCS11Module, SECMODModule, SECMOD_DestroyModule> {
  public:
+  static constexpr HandleClass kClass{"NativePKCS11Module", "PKCS11Module",
+                                      "PKCS11Module objects come from loadPKCS11Module() or listModules()",
+                                      &AddonData::moduleClass};
   static void Init(Napi::Env env, Napi::Object exports);
-  // Wraps `module`, taking over the caller's reference.
-  static Napi::Object New(Napi::Env env, SECMODModule* module);
 
-  explicit PKCS11Module(const Napi::CallbackInfo& info);
-  ~PKCS11Module() override;
+  using HandleWrap::HandleWrap;
+  ~PKCS11Module() override { Release(); }
   void Release() override;
-  const SECMODModule* OwningModule() const override { return module_; }
+  const SECMODModule* OwningModule() const override { return object_; }
 
  private:
-  SECMODModule* Get(Napi::Env env) const;
   Napi::Value Info(const Napi::CallbackInfo& info);
   Napi::Value Slots(const Napi::CallbackInfo& info);
   Napi::Value Unload(const Napi::CallbackInfo& info);
@@ -33,7 +33,6 @@ class PKCS11Module : public Napi::ObjectWrap<PKCS11Module>, public Handle {
   Napi::Value StopWatching(const Napi::CallbackInfo& info);
   void StopWatcher();
 
-  SECMODModule* module_ = nullptr;
   // SECMOD_WaitForAnyTokenEvent blocks, so it runs on a thread of its own (never on the libuv pool).
   std::thread watcher_;
   std::atomic<bool> watching_{false};

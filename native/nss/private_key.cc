@@ -159,59 +159,26 @@ const char* KeyTypeName(KeyType type) {
 }
 
 void PrivateKey::Init(Napi::Env env, Napi::Object exports) {
-  Napi::Function cls = DefineClass(env, "NativePrivateKey",
-                                   {
-                                       InstanceMethod<&PrivateKey::KeyType>("keyType"),
-                                       InstanceMethod<&PrivateKey::Slot>("slot"),
-                                       InstanceMethod<&PrivateKey::PublicKeyInfo>("publicKeyInfo"),
-                                   });
-  AddonData::Get(env)->privateKeyClass = Napi::Persistent(cls);
-  exports.Set("NativePrivateKey", cls);
+  Export(env, exports,
+         {
+             InstanceMethod<&PrivateKey::KeyType>("keyType"),
+             InstanceMethod<&PrivateKey::Slot>("slot"),
+             InstanceMethod<&PrivateKey::PublicKeyInfo>("publicKeyInfo"),
+         });
 }
 
 Napi::Object PrivateKey::New(Napi::Env env, SECKEYPrivateKey* key, SECKEYPublicKey* pub) {
-  try {
-    Napi::Value pubArg = pub ? Napi::External<SECKEYPublicKey>::New(env, pub).As<Napi::Value>() : env.Undefined();
-    return AddonData::Get(env)->privateKeyClass.New({Napi::External<SECKEYPrivateKey>::New(env, key), pubArg});
-  } catch (...) {
-    SECKEY_DestroyPrivateKey(key);  // no wrapper took the references
-    if (pub != nullptr) SECKEY_DestroyPublicKey(pub);
-    throw;
-  }
-}
-
-SECKEYPrivateKey* PrivateKey::FromValue(Napi::Value value, const char* argName) {
-  Napi::Env env = value.Env();
-  if (value.IsObject() && value.As<Napi::Object>().InstanceOf(AddonData::Get(env)->privateKeyClass.Value())) {
-    return Napi::ObjectWrap<PrivateKey>::Unwrap(value.As<Napi::Object>())->Get(env);
-  }
-  throw Napi::TypeError::New(env, std::string("The \"") + argName + "\" argument must be a PrivateKey");
-}
-
-PrivateKey::PrivateKey(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PrivateKey>(info) {
-  if (!info[0].IsExternal()) {
-    throw Napi::TypeError::New(info.Env(), "PrivateKey objects come from CertDB.findKeyByAnyCert() or generateKeyPair()");
-  }
-  key_ = info[0].As<Napi::External<SECKEYPrivateKey>>().Data();
-  if (info[1].IsExternal()) pub_ = info[1].As<Napi::External<SECKEYPublicKey>>().Data();
-  Track(info.Env());
-}
-
-PrivateKey::~PrivateKey() {
-  Untrack();
-  Release();
+  // When no wrapper takes the references, HandleWrap::New gives `key` back and `owned` then gives `pub` back.
+  std::unique_ptr<SECKEYPublicKey, void (*)(SECKEYPublicKey*)> owned(pub, SECKEY_DestroyPublicKey);
+  Napi::Object object = HandleWrap::New(env, key);
+  Unwrap(object)->pub_ = owned.release();
+  return object;
 }
 
 void PrivateKey::Release() {
-  if (key_ != nullptr) SECKEY_DestroyPrivateKey(key_);
+  HandleWrap::Release();
   if (pub_ != nullptr) SECKEY_DestroyPublicKey(pub_);
-  key_ = nullptr;
   pub_ = nullptr;
-}
-
-SECKEYPrivateKey* PrivateKey::Get(Napi::Env env) const {
-  ThrowIfReleased(env, key_ == nullptr);
-  return key_;
 }
 
 Napi::Value PrivateKey::KeyType(const Napi::CallbackInfo& info) {

@@ -4,26 +4,26 @@
 #include <keyhi.h>
 #include <napi.h>
 
-#include "context.h"
+#include "handle_wrap.h"
 
 namespace nss {
 
 // 'rsa', 'ec', ... for an NSS KeyType.
 const char* KeyTypeName(KeyType type);
 
-class PrivateKey : public Napi::ObjectWrap<PrivateKey>, public Handle {
+class PrivateKey : public HandleWrap<PrivateKey, SECKEYPrivateKey, SECKEY_DestroyPrivateKey> {
  public:
+  static constexpr HandleClass kClass{"NativePrivateKey", "PrivateKey",
+                                      "PrivateKey objects come from CertDB.findKeyByAnyCert() or generateKeyPair()",
+                                      &AddonData::privateKeyClass};
   static void Init(Napi::Env env, Napi::Object exports);
   // Wraps `key` (and `pub`, when given), taking over the caller's references.
   static Napi::Object New(Napi::Env env, SECKEYPrivateKey* key, SECKEYPublicKey* pub = nullptr);
-  // The key behind a JS wrapper; throws TypeError naming `argName` if `value` is not one.
-  static SECKEYPrivateKey* FromValue(Napi::Value value, const char* argName);
 
-  explicit PrivateKey(const Napi::CallbackInfo& info);
-  ~PrivateKey() override;
+  using HandleWrap::HandleWrap;
+  ~PrivateKey() override { Release(); }
   void Release() override;
-  PK11SlotInfo* OwningSlot() const override { return key_ != nullptr ? key_->pkcs11Slot : nullptr; }
-  SECKEYPrivateKey* Get(Napi::Env env) const;
+  PK11SlotInfo* OwningSlot() const override { return object_ != nullptr ? object_->pkcs11Slot : nullptr; }
   // A new public key for this private key (the caller destroys it); throws NSPRError when NSS cannot
   // find or rebuild it.
   SECKEYPublicKey* PublicKey(Napi::Env env) const;
@@ -33,7 +33,6 @@ class PrivateKey : public Napi::ObjectWrap<PrivateKey>, public Handle {
   Napi::Value Slot(const Napi::CallbackInfo& info);
   Napi::Value PublicKeyInfo(const Napi::CallbackInfo& info);
 
-  SECKEYPrivateKey* key_ = nullptr;
   // The public key object generation made: for a session key pair it is the only place the public half
   // lives, so it stays with the private key.
   SECKEYPublicKey* pub_ = nullptr;

@@ -79,58 +79,16 @@ Napi::Value FindSlotByName(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void Slot::Init(Napi::Env env, Napi::Object exports) {
-  Napi::Function cls = DefineClass(env, "NativeSlot",
-                                   {
-                                       InstanceMethod<&Slot::Info>("info"),
-                                       InstanceMethod<&Slot::NeedLogin>("needLogin"),
-                                       InstanceMethod<&Slot::IsLoggedIn>("isLoggedIn"),
-                                       InstanceMethod<&Slot::Login>("login"),
-                                       InstanceMethod<&Slot::Logout>("logout"),
-                                       InstanceMethod<&Slot::ChangePassword>("changePassword"),
-                                       InstanceMethod<&Slot::ListCertificates>("listCertificates"),
-                                   });
-  AddonData::Get(env)->slotClass = Napi::Persistent(cls);
-  exports.Set("NativeSlot", cls);
-}
-
-Napi::Object Slot::New(Napi::Env env, PK11SlotInfo* slot) {
-  try {
-    return AddonData::Get(env)->slotClass.New({Napi::External<PK11SlotInfo>::New(env, slot)});
-  } catch (...) {
-    PK11_FreeSlot(slot);  // no wrapper took the reference
-    throw;
-  }
-}
-
-PK11SlotInfo* Slot::FromValue(Napi::Value value, const char* argName) {
-  Napi::Env env = value.Env();
-  if (value.IsObject() && value.As<Napi::Object>().InstanceOf(AddonData::Get(env)->slotClass.Value())) {
-    return Napi::ObjectWrap<Slot>::Unwrap(value.As<Napi::Object>())->Get(env);
-  }
-  throw Napi::TypeError::New(env, std::string("The \"") + argName + "\" argument must be a PK11Slot");
-}
-
-Slot::Slot(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Slot>(info) {
-  if (!info[0].IsExternal()) {
-    throw Napi::TypeError::New(info.Env(), "PK11Slot objects come from getAllTokens() or findSlotByName()");
-  }
-  slot_ = info[0].As<Napi::External<PK11SlotInfo>>().Data();
-  Track(info.Env());
-}
-
-Slot::~Slot() {
-  Untrack();
-  Release();
-}
-
-void Slot::Release() {
-  if (slot_ != nullptr) PK11_FreeSlot(slot_);
-  slot_ = nullptr;
-}
-
-PK11SlotInfo* Slot::Get(Napi::Env env) const {
-  ThrowIfReleased(env, slot_ == nullptr);
-  return slot_;
+  Export(env, exports,
+         {
+             InstanceMethod<&Slot::Info>("info"),
+             InstanceMethod<&Slot::NeedLogin>("needLogin"),
+             InstanceMethod<&Slot::IsLoggedIn>("isLoggedIn"),
+             InstanceMethod<&Slot::Login>("login"),
+             InstanceMethod<&Slot::Logout>("logout"),
+             InstanceMethod<&Slot::ChangePassword>("changePassword"),
+             InstanceMethod<&Slot::ListCertificates>("listCertificates"),
+         });
 }
 
 Napi::Value Slot::Info(const Napi::CallbackInfo& info) {

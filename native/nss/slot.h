@@ -3,23 +3,19 @@
 #include <napi.h>
 #include <pk11pub.h>
 
-#include "context.h"
+#include "handle_wrap.h"
 
 namespace nss {
 
-class Slot : public Napi::ObjectWrap<Slot>, public Handle {
+class Slot : public HandleWrap<Slot, PK11SlotInfo, PK11_FreeSlot> {
  public:
+  static constexpr HandleClass kClass{"NativeSlot", "PK11Slot",
+                                      "PK11Slot objects come from getAllTokens() or findSlotByName()",
+                                      &AddonData::slotClass};
   static void Init(Napi::Env env, Napi::Object exports);
-  // Wraps `slot`, taking over the caller's reference.
-  static Napi::Object New(Napi::Env env, PK11SlotInfo* slot);
-  // The slot behind a JS wrapper; throws TypeError naming `argName` if `value` is not one.
-  static PK11SlotInfo* FromValue(Napi::Value value, const char* argName);
 
-  explicit Slot(const Napi::CallbackInfo& info);
-  ~Slot() override;
-  void Release() override;
-  PK11SlotInfo* OwningSlot() const override { return slot_; }
-  PK11SlotInfo* Get(Napi::Env env) const;
+  using HandleWrap::HandleWrap;
+  PK11SlotInfo* OwningSlot() const override { return object_; }
 
  private:
   Napi::Value Info(const Napi::CallbackInfo& info);
@@ -29,8 +25,6 @@ class Slot : public Napi::ObjectWrap<Slot>, public Handle {
   Napi::Value Logout(const Napi::CallbackInfo& info);
   Napi::Value ChangePassword(const Napi::CallbackInfo& info);
   Napi::Value ListCertificates(const Napi::CallbackInfo& info);
-
-  PK11SlotInfo* slot_ = nullptr;
 };
 
 void InitSlots(Napi::Env env, Napi::Object exports);
