@@ -7,7 +7,7 @@ import { errnos } from './core/constants.js';
 import { NSPRError } from './core/errors.js';
 import { isSystemFIPS, syncFIPSKeySizes } from './pkcs11/fips.js';
 import { PK11Slot } from './pki/slot.js';
-import { runShutdownHooks } from './core/shutdown-hooks.js';
+import { runShutdownChecks, runShutdownHooks } from './core/shutdown-hooks.js';
 import { checkBoolean, checkFunction, checkInteger, checkObject, checkString } from './core/validate.js';
 
 /**
@@ -226,6 +226,7 @@ export function isInitialized(): boolean {
  * {@link NSPRError} code `'NSS_SHUT_DOWN'`; {@link init} may be called again.
  */
 export function shutdown(): void {
+  runShutdownChecks();
   opened = undefined;
   if (binding.shutdown()) runShutdownHooks();
 }

@@ -359,6 +359,20 @@ describe('token events', () => {
   });
 });
 
+describe('stopping a token watcher', () => {
+  it('returns at once, not after the poll interval (the watcher sleeps on a condition it is woken from)', async () => {
+    module.tokenPollInterval = 30_000;
+    const onInserted = () => undefined;
+    module.on('tokenInserted', onInserted);
+    await new Promise((r) => setTimeout(r, 300)); // the first poll is done: the watcher sleeps 30 s
+    const started = process.hrtime.bigint();
+    module.off('tokenInserted', onInserted); // joins the watcher thread on the JavaScript thread
+    const blockedMs = Number(process.hrtime.bigint() - started) / 1e6;
+    // A bound on a hang, not a speed: before the fix this blocked for the rest of the 30 s interval.
+    expect(blockedMs).toBeLessThan(5000);
+  });
+});
+
 describe('unloading the module', () => {
   it('certificates and keys still held give clean NSPRErrors, not a crash', async () => {
     await cardSlot().login(card.pin);

@@ -354,7 +354,8 @@ export declare class NativeSSLEngine {
   setHandlers(handlers: NativeSSLHandlers): void;
   setPinArgs(pinArgs: readonly unknown[]): void;
   cycle(input: Buffer | null, eof: boolean, writes: Buffer[]): NativeCycleResult;
-  defaultAuth(checkSig: boolean): number;
+  /** NSS's own check of the peer's certificate (`SSL_AuthCertificate`); `isServer`: this end is the server. */
+  defaultAuth(checkSig: boolean, isServer: boolean): number;
   authComplete(error: number): void;
   defaultClientAuth(nickname: string | null): [NativeCertificate, NativePrivateKey] | null;
   clientAuthComplete(cert: NativeCertificate | null, key: NativePrivateKey | null): void;

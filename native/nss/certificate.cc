@@ -165,6 +165,16 @@ Napi::Value Certificate::Verify(const Napi::CallbackInfo& info) {
 
   CERTVerifyLog log = {};
   log.arena = PORT_NewArena(512);
+  // Frees the log however this function leaves: the certificates not yet handed to JavaScript, then the arena.
+  struct LogGuard {
+    CERTVerifyLog* log;
+    ~LogGuard() {
+      for (CERTVerifyLogNode* node = log->head; node != nullptr; node = node->next) {
+        if (node->cert != nullptr) CERT_DestroyCertificate(node->cert);
+      }
+      PORT_FreeArena(log->arena, PR_FALSE);
+    }
+  } guard{&log};
   SECCertificateUsage returned = 0;
   SECStatus status =
       CERT_VerifyCertificate(CERT_GetDefaultCertDB(), cert, checkSig, required, at, pin.wincx(), &log, &returned);
@@ -175,13 +185,13 @@ Napi::Value Certificate::Verify(const Napi::CallbackInfo& info) {
   uint32_t n = 0;
   for (CERTVerifyLogNode* node = log.head; node != nullptr; node = node->next) {
     Napi::Object entry = Napi::Object::New(env);
-    entry.Set("cert", New(env, node->cert));  // takes over the log's reference
+    CERTCertificate* logged = node->cert;
     node->cert = nullptr;
+    entry.Set("cert", New(env, logged));  // takes over the log's reference (New frees it if it throws)
     entry.Set("depth", node->depth);
     entry.Set("error", static_cast<double>(node->error));
     nodes.Set(n++, entry);
   }
-  PORT_FreeArena(log.arena, PR_FALSE);
   pin.RethrowCallbackError();
   out.Set("ok", status == SECSuccess);
   out.Set("usages", static_cast<double>(returned));

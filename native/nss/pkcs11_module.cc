@@ -107,8 +107,6 @@ Napi::Value PKCS11Module::WatchTokens(const Napi::CallbackInfo& info) {
   watching_ = true;
   SECMODModule* watched = SECMOD_ReferenceModule(module);
   watcher_ = std::thread([this, watched, intervalMs]() {
-    std::mutex mutex;
-    std::condition_variable never;
     while (watching_) {
       PK11SlotInfo* slot = SECMOD_WaitForAnyTokenEvent(watched, CKF_DONT_BLOCK, PR_MillisecondsToInterval(intervalMs));
       if (slot != nullptr) {
@@ -125,8 +123,8 @@ Napi::Value PKCS11Module::WatchTokens(const Napi::CallbackInfo& info) {
         }
         continue;  // report every pending change before sleeping
       }
-      std::unique_lock<std::mutex> lock(mutex);
-      never.wait_for(lock, std::chrono::milliseconds(intervalMs), [this] { return !watching_; });
+      std::unique_lock<std::mutex> lock(wakeMutex_);
+      wake_.wait_for(lock, std::chrono::milliseconds(intervalMs), [this] { return !watching_; });
     }
     SECMOD_DestroyModule(watched);
   });
@@ -140,8 +138,13 @@ Napi::Value PKCS11Module::StopWatching(const Napi::CallbackInfo& info) {
 
 void PKCS11Module::StopWatcher() {
   if (!watcher_.joinable()) return;
-  watching_ = false;
-  watcher_.join();  // at most one poll (CKF_DONT_BLOCK) plus one interval
+  {
+    // Under the lock, so the watcher cannot miss the wake-up between its check and its wait.
+    std::lock_guard<std::mutex> lock(wakeMutex_);
+    watching_ = false;
+  }
+  wake_.notify_all();
+  watcher_.join();  // at most the poll in progress (CKF_DONT_BLOCK): the sleep ends at once
   onEvent_.Release();
 }
 

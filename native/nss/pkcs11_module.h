@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <string>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "handle_wrap.h"
@@ -36,6 +38,9 @@ class PKCS11Module : public HandleWrap<PKCS11Module, SECMODModule, SECMOD_Destro
   // SECMOD_WaitForAnyTokenEvent blocks, so it runs on a thread of its own (never on the libuv pool).
   std::thread watcher_;
   std::atomic<bool> watching_{false};
+  // Wakes the watcher's sleep between polls when watching stops (else stopping waited a whole interval).
+  std::mutex wakeMutex_;
+  std::condition_variable wake_;
   Napi::ThreadSafeFunction onEvent_;
 };
 

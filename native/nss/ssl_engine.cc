@@ -1,5 +1,7 @@
 #include "ssl_engine.h"
 
+#include <memory>
+
 #include <cert.h>
 #include <prerror.h>
 #include <secerr.h>
@@ -124,6 +126,12 @@ SSLEngine::~SSLEngine() {
 }
 
 void SSLEngine::Release() {
+  // Asked from inside a cycle (a JavaScript hook releasing every handle): PR_Close there would wait for the
+  // lock the cycle's PR_Read holds. The cycle closes the socket when it returns.
+  if (cycling_) {
+    releaseAfterCycle_ = true;
+    return;
+  }
   if (fd_ != nullptr) {
     SSL_SetPKCS11PinArg(fd_, nullptr);
     PR_Close(fd_);
@@ -146,6 +154,11 @@ void SSLEngine::ThrowIfFailed(Napi::Env env, SECStatus status, const char* what)
 
 // The model's hooks come along with SSL_ImportFD, but with the model's `arg`: point them at this engine.
 void SSLEngine::InstallHooks() {
+  // Every hook and callback argument a model can carry is replaced: SSL_ImportFD copies them with the
+  // model's `arg`, and a copied one would write into the model's engine (freed with the model).
+  SSL_SetPKCS11PinArg(fd_, nullptr);
+  // Experimental API: fails (harmlessly) where the NSS build lacks it; the model then had none either.
+  SSL_SetResumptionTokenCallback(fd_, nullptr, nullptr);
   SSL_AuthCertificateHook(fd_, AuthCertificateHook, this);
   SSL_HandshakeCallback(fd_, HandshakeCallback, this);
   SSL_AlertReceivedCallback(fd_, AlertReceived, this);
@@ -398,6 +411,17 @@ Napi::Value SSLEngine::TakeOutput(Napi::Env env) {
 Napi::Value SSLEngine::Cycle(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   PRFileDesc* fd = Fd(env);
+  struct CycleScope {
+    SSLEngine* self;
+    explicit CycleScope(SSLEngine* engine) : self(engine) { self->cycling_ = true; }
+    ~CycleScope() {
+      self->cycling_ = false;
+      if (self->releaseAfterCycle_) {
+        self->releaseAfterCycle_ = false;
+        self->Release();
+      }
+    }
+  } cycleScope(this);
   if (info[0].IsBuffer()) {
     Napi::Buffer<char> input = info[0].As<Napi::Buffer<char>>();
     io_.AppendInput(input.Data(), input.Length());
@@ -408,7 +432,8 @@ Napi::Value SSLEngine::Cycle(const Napi::CallbackInfo& info) {
 
   PRErrorCode error = 0;
   bool eof = false;
-  std::string* cleartext = new std::string();
+  // Owned here until the Buffer takes it, so an exception on the way (a failing Set) frees it.
+  std::unique_ptr<std::string> cleartext(new std::string());
   auto readAll = [&]() {
     while (error == 0 && !eof) {
       size_t start = cleartext->size();
@@ -448,10 +473,9 @@ Napi::Value SSLEngine::Cycle(const Napi::CallbackInfo& info) {
 
   Napi::Object out = Napi::Object::New(env);
   if (cleartext->empty()) {
-    delete cleartext;
     out.Set("cleartext", env.Null());
   } else {
-    out.Set("cleartext", OwnedBuffer(env, cleartext));
+    out.Set("cleartext", OwnedBuffer(env, cleartext.release()));
   }
   out.Set("ciphertext", TakeOutput(env));
   out.Set("written", written);
@@ -497,8 +521,9 @@ Napi::Value SSLEngine::Cycle(const Napi::CallbackInfo& info) {
 Napi::Value SSLEngine::DefaultAuth(const Napi::CallbackInfo& info) {
   PRFileDesc* fd = Fd(info.Env());
   SocketPinArg socketPin(info.Env(), fd, pinArgs_);
+  // isServer: this socket is the server, checking a client's certificate (client usage, no host name).
   SECStatus status = SSL_AuthCertificate(CERT_GetDefaultCertDB(), fd, info[0].ToBoolean() ? PR_TRUE : PR_FALSE,
-                                         PR_FALSE);
+                                         info[1].ToBoolean() ? PR_TRUE : PR_FALSE);
   PRErrorCode error = status == SECSuccess ? 0 : PR_GetError();
   if (status != SECSuccess && error == 0) error = SSL_ERROR_BAD_CERTIFICATE;
   socketPin.pin.RethrowCallbackError();
@@ -549,9 +574,10 @@ Napi::Value SSLEngine::ClientAuthComplete(const Napi::CallbackInfo& info) {
   PRFileDesc* fd = Fd(env);
   SECStatus status;
   if (info[0].IsObject() && info[1].IsObject()) {
-    CERTCertificate* cert = CERT_DupCertificate(Certificate::FromValue(info[0], "cert"));
-    SECKEYPrivateKey* key = SECKEY_CopyPrivateKey(PrivateKey::FromValue(info[1], "key"));
-    status = SSL_ClientCertCallbackComplete(fd, SECSuccess, key, cert);
+    // Both arguments are checked before either reference is taken: a TypeError must not leak the first.
+    CERTCertificate* certArg = Certificate::FromValue(info[0], "cert");
+    SECKEYPrivateKey* keyArg = PrivateKey::FromValue(info[1], "key");
+    status = SSL_ClientCertCallbackComplete(fd, SECSuccess, SECKEY_CopyPrivateKey(keyArg), CERT_DupCertificate(certArg));
   } else {
     status = SSL_ClientCertCallbackComplete(fd, SECFailure, nullptr, nullptr);
   }

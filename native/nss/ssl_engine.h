@@ -105,6 +105,9 @@ class SSLEngine : public Napi::ObjectWrap<SSLEngine>, public Handle {
   Napi::Reference<Napi::Value> pinArgs_;
   Napi::Error pendingError_;
   bool hasPendingError_ = false;
+  // Inside cycle(): a Release() asked by a hook waits until the cycle returns.
+  bool cycling_ = false;
+  bool releaseAfterCycle_ = false;
 };
 
 Napi::Value CipherSuiteInfo(const Napi::CallbackInfo& info);

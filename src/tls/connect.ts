@@ -43,6 +43,10 @@ export interface ConnectOptions {
   timeout?: number;
   /** A session from an earlier connection's `'session'` event, to resume. */
   session?: Buffer;
+  /** Keep writing after the server ended its direction (default `false`, as `tls.connect`). */
+  allowHalfOpen?: boolean;
+  /** Default `true`: a server's FIN without close_notify is an `'end'`; `false` makes it an error. */
+  suppressRaggedEOFs?: boolean;
 }
 
 function versionName(value: TLSVersionName, name: string): 'tls1.2' | 'tls1.3' {
@@ -80,7 +84,11 @@ function configuredSocket(opts: ConnectOptions): SSLSocket {
   if (servername !== undefined) checkString(servername, 'opts.servername');
   if (clientCertNickname !== undefined) checkNonEmptyString(clientCertNickname, 'opts.clientCertNickname');
   checkBoolean(rejectUnauthorized, 'opts.rejectUnauthorized');
-  const sock = new SSLSocket({ certDB: opts.certDB ?? getDefaultCertDB() });
+  const sock = new SSLSocket({
+    certDB: opts.certDB ?? getDefaultCertDB(),
+    allowHalfOpen: opts.allowHalfOpen,
+    suppressRaggedEOFs: opts.suppressRaggedEOFs,
+  });
   const name = servername || opts.host || 'localhost';
   sock.setHostname(name);
   applyVersions(sock, minVersion, maxVersion);
@@ -114,7 +122,7 @@ export function createConnection(opts: ConnectOptions, onSecureConnect?: () => v
   const start = (transport: Duplex) => {
     sock.attach(transport, false);
     sock.emit('connect');
-    sock.forceHandshake().catch(() => undefined); // a failure reaches 'error'
+    sock.startHandshake(); // a failure is the socket's 'error'
   };
   if (opts.socket) {
     start(opts.socket);
@@ -123,7 +131,9 @@ export function createConnection(opts: ConnectOptions, onSecureConnect?: () => v
   checkInteger(opts.port, 'opts.port', 1, 65535);
   if (opts.timeout !== undefined) checkInteger(opts.timeout, 'opts.timeout', 1);
   const host = opts.host ?? 'localhost';
-  const tcp = net.connect({ host, port: opts.port });
+  // Half-open at the TCP level: TLS decides when each direction ends (close_notify, then FIN).
+  const tcp = net.connect({ host, port: opts.port, allowHalfOpen: true });
+  sock.connecting();
   const fail = (err: Error) => sock.destroy(err);
   tcp.once('error', fail);
   if (opts.timeout !== undefined) {
@@ -201,10 +211,12 @@ export interface CreateServerOptions {
   /** Nicknames of the server certificates (one per key type: RSA and EC may serve side by side). */
   certNickname: string | string[];
   certDB?: CertDB;
-  /** Ask clients for a certificate. */
+  /** Ask clients for a certificate; one that sends none still connects, unauthorized (as node:tls). */
   requestCert?: boolean;
   /** Refuse clients without a valid certificate (implies `requestCert`). */
   requireCert?: boolean;
+  /** Accepted sockets stay writable after the client ended its direction (default `false`, as node:tls). */
+  allowHalfOpen?: boolean;
   ALPNProtocols?: string[];
   minVersion?: TLSVersionName;
   maxVersion?: TLSVersionName;
@@ -224,14 +236,18 @@ export function createServer(
   nicknames.forEach((nick, i) => checkNonEmptyString(nick, `opts.certNickname[${i}]`));
   if (onSecureConnection !== undefined) checkFunction(onSecureConnection, 'onSecureConnection');
   const db = opts.certDB ?? getDefaultCertDB();
-  const server = new SSLServer({ certDB: db });
+  const server = new SSLServer({ certDB: db, allowHalfOpen: opts.allowHalfOpen });
   for (const nick of nicknames) {
     const cert = db.findCertFromNickname(nick);
     server.configSecureServer(cert, db.findKeyByAnyCert(cert));
   }
   applyVersions(server, opts.minVersion, opts.maxVersion);
   if (opts.requestCert || opts.requireCert) server.setSSLOption(ssl.SSL_REQUEST_CERTIFICATE, true);
-  if (opts.requireCert) server.setSSLOption(ssl.SSL_REQUIRE_CERTIFICATE, ssl.SSL_REQUIRE_ALWAYS);
+  // NSS's own default (SSL_REQUIRE_FIRST_HANDSHAKE) would refuse a client without one: requestCert only asks.
+  server.setSSLOption(
+    ssl.SSL_REQUIRE_CERTIFICATE,
+    opts.requireCert ? ssl.SSL_REQUIRE_ALWAYS : ssl.SSL_REQUIRE_NEVER,
+  );
   if (opts.ALPNProtocols !== undefined) server.setALPNProtocols(opts.ALPNProtocols);
   if (onSecureConnection) server.on('secureConnection', onSecureConnection);
   return server;

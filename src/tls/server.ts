@@ -12,7 +12,14 @@ import type { SNICallback } from './callbacks.js';
 import { SSLConfigurable } from './config.js';
 import * as ssl from './constants.js';
 import { SSLSocket, type SocketCallbacks } from './socket.js';
-import { checkFunction, checkInstance, checkInteger, checkObject, checkString } from '../core/validate.js';
+import {
+  checkBoolean,
+  checkFunction,
+  checkInstance,
+  checkInteger,
+  checkObject,
+  checkString,
+} from '../core/validate.js';
 
 const PR_IO_TIMEOUT_ERROR = -5990;
 
@@ -48,10 +55,13 @@ export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmit
     reject: (e: Error) => void;
   }> = [];
   #handshakeTimeout = 120_000;
+  readonly #allowHalfOpen: boolean;
 
-  constructor(opts: { family?: 'ipv4' | 'ipv6'; certDB?: CertDB } = {}) {
+  constructor(opts: { family?: 'ipv4' | 'ipv6'; certDB?: CertDB; allowHalfOpen?: boolean } = {}) {
     super();
     checkObject(opts, 'opts');
+    if (opts.allowHalfOpen !== undefined) checkBoolean(opts.allowHalfOpen, 'opts.allowHalfOpen');
+    this.#allowHalfOpen = opts.allowHalfOpen ?? false;
     if (!sessionCacheConfigured) {
       try {
         configServerSessionIDCache();
@@ -112,7 +122,8 @@ export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmit
     if (opts.host !== undefined) checkString(opts.host, 'opts.host');
     if (opts.backlog !== undefined) checkInteger(opts.backlog, 'opts.backlog', 0);
     if (this.#server) return Promise.reject(new Error('the server is already listening'));
-    const server = net.createServer((tcp) => this.#accept(tcp));
+    // Half-open at the TCP level: TLS decides when each direction ends (close_notify, then FIN).
+    const server = net.createServer({ allowHalfOpen: true }, (tcp) => this.#accept(tcp));
     this.#server = server;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -131,7 +142,7 @@ export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmit
   }
 
   #accept(transport: net.Socket): SSLSocket {
-    const sock = new SSLSocket({ model: this });
+    const sock = new SSLSocket({ model: this, allowHalfOpen: this.#allowHalfOpen });
     sock.inherit(this);
     const peer = { address: transport.remoteAddress ?? '', port: transport.remotePort ?? 0 };
     const limit = this.#handshakeTimeout;

@@ -19,12 +19,15 @@ import * as ssl from './constants.js';
 import { usedTicketLeftInCache } from './session-cache.js';
 import { clientHelloServerName } from './client-hello.js';
 import { checkBoolean, checkBuffer, checkInteger, checkObject, checkString } from '../core/validate.js';
+import { beforeNSSShutdown } from '../core/shutdown-hooks.js';
+import { SocketState } from './socket-state.js';
 
 const SSL_ERROR_BAD_CERTIFICATE = -12284;
 const SSL_ERROR_NO_CERTIFICATE = -12285;
 const PR_END_OF_FILE_ERROR = -5938;
 const PR_IO_TIMEOUT_ERROR = -5990;
 const PR_CONNECT_RESET_ERROR = -5961;
+const SSL_ERROR_RX_MALFORMED_CLIENT_HELLO = -12260;
 
 /** Security status of the connection (python-nss `get_security_status`). */
 export interface SecurityStatus {
@@ -106,7 +109,28 @@ export interface SSLSocketOptions {
   certDB?: CertDB;
   /** An already configured socket or server whose options, callbacks and certificates are inherited. */
   model?: SSLModel;
+  /**
+   * Keep this side open after the peer ended its direction (default `false`, as `tls.TLSSocket`: the
+   * peer's end ends this socket too, once its data is read).
+   */
+  allowHalfOpen?: boolean;
+  /**
+   * A peer that closes TCP without close_notify ends the stream with `'end'` (default `true`, as node:tls
+   * and Python's `suppress_ragged_eofs`); {@link SSLSocket.closeNotifyReceived} then says `false`. With
+   * `false` such an end is an error, `PR_END_OF_FILE_ERROR` (truncation).
+   */
+  suppressRaggedEOFs?: boolean;
 }
+
+/** The largest ClientHello held for an async SNI callback (a real one is a few KiB; NSS's limit is 64 KiB). */
+const MAX_HELD_CLIENT_HELLO = 64 * 1024;
+
+// Sockets inside a native cycle, in which NSS holds the socket's locks: NSS must not shut down under them.
+let socketsInCycle = 0;
+beforeNSSShutdown(() => {
+  if (socketsInCycle > 0)
+    throw new Error('shutdown() cannot run inside a TLS callback: call it after the callback has returned');
+});
 
 /** `SSL_GetCipherSuiteInfo` for one suite. */
 export function getCipherSuiteInfo(suite: number): CipherSuiteInfo {
@@ -157,7 +181,6 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   readonly #engine: NativeSSLEngine;
   #transport: Duplex | undefined;
   #asServer = false;
-  #handshakes = 0;
   #pendingWrites: Array<{ chunk: Buffer; callback: (err?: Error | null) => void }> = [];
   #ciphertextWaiting = false;
   #deciding = false;
@@ -165,8 +188,22 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   #callbackFailure: NSPRError | undefined;
   /** The verdict of our own certificate check, which NSS reports afterwards only as a generic failure. */
   #authFailure: NSPRError | undefined;
-  #ended = false;
-  #closed = false;
+  /** Connection state: the one place that says where this socket is (see socket-state.ts). */
+  readonly #state = new SocketState();
+  readonly #suppressRaggedEOFs: boolean;
+  /** Inside a native cycle: NSS holds this socket's locks, so teardown waits for the cycle to return. */
+  #inNative = false;
+  /** A pump is running: a pump asked for meanwhile (a write from a 'data' handler) runs after it. */
+  #pumping = false;
+  #pumpAgain = false;
+  /** Transport input not yet given to NSS, and whether its end came. */
+  #input: Buffer[] = [];
+  #inputEnded = false;
+  #inputEndGiven = false;
+  /** Work asked for inside a native cycle (destroy, end), run once it returns. */
+  #afterNative: Array<() => void> = [];
+  /** A failure the pending connect()/forceHandshake()/rehandshake() promise reports: not also an 'error'. */
+  #failureToPromise = false;
   /** A read or write came before the transport: start the handshake as soon as there is one. */
   #ioBeforeTransport = false;
   #sessionsWatched = false;
@@ -190,9 +227,33 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   /** The SNI name the client asked for (server side), or the one this client sent. */
   servername: string | false = false;
 
+  /**
+   * How the peer ended its direction: `true` with close_notify, `false` with a bare TCP FIN (a truncation
+   * the socket let through as `'end'`, see `suppressRaggedEOFs`), `undefined` while it has not ended.
+   */
+  get closeNotifyReceived(): boolean | undefined {
+    return this.#state.cleanPeerEnd;
+  }
+
+  /** @internal Where the socket is in its life (socket-state.ts). */
+  get connectionState(): string {
+    return this.#state.current;
+  }
+
+  /** @internal Starts the handshake now, as tls.connect does (python-nss waits for I/O or forceHandshake). */
+  startHandshake(): void {
+    this.#ioBeforeTransport = true;
+    if (this.#transport && !this.#deciding) this.#pump();
+  }
+
   constructor(opts: SSLSocketOptions = {}) {
-    super({ allowHalfOpen: true });
     checkObject(opts, 'opts');
+    if (opts.allowHalfOpen !== undefined) checkBoolean(opts.allowHalfOpen, 'opts.allowHalfOpen');
+    if (opts.suppressRaggedEOFs !== undefined)
+      checkBoolean(opts.suppressRaggedEOFs, 'opts.suppressRaggedEOFs');
+    // 'close' is emitted by _destroy with net.Socket's hadError argument.
+    super({ allowHalfOpen: opts.allowHalfOpen ?? false, emitClose: false });
+    this.#suppressRaggedEOFs = opts.suppressRaggedEOFs ?? true;
     if (opts.family !== undefined && opts.family !== 'ipv4' && opts.family !== 'ipv6') {
       throw new TypeError("The \"opts.family\" argument must be 'ipv4' or 'ipv6'");
     }
@@ -255,8 +316,10 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     checkInteger(opts.port, 'opts.port', 1, 65535);
     if (opts.timeout !== undefined) checkInteger(opts.timeout, 'opts.timeout', 1);
     if (this.#engine.getURL() === null) this.setHostname(opts.host);
+    this.#state.on('connect');
     return new Promise((resolve, reject) => {
-      const tcp = net.connect({ host: opts.host, port: opts.port });
+      // Half-open at the TCP level: TLS decides when each direction ends (close_notify, then FIN).
+      const tcp = net.connect({ host: opts.host, port: opts.port, allowHalfOpen: true });
       const timer = opts.timeout
         ? setTimeout(() => {
             tcp.destroy();
@@ -292,10 +355,20 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     return sock;
   }
 
+  /** @internal The TCP connection for this socket is being opened (createConnection). */
+  connecting(): void {
+    this.#state.on('connect');
+  }
+
   /** @internal Binds the socket to its transport and sets its role. */
   attach(transport: Duplex, asServer: boolean): void {
     if (this.#transport) throw new Error('the socket already has a transport');
+    if (this.#state.finished) {
+      transport.destroy();
+      return;
+    }
     this.#transport = transport;
+    this.#state.on('attach');
     const tcp = transport instanceof net.Socket ? transport : undefined;
     // Each cycle writes whole records at once; Nagle would only hold handshake flights back.
     tcp?.setNoDelay(true);
@@ -307,12 +380,9 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     transport.on('data', (chunk: Buffer) => this.#receive(chunk));
     transport.on('end', () => this.#receive(null));
     transport.on('error', (err: Error) => this.#fail(this.#transportError(err)));
-    transport.on('close', () => {
-      if (!this.#closed && !this.#ended)
-        this.#fail(new NSPRError(PR_CONNECT_RESET_ERROR, undefined, 'the connection was closed'));
-    });
+    transport.on('close', () => this.#transportClosed());
     transport.on('drain', () => this.#drained());
-    if (asServer || this.#ioBeforeTransport) this.#pump(null, false);
+    if (asServer || this.#ioBeforeTransport) this.#pump();
   }
 
   #transportError(err: Error): NSPRError {
@@ -327,7 +397,6 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   resetHandshake(asServer: boolean): void {
     checkBoolean(asServer, 'asServer');
     this.#asServer = asServer;
-    this.#handshakes = 0;
     this.#hello =
       asServer && this.sniCallback ? { data: Buffer.alloc(0), deciding: false, ended: false } : null;
     this.#sniDecision = undefined;
@@ -368,20 +437,47 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   #receive(chunk: Buffer | null): void {
     const hello = this.#hello;
     if (!hello) {
-      this.#pump(chunk, chunk === null);
+      if (chunk) this.#input.push(chunk);
+      else this.#inputEnded = true;
+      this.#pump();
       return;
     }
     if (chunk) hello.data = Buffer.concat([hello.data, chunk]);
     else hello.ended = true;
     if (hello.deciding) return;
+    if (hello.data.length > MAX_HELD_CLIENT_HELLO) {
+      this.#fail(
+        new NSPRError(
+          SSL_ERROR_RX_MALFORMED_CLIENT_HELLO,
+          undefined,
+          `the ClientHello is larger than ${MAX_HELD_CLIENT_HELLO} bytes`,
+        ),
+      );
+      return;
+    }
     const name = clientHelloServerName(hello.data);
     if (name === undefined && !hello.ended) return;
     hello.deciding = true;
     void this.#decideSNI(name ?? null).then(() => {
       this.#hello = null;
-      if (hello.data.length) this.#pump(hello.data, false);
-      if (hello.ended) this.#pump(null, true);
+      if (hello.data.length) this.#input.push(hello.data);
+      if (hello.ended) this.#inputEnded = true;
+      this.#pump();
     });
+  }
+
+  /** The transport closed. After a clean end that is the last step; before one, the peer went away. */
+  #transportClosed(): void {
+    if (this.#state.finished) return;
+    if (!this.#state.secured) {
+      this.#fail(new NSPRError(PR_CONNECT_RESET_ERROR, undefined, 'the connection was closed'));
+      return;
+    }
+    if (!this.#state.peerEnded) this.#receive(null);
+    this.#state.on('transport-closed');
+    // Nothing more can be written; what was read is still delivered before 'close'.
+    if (this.readableEnded || this.destroyed) this.destroy();
+    else this.once('end', () => this.destroy());
   }
 
   /** Asks the SNI callback (sync or async) about the name in the ClientHello, before NSS reads it. */
@@ -396,10 +492,48 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     }
   }
 
+  /**
+   * Drives NSS with what is waiting (input, writes). One pump at a time: a pump asked for while one runs (a
+   * write from a 'data' or 'secureConnect' listener, a write callback's next write) runs right after it,
+   * so records always reach the transport in the order NSS made them.
+   */
+  #pump(): void {
+    if (this.#pumping) {
+      this.#pumpAgain = true;
+      return;
+    }
+    this.#pumping = true;
+    try {
+      do {
+        this.#pumpAgain = false;
+        if (this.#state.finished || !this.#transport) break;
+        this.#cycle();
+      } while (this.#pumpAgain);
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  /** Runs `work` now, or, inside a native cycle (a synchronous NSS hook), as soon as the cycle returns. */
+  #outsideNative(work: () => void): void {
+    if (this.#inNative) this.#afterNative.push(work);
+    else work();
+  }
+
   /** One native crossing: feed ciphertext, drive NSS, send what it wrote, deliver cleartext and events. */
-  #pump(input: Buffer | null, eof: boolean): void {
-    if (this.#closed) return;
+  #cycle(): void {
+    const input =
+      this.#input.length === 0
+        ? null
+        : this.#input.length === 1
+          ? this.#input[0]!
+          : Buffer.concat(this.#input);
+    this.#input = [];
+    const eof = this.#inputEnded && !this.#inputEndGiven;
+    this.#inputEndGiven ||= eof;
     let r: NativeCycleResult;
+    this.#inNative = true;
+    socketsInCycle++;
     try {
       r = this.#engine.cycle(
         input,
@@ -407,12 +541,23 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
         this.#pendingWrites.map((w) => w.chunk),
       );
     } catch (err) {
+      this.#leaveNative();
+      if ((err as NSPRError).code === 'NSS_SHUT_DOWN') {
+        // shutdown() released the engine: the application ended NSS under the socket, which only closes
+        // (hadError) rather than throwing an 'error' nobody may be listening for.
+        this.#failure ??= err as NSPRError;
+        this.#failureToPromise = true;
+        this.#waiters.splice(0).forEach((w) => w.reject(err as NSPRError));
+        this.destroy();
+        return;
+      }
       this.#fail(
         err instanceof NSPRError ? err : callbackError('SSL engine', err, SSL_ERROR_BAD_CERTIFICATE),
       );
       return;
     }
-    this.#consumeWritten(r.written);
+    this.#leaveNative();
+    // What NSS wrote goes out first: anything a listener below makes NSS write comes after it.
     if (r.ciphertext) this.#sendCiphertext(r.ciphertext);
     if (r.callbackError !== undefined && !this.#callbackFailure) {
       this.#callbackFailure = callbackError('callback', r.callbackError, SSL_ERROR_BAD_CERTIFICATE);
@@ -421,20 +566,39 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
       this.#serverAuthCalls += r.serverAuthCalls;
       this.#authWaiters.splice(0).forEach((w) => w());
     }
+    if (this.#state.finished) return; // destroyed by a hook (deferred above)
+    // 'secureConnect' before the data that came with the last handshake flight, as node:tls orders them.
+    if (r.handshakes > 0 && !this.#handshakeDone()) return;
     if (r.cleartext && !this.push(r.cleartext)) this.#transport?.pause();
+    this.#consumeWritten(r.written);
     if (r.error !== 0) {
+      if (r.error === PR_END_OF_FILE_ERROR && this.#inputEndGiven && this.#state.secured) {
+        this.#peerEnded(false);
+        return;
+      }
       this.#fail(this.#handshakeError(r.error));
       return;
     }
-    if (r.handshakes > 0) this.#handshakeDone(r.handshakes);
     if (r.authPending) void this.#authenticate();
     if (r.clientAuthPending) void this.#chooseClientCertificate(r.caNames ?? []);
     r.sessions?.forEach((session) => this.emit('session', session));
     if (r.eof) this.#peerEnded(r.closeNotify);
   }
 
+  #leaveNative(): void {
+    this.#inNative = false;
+    socketsInCycle--;
+    for (const work of this.#afterNative.splice(0)) work();
+  }
+
   #handshakeError(errno: number): NSPRError {
-    return this.#callbackFailure ?? this.#authFailure ?? new NSPRError(errno);
+    if (this.#callbackFailure ?? this.#authFailure) return (this.#callbackFailure ?? this.#authFailure)!;
+    if (this.#asServer && errno === SSL_ERROR_NO_CERTIFICATE) {
+      // NSS's text ("Unable to find the certificate or key necessary for authentication") reads as if this
+      // server lacked its own key.
+      return new NSPRError(errno, undefined, 'the client sent no certificate, and this server requires one');
+    }
+    return new NSPRError(errno);
   }
 
   #consumeWritten(written: number): void {
@@ -465,12 +629,14 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     this.emit('ciphertext-drained');
   }
 
-  #handshakeDone(count: number): void {
-    if (this.#handshakes === 0) {
+  /** A handshake (or several) finished. Returns false when the handshake callback failed the socket. */
+  #handshakeDone(): boolean {
+    const first = !this.#state.secured;
+    if (first) {
       if (this.#asServer) this.#noResumedRenegotiation();
       else this.#noteResumption();
+      this.#state.on('secured');
     }
-    this.#handshakes += count;
     if (this.#asServer && !this.callbacks.auth && !this.callbacks.badCert) {
       // NSS's own check ran inside the handshake; a certificate that reached here is verified.
       this.authorized = this.#engine.peerCertificate() !== null;
@@ -483,12 +649,13 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
         handshake.fn(this, ...handshake.userData);
       } catch (err) {
         this.#fail(callbackError('handshake callback', err, SSL_ERROR_BAD_CERTIFICATE));
-        return;
+        return false;
       }
     }
     this.#waiters.splice(0).forEach((w) => w.resolve());
     this.emit('secure');
-    if (!this.#asServer) this.emit('secureConnect');
+    if (first && !this.#asServer) this.emit('secureConnect');
+    return !this.#state.finished;
   }
 
   // An NSS server that resumes a session inside a renegotiation takes a second reference on its certificate
@@ -506,14 +673,16 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     if (info.resumed && info.protocolVersion >= ssl.SSL_LIBRARY_VERSION_TLS_1_3) usedTicketLeftInCache();
   }
 
-  #peerEnded(closeNotify: boolean): void {
-    if (this.#handshakes === 0) {
+  /** The peer ended its direction: with close_notify (`clean`), or with a bare FIN. */
+  #peerEnded(clean: boolean): void {
+    if (!this.#state.secured) {
       this.#fail(
         new NSPRError(PR_END_OF_FILE_ERROR, undefined, 'the peer closed the connection during the handshake'),
       );
       return;
     }
-    if (!closeNotify) {
+    if (this.#state.peerEnded) return;
+    if (!clean && !this.#suppressRaggedEOFs) {
       this.#fail(
         new NSPRError(
           PR_END_OF_FILE_ERROR,
@@ -523,8 +692,10 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
       );
       return;
     }
-    this.#ended = true;
+    this.#state.on('peer-end', { clean });
     this.push(null);
+    // As net.Socket does: with nothing left unread, 'end' comes now, whether or not anyone reads.
+    this.read(0);
   }
 
   // ---- callbacks -------------------------------------------------------------------------------
@@ -540,7 +711,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
         const verdict = await auth.fn(this, true, false, ...auth.userData);
         if (verdict !== true) errno = SSL_ERROR_BAD_CERTIFICATE;
       } else {
-        errno = this.#engine.defaultAuth(true);
+        errno = this.#engine.defaultAuth(true, false);
       }
       verification = errno;
       const badCert = this.callbacks.badCert;
@@ -552,7 +723,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
       errno = verification = SSL_ERROR_BAD_CERTIFICATE;
     }
     this.#deciding = false;
-    if (this.#closed) return;
+    if (this.#state.finished) return;
     this.#recordVerification(verification);
     if (errno !== 0) this.#authFailure = new NSPRError(errno);
     try {
@@ -561,7 +732,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
       this.#fail(err as NSPRError);
       return;
     }
-    this.#pump(null, false);
+    this.#pump();
   }
 
   /**
@@ -589,7 +760,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
         }
         if (verdict !== true) errno = SSL_ERROR_BAD_CERTIFICATE;
       } else {
-        errno = this.#engine.defaultAuth(checkSig) ? SSL_ERROR_BAD_CERTIFICATE : 0;
+        errno = this.#engine.defaultAuth(checkSig, true);
       }
       this.#recordVerification(errno);
       const badCert = this.callbacks.badCert;
@@ -678,7 +849,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     } catch (err) {
       failure = callbackError('client auth data callback', err, SSL_ERROR_NO_CERTIFICATE);
     }
-    if (this.#closed) return;
+    if (this.#state.finished) return;
     try {
       this.#engine.clientAuthComplete(cert?.native ?? null, key?.native ?? null);
     } catch (err) {
@@ -688,7 +859,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
       this.#fail(failure);
       return;
     }
-    this.#pump(null, false);
+    this.#pump();
   }
 
   // ---- stream ----------------------------------------------------------------------------------
@@ -696,7 +867,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   override _read(): void {
     if (!this.#transport) this.#ioBeforeTransport = true;
     if (this.#transport?.isPaused()) this.#transport.resume();
-    if (this.#transport && this.#handshakes === 0 && !this.#deciding) this.#pump(null, false);
+    if (this.#transport && !this.#state.secured && !this.#deciding) this.#pump();
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
@@ -709,61 +880,122 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
       callback();
       return;
     }
+    // Before the handshake the bytes wait here, in order; NSS takes them once it can (#cycle).
     this.#pendingWrites.push({ chunk, callback });
-    if (this.#transport) this.#pump(null, false);
+    if (this.#transport) this.#pump();
     else this.#ioBeforeTransport = true;
   }
 
+  /** end(): once every write is in NSS, close_notify and then FIN, as node:tls does. */
   override _final(callback: (err?: Error | null) => void): void {
+    this.#outsideNative(() => this.#endOwnDirection(callback));
+  }
+
+  #endOwnDirection(callback: (err?: Error | null) => void): void {
     const transport = this.#transport;
-    if (!transport || this.#closed) {
+    if (!transport || this.#state.finished) {
+      this.#state.on('self-end');
       callback();
       return;
     }
-    const finish = () => {
-      try {
-        const closeNotify = this.#handshakes > 0 ? this.#engine.shutdownSend() : null;
-        if (closeNotify) transport.write(closeNotify);
-        transport.end();
+    if (this.#pendingWrites.length) {
+      const last = this.#pendingWrites[this.#pendingWrites.length - 1]!;
+      const written = last.callback;
+      last.callback = (err) => {
+        written(err);
+        if (err) callback(err);
+        else this.#endOwnDirection(callback);
+      };
+      return;
+    }
+    if (!this.#state.secured) {
+      // end() before the handshake: the queued writes go first, after it.
+      this.#ioBeforeTransport = true;
+      const go = () => {
+        this.removeListener('close', stop);
+        this.#endOwnDirection(callback);
+      };
+      const stop = () => {
+        this.removeListener('secure', go);
         callback();
-      } catch (err) {
+      };
+      this.once('secure', go);
+      this.once('close', stop);
+      this.#pump();
+      return;
+    }
+    let closeNotify: Buffer | null = null;
+    try {
+      closeNotify = this.#engine.shutdownSend();
+    } catch (err) {
+      // NSS was shut down under the socket (shutdown() after end()): there is nothing left to say.
+      if ((err as NSPRError).code !== 'NSS_SHUT_DOWN') {
         callback(err as Error);
+        return;
       }
+    }
+    this.#state.on('self-end');
+    const done = () => {
+      transport.removeListener('error', done);
+      callback();
     };
-    if (this.#pendingWrites.length)
-      this.#pendingWrites[this.#pendingWrites.length - 1]!.callback = (err) =>
-        err ? callback(err) : finish();
-    else finish();
+    // 'finish' comes once close_notify and the FIN have gone to the transport, as with node:tls.
+    transport.once('error', done);
+    if (closeNotify) transport.end(closeNotify, done);
+    else transport.end(done);
   }
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
-    this.#closed = true;
+    this.#outsideNative(() => this.#teardown(err, callback));
+  }
+
+  #teardown(err: Error | null, callback: (err?: Error | null) => void): void {
+    const failed = err ?? (this.#failureToPromise ? this.#failure : undefined) ?? null;
+    this.#state.on('destroy', { error: failed !== null });
     const transport = this.#transport;
-    let last: Buffer | null = null;
     try {
-      last = this.#engine.close();
+      // The handlers close over this socket: dropping them lets it be collected.
+      this.#engine.setHandlers({ clientAuth: false });
+      // PR_Close writes close_notify on an open connection; destroy() sends nothing (node:tls does not).
+      this.#engine.close();
     } catch {
-      // already closed
+      // already closed (NSS shut down)
     }
     if (transport && !transport.destroyed) {
-      // Flush what NSS queued last (an alert) before the connection goes.
-      if (last && !transport.writableEnded) transport.end(last);
-      else if (!transport.writableEnded) transport.end();
-      if (transport instanceof net.Socket) transport.destroySoon();
-      else transport.once('finish', () => transport.destroy());
+      if (this.#failure && transport.writableLength > 0) {
+        // A failure's alert is still queued: let it out, but wait for no peer longer than a moment.
+        transport.end();
+        const timer = setTimeout(() => transport.destroy(), 500).unref();
+        transport.once('finish', () => {
+          clearTimeout(timer);
+          transport.destroy();
+        });
+      } else {
+        transport.destroy();
+      }
     }
     const failure =
       err ?? this.#failure ?? new NSPRError(PR_CONNECT_RESET_ERROR, undefined, 'the socket was destroyed');
     this.#waiters.splice(0).forEach((w) => w.reject(failure));
     for (const w of this.#pendingWrites.splice(0)) w.callback(failure);
     callback(err);
+    process.nextTick(() => this.emit('close', failed !== null));
   }
 
+  /**
+   * A TLS or transport failure. While a connect()/forceHandshake()/rehandshake() promise waits, the error
+   * is that promise's (the python-nss way); otherwise it is the socket's 'error'.
+   */
   #fail(err: NSPRError): void {
-    if (this.#closed) return;
+    if (this.#state.finished) return;
     this.#failure ??= err;
-    // Send the alert NSS queued for this failure before tearing down.
-    this.destroy(this.#failure);
+    if (this.#waiters.length) {
+      this.#failureToPromise = true;
+      this.#waiters.splice(0).forEach((w) => w.reject(this.#failure!));
+      this.destroy();
+    } else {
+      this.destroy(this.#failure);
+    }
   }
 
   // ---- handshake control -----------------------------------------------------------------------
@@ -773,7 +1005,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     checkObject(opts, 'opts');
     if (opts.timeout !== undefined) checkInteger(opts.timeout, 'opts.timeout', 1);
     if (this.#failure) return Promise.reject(this.#failure);
-    if (this.#handshakes > 0) return Promise.resolve();
+    if (this.#state.secured) return Promise.resolve();
     if (!this.#transport) return Promise.reject(new Error('forceHandshake() needs a connected socket'));
     return new Promise<void>((resolve, reject) => {
       const timer = opts.timeout
@@ -797,7 +1029,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
           reject(err);
         },
       });
-      if (!this.#deciding) this.#pump(null, false);
+      if (!this.#deciding) this.#pump();
     });
   }
 
@@ -817,7 +1049,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     if (version < ssl.SSL_LIBRARY_VERSION_TLS_1_3) {
       const done = this.#nextHandshake();
       this.#engine.reHandshake(flushCache);
-      this.#pump(null, false);
+      this.#pump();
       await done;
       return { kind: 'renegotiation' };
     }
@@ -830,7 +1062,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
         this.once('close', () => reject(this.#failure ?? new Error('the socket closed')));
       });
       this.#engine.sendCertificateRequest();
-      this.#pump(null, false);
+      this.#pump();
       await authed;
       return { kind: 'post-handshake-auth' };
     }
@@ -842,7 +1074,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   keyUpdate(requestPeerUpdate: boolean): void {
     checkBoolean(requestPeerUpdate, 'requestPeerUpdate');
     this.#engine.keyUpdate(requestPeerUpdate);
-    this.#pump(null, false);
+    this.#pump();
   }
 
   /** Removes this connection's session from the cache, so that the next one does a full handshake. */
@@ -925,19 +1157,19 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
 
   /** The ALPN protocol agreed on, or `false`. */
   get alpnProtocol(): string | false {
-    if (this.#handshakes === 0 || this.#closed) return false;
+    if (!this.#state.secured || this.#state.finished) return false;
     return this.#engine.alpn() ?? false;
   }
 
   /** `'TLSv1.3'`, `'TLSv1.2'`, … or `null` before the handshake. */
   getProtocol(): string | null {
-    if (this.#handshakes === 0 || this.#closed) return null;
+    if (!this.#state.secured || this.#state.finished) return null;
     return versionName(this.#engine.channelInfo().protocolVersion).replace('tls', 'TLSv');
   }
 
   /** `{ name, standardName, version }` like `tls.TLSSocket.getCipher()` (names are IETF names). */
   getCipher(): { name: string; standardName: string; version: string } | null {
-    if (this.#handshakes === 0 || this.#closed) return null;
+    if (!this.#state.secured || this.#state.finished) return null;
     const ci = this.getSSLChannelInfo();
     return {
       name: ci.cipherSuiteName,
