@@ -143,6 +143,37 @@ describe('writes before the handshake are queued and sent after it, in order', (
   );
 });
 
+describe('event order', () => {
+  it.each(['TLSv1.2', 'TLSv1.3'] as const)(
+    "%s: 'secureConnect' comes before the data a server writes at once, and before its end",
+    async (version) => {
+      const server = await nodeServer(version, (sock) => sock.end('first words'));
+      const sock = createConnection({ host: '127.0.0.1', port: server.port, servername: 'localhost' });
+      const seen = events(sock, ['secureConnect', 'data', 'end', 'close']);
+      await within(5000, "'close'", closed(sock));
+      expect(seen).toEqual(['secureConnect', 'data', 'end', 'close']);
+      server.close();
+    },
+  );
+});
+
+describe('async iteration', () => {
+  it('for await over the socket ends when the peer ends, without an error', async () => {
+    const server = await nodeServer('TLSv1.2', (sock) => sock.end('all of it'));
+    const sock = createConnection({ host: '127.0.0.1', port: server.port, servername: 'localhost' });
+    let text = '';
+    await within(
+      5000,
+      'the iteration',
+      (async () => {
+        for await (const chunk of sock) text += (chunk as Buffer).toString();
+      })(),
+    );
+    expect(text).toBe('all of it');
+    server.close();
+  });
+});
+
 describe('end() completes: finish, end and close on both sides', () => {
   it('the node-nss client ends first; the node:tls server answers and ends', async () => {
     const server = await nodeServer('TLSv1.3', (sock) => {
