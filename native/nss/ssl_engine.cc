@@ -363,13 +363,20 @@ Napi::Value SSLEngine::ConfigServerCert(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// setPeerAddress(ip, port): what getpeername reports; NSS's session caches key on it.
+// setPeerAddress(ip, port): what getpeername reports; NSS's session caches key on it. IPv4, IPv6 and
+// IPv4-mapped IPv6 text all parse; NSS itself maps IPv4 to ::ffff:a.b.c.d for its cache keys. The port is
+// set in the family's own field: PR_InitializeNetAddr(PR_IpAddrNull, …) would also force AF_INET, which
+// turned every IPv6 peer into 0.0.0.0 (measured: a ticket from [::1]:p offered to 127.0.0.1:p).
 Napi::Value SSLEngine::SetPeerAddress(const Napi::CallbackInfo& info) {
   std::string ip = info[0].As<Napi::String>().Utf8Value();
   uint32_t port = info[1].As<Napi::Number>().Uint32Value();
   PRNetAddr addr;
   if (PR_StringToNetAddr(ip.c_str(), &addr) != PR_SUCCESS) ThrowLastError(info.Env(), "PR_StringToNetAddr");
-  PR_InitializeNetAddr(PR_IpAddrNull, static_cast<PRUint16>(port), &addr);
+  if (PR_NetAddrFamily(&addr) == PR_AF_INET6) {
+    addr.ipv6.port = PR_htons(static_cast<PRUint16>(port));
+  } else {
+    addr.inet.port = PR_htons(static_cast<PRUint16>(port));
+  }
   io_.peer = addr;
   io_.hasPeer = true;
   return info.Env().Undefined();
