@@ -1,14 +1,233 @@
-// Sessions never cross peers: NSS's client session cache keys on the peer address that the memory
-// transport reports, so IPv6 peers must keep their own addresses.
+// Sessions never cross trust or identity: NSS's client session cache is process-wide and a resumed
+// handshake runs neither the certificate check nor the client-certificate choice, so every socket's peer
+// ID (SSL_SetSockPeerID) covers the verification policy and the client identity, and session tokens
+// ('session' / setSession) carry the policy they were made under. Peers: openssl s_server -www (it says
+// "Reused" for a resumed session) and node-nss servers on 127.0.0.1 and ::1.
+import * as https from 'node:https';
 import * as net from 'node:net';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createServer, init, shutdown, SSLSocket, type SSLServer } from 'node-nss';
-import { readBytes, within } from './support/tls.js';
+import * as path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  Agent,
+  connect,
+  createConnection,
+  createServer,
+  init,
+  shutdown,
+  SSLSocket,
+  type SSLServer,
+} from 'node-nss';
+import { spawnPeer, type PeerProcess } from './support/peers.js';
+import { freePort, readBytes, waitForPort, within, type Version } from './support/tls.js';
+import { removeTemps, runOk, tempDir } from './support/tools.js';
 
 const fx = inject('fixtures').ec;
+const opensslVersion = { 'tls1.2': '-tls1_2', 'tls1.3': '-tls1_3' } as const;
+const versions: Version[] = ['tls1.2', 'tls1.3'];
 
-beforeAll(() => init({ dbDir: fx.db, password: fx.password, loadBuiltinRoots: false }));
-afterAll(() => shutdown());
+/** A self-signed certificate for localhost that nothing in the fixture database trusts. */
+let untrusted: { cert: string; key: string };
+
+beforeAll(() => {
+  init({ dbDir: fx.db, password: fx.password, loadBuiltinRoots: false });
+  const dir = tempDir('untrusted');
+  untrusted = { cert: path.join(dir, 'cert.pem'), key: path.join(dir, 'key.pem') };
+  runOk('openssl', [
+    ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2'],
+    ...['-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'],
+    ...['-keyout', untrusted.key, '-out', untrusted.cert],
+  ]);
+});
+afterAll(() => {
+  shutdown();
+  removeTemps();
+});
+
+const peers: PeerProcess[] = [];
+afterEach(() => peers.splice(0).forEach((p) => p.stop()));
+
+/** openssl s_server -www on a free port. */
+async function wwwServer(version: Version, extra: string[]): Promise<number> {
+  const port = await freePort();
+  const peer = spawnPeer('openssl', [
+    ...['s_server', '-accept', String(port), '-www', opensslVersion[version], ...extra],
+  ]);
+  peers.push(peer);
+  await waitForPort(port);
+  return port;
+}
+
+const fixtureServer = ['-cert', fx.certs.test_server.pemPath, '-key', fx.keyPemPaths.test_server];
+
+/** GET / through an agent: the status and s_server's page, or the error. */
+function get(agent: https.Agent, port: number): Promise<{ status: number; body: string }> {
+  return within(
+    10_000,
+    'https.get',
+    new Promise((resolve, reject) => {
+      const req = https.get({ host: '127.0.0.1', port, servername: 'localhost', path: '/', agent }, (res) => {
+        let body = '';
+        res.setEncoding('latin1');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+    }),
+  );
+}
+
+/** Whether s_server's page says the session was resumed. */
+const reused = (body: string): boolean => /^Reused, /m.test(body);
+
+/** An HTTP/1.0 request over a connected socket; resolves with the page once the server closes. */
+async function fetchPage(sock: SSLSocket): Promise<string> {
+  const chunks: Buffer[] = [];
+  sock.on('data', (d: Buffer) => chunks.push(d));
+  const ended = new Promise<void>((resolve, reject) => {
+    sock.once('end', resolve);
+    sock.once('error', reject);
+  });
+  sock.write('GET / HTTP/1.0\r\n\r\n');
+  await within(10_000, 'page', ended);
+  sock.destroy();
+  return Buffer.concat(chunks).toString('latin1');
+}
+
+describe('verification is never skipped by resumption', () => {
+  it.each(versions)(
+    '%s: a default connect() after a rejectUnauthorized: false one to the same server is refused',
+    async (version) => {
+      const port = await wwwServer(version, ['-cert', untrusted.cert, '-key', untrusted.key]);
+      const base = { host: '127.0.0.1', port, servername: 'localhost', timeout: 10_000 };
+      const insecure = await connect({ ...base, rejectUnauthorized: false });
+      expect(insecure.authorized).toBe(false);
+      expect(reused(await fetchPage(insecure))).toBe(false);
+      // The insecure policy's own sessions still resume (same policy).
+      const again = await connect({ ...base, rejectUnauthorized: false });
+      expect(again.authorized).toBe(false);
+      expect(reused(await fetchPage(again))).toBe(true);
+
+      await expect(connect(base)).rejects.toMatchObject({ code: 'SEC_ERROR_UNTRUSTED_ISSUER' });
+    },
+  );
+
+  it.each(versions)(
+    '%s: https.get through a fresh Agent() after an insecure Agent is refused',
+    async (version) => {
+      const port = await wwwServer(version, ['-cert', untrusted.cert, '-key', untrusted.key]);
+      const first = await get(new Agent({ nss: { rejectUnauthorized: false } }), port);
+      expect(first.status).toBe(200);
+      await expect(get(new Agent(), port)).rejects.toMatchObject({ code: 'SEC_ERROR_UNTRUSTED_ISSUER' });
+    },
+  );
+
+  it.each(versions)(
+    '%s: an SSLSocket with an auth callback resumes only sessions made under that same function',
+    async (version) => {
+      const port = await wwwServer(version, ['-cert', untrusted.cert, '-key', untrusted.key]);
+      const calls: string[] = [];
+      const lenient = () => {
+        calls.push('lenient');
+        return true;
+      };
+      const strict = () => {
+        calls.push('strict');
+        return false;
+      };
+      const open = async (
+        auth: (() => boolean) | undefined,
+        peerID?: string,
+      ): Promise<{ sock: SSLSocket; done: Promise<void> }> => {
+        const sock = new SSLSocket();
+        sock.on('error', () => undefined);
+        sock.setHostname('localhost');
+        if (auth) sock.setAuthCertificateCallback(auth);
+        await sock.connect({ host: '127.0.0.1', port, timeout: 10_000 });
+        // python-nss style: settings may still change after connect(), until the handshake starts.
+        if (peerID !== undefined) sock.setSockPeerID(peerID);
+        return { sock, done: sock.forceHandshake({ timeout: 10_000 }) };
+      };
+
+      const a = await open(lenient);
+      await a.done;
+      expect(reused(await fetchPage(a.sock))).toBe(false);
+      const b = await open(lenient);
+      await b.done;
+      expect(reused(await fetchPage(b.sock))).toBe(true); // the same function: resumed, not asked again
+      expect(calls).toEqual(['lenient']);
+
+      const c = await open(strict);
+      await expect(c.done).rejects.toMatchObject({ code: 'SSL_ERROR_BAD_CERTIFICATE' });
+      expect(calls).toEqual(['lenient', 'strict']); // asked: no session from `lenient` was offered
+
+      const d = await open(undefined);
+      await expect(d.done).rejects.toMatchObject({ code: 'SEC_ERROR_UNTRUSTED_ISSUER' });
+
+      // Within an explicit peer ID the application vouches for its callbacks: another function resumes
+      // a session of the first, but a socket with NSS's default verification still does not.
+      const e = await open(lenient, 'tenant 1');
+      await e.done;
+      expect(reused(await fetchPage(e.sock))).toBe(false);
+      const f = await open(() => true, 'tenant 1');
+      await f.done;
+      expect(reused(await fetchPage(f.sock))).toBe(true);
+      const g = await open(undefined, 'tenant 1');
+      await expect(g.done).rejects.toMatchObject({ code: 'SEC_ERROR_UNTRUSTED_ISSUER' });
+    },
+  );
+});
+
+describe('client identities do not share sessions', () => {
+  const caFile = ['-CAfile', fx.certs.test_ca.pemPath];
+
+  it.each(versions)(
+    '%s: a server that requires a certificate: Agent() after a clientCertNickname Agent is refused',
+    async (version) => {
+      const port = await wwwServer(version, [...fixtureServer, ...caFile, '-Verify', '1']);
+      await expect(get(new Agent(), port)).rejects.toThrow();
+      const alice = await get(new Agent({ nss: { clientCertNickname: 'test_user' } }), port);
+      expect(alice.status).toBe(200);
+      const again = await get(new Agent({ nss: { clientCertNickname: 'test_user' } }), port);
+      expect(again.status).toBe(200); // the same identity (a new chooser each time) may resume
+      await expect(get(new Agent(), port)).rejects.toThrow();
+    },
+  );
+
+  it.each(versions)(
+    '%s: a server that only asks: a clientCertNickname Agent after an anonymous one shows its certificate',
+    async (version) => {
+      const port = await wwwServer(version, [...fixtureServer, ...caFile, '-verify', '1']);
+      const anonymous = await get(new Agent(), port);
+      expect(anonymous.body).toMatch(/no client certificate available/);
+      const alice = await get(new Agent({ nss: { clientCertNickname: 'test_user' } }), port);
+      expect(reused(alice.body)).toBe(false);
+      expect(alice.body).not.toMatch(/no client certificate available/);
+    },
+  );
+});
+
+describe('session tokens keep the policy they were made under', () => {
+  it('a session from a rejectUnauthorized: false connection does not resume a verifying one', async () => {
+    const port = await wwwServer('tls1.3', ['-cert', untrusted.cert, '-key', untrusted.key]);
+    const base = { host: '127.0.0.1', port, servername: 'localhost', timeout: 10_000 };
+    const sessions: Buffer[] = [];
+    const insecure = createConnection({ ...base, rejectUnauthorized: false });
+    insecure.on('session', (s: Buffer) => sessions.push(s));
+    await within(
+      10_000,
+      'handshake',
+      new Promise((r, j) => insecure.once('secureConnect', r).once('error', j)),
+    );
+    await fetchPage(insecure);
+    expect(sessions.length).toBeGreaterThan(0);
+    const session = sessions.at(-1) as Buffer;
+
+    const sameInsecure = await connect({ ...base, rejectUnauthorized: false, session });
+    expect(reused(await fetchPage(sameInsecure))).toBe(true);
+    await expect(connect({ ...base, session })).rejects.toMatchObject({ code: 'SEC_ERROR_UNTRUSTED_ISSUER' });
+  });
+});
 
 describe('IPv6 peers', () => {
   /**

@@ -69,6 +69,12 @@ function applyVersions(
   );
 }
 
+/**
+ * The bad-certificate answer of `rejectUnauthorized: false`: one function for every such socket, so that
+ * they share sessions with each other (the peer ID counts callbacks by identity) and with no one else.
+ */
+const acceptAnyCertificate = (): boolean => true;
+
 /** A client socket configured from `opts`, not yet connected. */
 function configuredSocket(opts: ConnectOptions): SSLSocket {
   checkObject(opts, 'opts');
@@ -91,12 +97,13 @@ function configuredSocket(opts: ConnectOptions): SSLSocket {
   });
   const name = servername || opts.host || 'localhost';
   sock.setHostname(name);
+  sock.peerName = { host: opts.host ?? 'localhost', port: opts.port };
   applyVersions(sock, minVersion, maxVersion);
   if (ALPNProtocols !== undefined) sock.setALPNProtocols(ALPNProtocols);
   if (clientCertNickname !== undefined)
     sock.setClientAuthDataCallback(nssGetClientAuthData(clientCertNickname));
   // NSS still verifies; a failure is recorded in `authorized`/`authorizationError` instead of failing.
-  if (!rejectUnauthorized) sock.setBadCertCallback(() => true);
+  if (!rejectUnauthorized) sock.setBadCertCallback(acceptAnyCertificate);
   if (opts.session !== undefined) {
     checkBuffer(opts.session, 'opts.session');
     try {

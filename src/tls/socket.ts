@@ -17,6 +17,7 @@ import type { ClientAuthData, ClientAuthDataCallback, SNICallback, SSLModel } fr
 import { SSLConfigurable, versionName } from './config.js';
 import * as ssl from './constants.js';
 import { usedTicketLeftInCache } from './session-cache.js';
+import { peerID, policyTag, sessionPolicy, unwrapSession, wrapSession } from './peer-id.js';
 import { clientHelloServerName } from './client-hello.js';
 import { checkBoolean, checkBuffer, checkInteger, checkObject, checkString } from '../core/validate.js';
 import { beforeNSSShutdown } from '../core/shutdown-hooks.js';
@@ -209,7 +210,13 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   #sessionsWatched = false;
   /** Socket settings asked for before there was a transport. */
   #beforeTransport: Array<(transport: SocketSettings) => void> = [];
-  #session: Buffer | undefined;
+  #session: { tag: Buffer; token: Buffer } | undefined;
+  /** The explicit `setSockPeerID`, combined with the session policy when the handshake starts. */
+  #userPeerID: string | undefined;
+  /** A client handshake is about to start: its peer ID (and session) are still to be given to NSS. */
+  #sessionPolicyDue = false;
+  /** The digest of the policy this client's sessions are made under (tags its `'session'` Buffers). */
+  #policyTag: Buffer | undefined;
   #waiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   #serverAuthCalls = 0;
   #authWaiters: Array<() => void> = [];
@@ -226,6 +233,8 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   authorizationError: string | null = null;
   /** The SNI name the client asked for (server side), or the one this client sent. */
   servername: string | false = false;
+  /** @internal The host and port the application asked to connect to (part of the client's peer ID). */
+  peerName: { host?: string; port?: number } = {};
 
   /**
    * How the peer ended its direction: `true` with close_notify, `false` with a bare TCP FIN (a truncation
@@ -265,6 +274,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
       // NSS copies the model's settings; the TypeScript side of them comes along here.
       this.namedGroups = model.namedGroups ? [...model.namedGroups] : undefined;
       this.fipsProfile = model.fipsProfile;
+      if (model instanceof SSLSocket) this.#userPeerID = model.#userPeerID;
     }
     this.enforceFIPSProfile();
     if (opts.certDB !== undefined) this.setCertificateDB(opts.certDB);
@@ -317,6 +327,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     if (opts.timeout !== undefined) checkInteger(opts.timeout, 'opts.timeout', 1);
     if (this.#engine.getURL() === null) this.setHostname(opts.host);
     this.#state.on('connect');
+    this.peerName = { host: opts.host, port: opts.port };
     return new Promise((resolve, reject) => {
       // Half-open at the TCP level: TLS decides when each direction ends (close_notify, then FIN).
       const tcp = net.connect({ host: opts.host, port: opts.port, allowHalfOpen: true });
@@ -401,7 +412,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
       asServer && this.sniCallback ? { data: Buffer.alloc(0), deciding: false, ended: false } : null;
     this.#sniDecision = undefined;
     this.#engine.resetHandshake(asServer);
-    if (!asServer && this.#session) this.#engine.setSession(this.#session);
+    this.#sessionPolicyDue = !asServer;
   }
 
   /** The name sent as SNI and checked against the server's certificate (`SSL_SetURL`). */
@@ -415,20 +426,61 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     return this.#engine.getURL();
   }
 
-  /** The key NSS's client session cache uses for this connection (`SSL_SetSockPeerID`). */
+  /**
+   * Names the peer for NSS's client session cache (`SSL_SetSockPeerID`) in place of the host and port
+   * (proxies, tunnels): sockets with the same ID share sessions. node-nss still adds its session policy when
+   * the handshake starts — NSS's own verification or a callback, the client identity, versions and
+   * signature schemes — but within an explicit ID callbacks count by kind, not by function identity.
+   */
   setSockPeerID(id: string): void {
     checkString(id, 'id');
-    this.#engine.setSockPeerID(id);
+    this.#userPeerID = id;
   }
 
   /**
    * Resumes the session of an earlier `'session'` event (`SSL_SetResumptionToken`), before the handshake.
-   * NSS refuses a token it cannot use (expired, damaged, another NSS) with an `NSPRError`; drop it then.
+   * NSS refuses a token it cannot use (expired, damaged, another NSS, another server name) with an
+   * `NSPRError`; drop it then. A session made under another policy (verification, client identity,
+   * versions, signature schemes) is not used: the handshake is a full one.
    */
   setSession(session: Buffer): void {
     checkBuffer(session, 'session');
-    this.#engine.setSession(session);
-    this.#session = session; // resetHandshake (attaching a transport) starts over: set it again there
+    const unwrapped = unwrapSession(session);
+    this.#engine.setSession(unwrapped.token); // NSS's own checks, now; the policy's when the handshake starts
+    this.#session = unwrapped;
+  }
+
+  /**
+   * Client, as the handshake starts (every option and callback is set by now): the peer ID NSS's session
+   * cache keys on, and the application's session if it was made under the same policy.
+   */
+  #applySessionPolicy(): void {
+    this.#sessionPolicyDue = false;
+    const clientAuth = this.callbacks.clientAuth;
+    const chooser = (clientAuth?.fn as Partial<DefaultChooser> | undefined)?.[nssDefaultNickname];
+    const policy = sessionPolicy({
+      auth: this.callbacks.auth,
+      badCert: this.callbacks.badCert,
+      clientAuth: chooser !== undefined ? { nssNickname: chooser } : clientAuth,
+      userPeerID: this.#userPeerID,
+      versionRange: this.#engine.versionRangeGet(),
+      signatureSchemes: this.#engine.signatureSchemePrefGet(),
+      fipsProfile: this.fipsProfile,
+    });
+    const { host, port } = this.peerName;
+    const servername = this.#engine.getURL();
+    this.#engine.setSockPeerID(peerID({ host, port, servername, userPeerID: this.#userPeerID }, policy));
+    this.#policyTag = policyTag(policy);
+    const session = this.#session;
+    if (!session) return;
+    // Drop the token setSession gave NSS to check, then give it back only if its policy is this one.
+    this.#engine.resetHandshake(false);
+    if (!session.tag.equals(this.#policyTag)) return;
+    try {
+      this.#engine.setSession(session.token);
+    } catch (err) {
+      if (!(err instanceof NSPRError)) throw err; // expired since: a full handshake, as in node:tls
+    }
   }
 
   // ---- the pump ------------------------------------------------------------------------------
@@ -535,6 +587,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     this.#inNative = true;
     socketsInCycle++;
     try {
+      if (this.#sessionPolicyDue) this.#applySessionPolicy();
       r = this.#engine.cycle(
         input,
         eof,
@@ -581,7 +634,8 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     }
     if (r.authPending) void this.#authenticate();
     if (r.clientAuthPending) void this.#chooseClientCertificate(r.caNames ?? []);
-    r.sessions?.forEach((session) => this.emit('session', session));
+    const tag = this.#policyTag;
+    if (tag) r.sessions?.forEach((token) => this.emit('session', wrapSession(tag, token)));
     if (r.eof) this.#peerEnded(r.closeNotify);
   }
 
