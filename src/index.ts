@@ -44,6 +44,8 @@ export { SSLSocket, nssGetClientAuthData, getCipherSuiteInfo } from './tls/socke
 export type { SSLSocketOptions, SecurityStatus, SSLChannelInfo, CipherSuiteInfo } from './tls/socket.js';
 export type { SSLModel } from './tls/callbacks.js';
 export { SSLServer, configServerSessionIDCache } from './tls/server.js';
+export { DEFAULT_TLS_PROFILE } from './tls/defaults.js';
+export type { DefaultTLSProfile } from './tls/defaults.js';
 export { clearSessionCache, configClientSessionCache } from './tls/session-cache.js';
 export { Agent, connect, createConnection, createServer } from './tls/connect.js';
 export type { ConnectOptions, CreateServerOptions, TLSVersionName } from './tls/connect.js';

@@ -58,4 +58,8 @@ export interface SSLModel {
   readonly namedGroups: number[] | undefined;
   /** @internal */
   readonly fipsProfile: boolean;
+  /** How many renegotiations a client may start (copied by sockets made from this one). */
+  readonly renegotiationLimit: number;
+  /** The window of `renegotiationLimit` in milliseconds. */
+  readonly renegotiationWindow: number;
 }

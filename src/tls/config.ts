@@ -13,6 +13,7 @@ import {
   KNOWN_SIGNATURE_SCHEMES,
 } from './fips-profile.js';
 import * as ssl from './constants.js';
+import { DEFAULT_TLS_PROFILE } from './defaults.js';
 import type {
   ClientAuthDataCallback,
   Registered,
@@ -211,6 +212,34 @@ export function SSLConfigurable<Callbacks extends SocketCallbackTypes, TBase ext
     namedGroups: number[] | undefined;
     /** @internal Whether the FIPS TLS profile was applied to this socket (its checks are on). */
     fipsProfile = false;
+    #renegotiationLimit = DEFAULT_TLS_PROFILE.renegotiationLimit;
+    #renegotiationWindow = DEFAULT_TLS_PROFILE.renegotiationWindow;
+
+    /**
+     * Server side: how many renegotiations (TLS 1.2 and below) a client may start within
+     * {@link renegotiationWindow} ms — default 3, as in node:tls; `0` refuses them all, `Infinity` allows any
+     * number. The next one fails the connection with `SSL_ERROR_RENEGOTIATION_NOT_ALLOWED`. Renegotiations the
+     * server asks for ({@link SSLSocket.rehandshake}) do not count. Read when a connection's first handshake
+     * completes (a server's accepted sockets take the server's values).
+     */
+    get renegotiationLimit(): number {
+      return this.#renegotiationLimit;
+    }
+
+    set renegotiationLimit(limit: number) {
+      if (limit !== Infinity) checkInteger(limit, 'renegotiationLimit', 0);
+      this.#renegotiationLimit = limit;
+    }
+
+    /** The window of {@link renegotiationLimit} in milliseconds, counted from the last renegotiation (default 600,000). */
+    get renegotiationWindow(): number {
+      return this.#renegotiationWindow;
+    }
+
+    set renegotiationWindow(ms: number) {
+      checkInteger(ms, 'renegotiationWindow', 1);
+      this.#renegotiationWindow = ms;
+    }
 
     /** Sets an `SSL_*` option (`setSSLOption(SSL_REQUEST_CERTIFICATE, true)`). Unknown options and bad values are RangeErrors. */
     setSSLOption(option: number, value: boolean | number): void {

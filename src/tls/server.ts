@@ -20,6 +20,7 @@ import {
   checkObject,
   checkString,
 } from '../core/validate.js';
+import { applyDefaultProfile } from './defaults.js';
 
 const PR_IO_TIMEOUT_ERROR = -5990;
 
@@ -71,7 +72,7 @@ export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmit
       }
     }
     this.#engine = new binding.NativeSSLEngine(null);
-    this.#engine.versionRangeSet(ssl.SSL_LIBRARY_VERSION_TLS_1_2, ssl.SSL_LIBRARY_VERSION_TLS_1_3);
+    applyDefaultProfile(this.#engine, 'server');
     // TLS 1.3 resumption needs tickets from the server.
     this.#engine.optionSet(ssl.SSL_ENABLE_SESSION_TICKETS, 1);
     this.enforceFIPSProfile();

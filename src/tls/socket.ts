@@ -18,6 +18,8 @@ import { SSLConfigurable, versionName } from './config.js';
 import * as ssl from './constants.js';
 import { usedTicketLeftInCache } from './session-cache.js';
 import { peerID, policyTag, sessionPolicy, unwrapSession, wrapSession } from './peer-id.js';
+import { RenegotiationLimiter } from './renegotiation-limit.js';
+import { applyDefaultProfile } from './defaults.js';
 import { clientHelloServerName } from './client-hello.js';
 import { checkBoolean, checkBuffer, checkInteger, checkObject, checkString } from '../core/validate.js';
 import { beforeNSSShutdown } from '../core/shutdown-hooks.js';
@@ -217,6 +219,10 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   #sessionPolicyDue = false;
   /** The digest of the policy this client's sessions are made under (tags its `'session'` Buffers). */
   #policyTag: Buffer | undefined;
+  /** Server: counts the renegotiations the peer starts (TLS 1.2 and below). */
+  #renegotiations: RenegotiationLimiter | undefined;
+  /** Server: a renegotiation this side asked for is under way. */
+  #ownRenegotiation = false;
   #waiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   #serverAuthCalls = 0;
   #authWaiters: Array<() => void> = [];
@@ -269,12 +275,14 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     const model = opts.model;
     this.#engine = new binding.NativeSSLEngine(model ? model.engine : null);
     if (!model) {
-      this.#engine.versionRangeSet(ssl.SSL_LIBRARY_VERSION_TLS_1_2, ssl.SSL_LIBRARY_VERSION_TLS_1_3);
+      applyDefaultProfile(this.#engine, 'socket');
     } else {
       // NSS copies the model's settings; the TypeScript side of them comes along here.
       this.namedGroups = model.namedGroups ? [...model.namedGroups] : undefined;
       this.fipsProfile = model.fipsProfile;
       if (model instanceof SSLSocket) this.#userPeerID = model.#userPeerID;
+      this.renegotiationLimit = model.renegotiationLimit;
+      this.renegotiationWindow = model.renegotiationWindow;
     }
     this.enforceFIPSProfile();
     if (opts.certDB !== undefined) this.setCertificateDB(opts.certDB);
@@ -295,8 +303,21 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   }
 
   /** @internal Takes the configuration of an SSLServer or socket it was made from. */
-  inherit(from: Pick<SSLSocket, 'callbacks' | 'pinArgs' | 'alpnProtocols' | 'sniCallback' | 'certDB'>): void {
+  inherit(
+    from: Pick<
+      SSLSocket,
+      | 'callbacks'
+      | 'pinArgs'
+      | 'alpnProtocols'
+      | 'sniCallback'
+      | 'certDB'
+      | 'renegotiationLimit'
+      | 'renegotiationWindow'
+    >,
+  ): void {
     this.callbacks = { ...from.callbacks };
+    this.renegotiationLimit = from.renegotiationLimit;
+    this.renegotiationWindow = from.renegotiationWindow;
     this.pinArgs = [...from.pinArgs];
     // The accepted socket gets the server's ALPN list explicitly, like every other inherited setting.
     if (from.alpnProtocols.length) this.setALPNProtocols(from.alpnProtocols);
@@ -621,7 +642,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     }
     if (this.#state.finished) return; // destroyed by a hook (deferred above)
     // 'secureConnect' before the data that came with the last handshake flight, as node:tls orders them.
-    if (r.handshakes > 0 && !this.#handshakeDone()) return;
+    if (r.handshakes > 0 && !this.#handshakeDone(r.handshakes)) return;
     if (r.cleartext && !this.push(r.cleartext)) this.#transport?.pause();
     this.#consumeWritten(r.written);
     if (r.error !== 0) {
@@ -646,7 +667,8 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   }
 
   #handshakeError(errno: number): NSPRError {
-    if (this.#callbackFailure ?? this.#authFailure) return (this.#callbackFailure ?? this.#authFailure)!;
+    const known = this.#callbackFailure ?? this.#authFailure ?? this.#renegotiations?.error(errno);
+    if (known) return known;
     if (this.#asServer && errno === SSL_ERROR_NO_CERTIFICATE) {
       // NSS's text ("Unable to find the certificate or key necessary for authentication") reads as if this
       // server lacked its own key.
@@ -683,14 +705,15 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     this.emit('ciphertext-drained');
   }
 
-  /** A handshake (or several) finished. Returns false when the handshake callback failed the socket. */
-  #handshakeDone(): boolean {
+  /** `count` handshakes finished. Returns false when the handshake callback failed the socket. */
+  #handshakeDone(count: number): boolean {
     const first = !this.#state.secured;
     if (first) {
       if (this.#asServer) this.#noResumedRenegotiation();
       else this.#noteResumption();
       this.#state.on('secured');
     }
+    if (this.#asServer) this.#countRenegotiations(first, count);
     if (this.#asServer && !this.callbacks.auth && !this.callbacks.badCert) {
       // NSS's own check ran inside the handshake; a certificate that reached here is verified.
       this.authorized = this.#engine.peerCertificate() !== null;
@@ -710,6 +733,25 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     this.emit('secure');
     if (first && !this.#asServer) this.emit('secureConnect');
     return !this.#state.finished;
+  }
+
+  /** Server: the renegotiations among `count` completed handshakes count against the peer's limit. */
+  #countRenegotiations(first: boolean, count: number): void {
+    if (first) {
+      const tls13 = this.#engine.channelInfo().protocolVersion >= ssl.SSL_LIBRARY_VERSION_TLS_1_3;
+      if (tls13 || this.renegotiationLimit === Infinity) return;
+      this.#renegotiations = new RenegotiationLimiter(
+        this.#engine,
+        this.renegotiationLimit,
+        this.renegotiationWindow,
+      );
+    }
+    const limiter = this.#renegotiations;
+    for (let i = first ? 1 : 0; limiter && i < count; i++) {
+      if (this.#ownRenegotiation) limiter.ownRenegotiationDone();
+      else limiter.peerRenegotiated();
+      this.#ownRenegotiation = false;
+    }
   }
 
   // An NSS server that resumes a session inside a renegotiation takes a second reference on its certificate
@@ -1006,6 +1048,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   #teardown(err: Error | null, callback: (err?: Error | null) => void): void {
     const failed = err ?? (this.#failureToPromise ? this.#failure : undefined) ?? null;
     this.#state.on('destroy', { error: failed !== null });
+    this.#renegotiations?.dispose();
     const transport = this.#transport;
     try {
       // The handlers close over this socket: dropping them lets it be collected.
@@ -1102,6 +1145,10 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     const version = this.#engine.channelInfo().protocolVersion;
     if (version < ssl.SSL_LIBRARY_VERSION_TLS_1_3) {
       const done = this.#nextHandshake();
+      if (this.#asServer) {
+        this.#renegotiations?.ownRenegotiationStarts();
+        this.#ownRenegotiation = true;
+      }
       this.#engine.reHandshake(flushCache);
       this.#pump();
       await done;
