@@ -159,13 +159,17 @@ export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmit
             );
           }, limit).unref()
         : undefined;
+    let secured = false;
     sock.once('close', () => clearTimeout(timer));
     sock.once('secure', () => {
+      secured = true;
       clearTimeout(timer);
       this.emit('secureConnection', sock);
     });
+    // As tls.Server: 'tlsClientError' is a failure before the handshake finished; later errors are the
+    // socket's own (this listener only keeps one nobody listens for from taking the process down).
     sock.once('error', (err) => {
-      if (this.listenerCount('tlsClientError') > 0) this.emit('tlsClientError', err, sock);
+      if (!secured && this.listenerCount('tlsClientError') > 0) this.emit('tlsClientError', err, sock);
     });
     this.emit('connection', sock);
     const acceptor = this.#acceptors.shift();

@@ -411,7 +411,12 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     this.resetHandshake(asServer);
     transport.on('data', (chunk: Buffer) => this.#receive(chunk));
     transport.on('end', () => this.#receive(null));
-    transport.on('error', (err: Error) => this.#fail(this.#transportError(err)));
+    transport.on('error', (err: Error) => {
+      // Both directions already ended cleanly: a reset now (a peer that closed with data unread) loses
+      // nothing, and node:tls reports none.
+      if (this.#state.current === 'closing') this.destroy();
+      else this.#fail(this.#transportError(err));
+    });
     transport.on('close', () => this.#transportClosed());
     transport.on('drain', () => this.#drained());
     if (asServer || this.#ioBeforeTransport) this.#pump();
@@ -1290,6 +1295,13 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   }
   get localPort(): number | undefined {
     return (this.#transport as net.Socket | undefined)?.localPort;
+  }
+
+  /** As `net.Socket.destroySoon()` (what `http.Server` calls after a response): end, then destroy once finished. */
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', () => this.destroy());
   }
 
   /**
