@@ -217,8 +217,8 @@ export function SSLConfigurable<Callbacks extends SocketCallbackTypes, TBase ext
 
     /**
      * Server side: how many renegotiations (TLS 1.2 and below) a client may start within
-     * {@link renegotiationWindow} ms — default 3, as in node:tls; `0` refuses them all, `Infinity` allows any
-     * number. The next one fails the connection with `SSL_ERROR_RENEGOTIATION_NOT_ALLOWED`. Renegotiations the
+     * {@link renegotiationWindow} ms — default `0`, none (as OpenSSL 3 and nginx; testssl.sh flags any other
+     * number as a DoS risk); `3` is node:tls's limit, `Infinity` allows any number. The next one fails the connection with `SSL_ERROR_RENEGOTIATION_NOT_ALLOWED`. Renegotiations the
      * server asks for ({@link SSLSocket.rehandshake}) do not count. Read when a connection's first handshake
      * completes (a server's accepted sockets take the server's values).
      */

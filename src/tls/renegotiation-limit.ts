@@ -1,6 +1,6 @@
 // How many renegotiations a client may start on a server socket (TLS 1.2 and below; TLS 1.3 has none). NSS
 // allows any number, each costing the server a full handshake (testssl.sh flags it as a DoS vector);
-// node:tls allows 3 per 10 minutes. NSS tells the server nothing when a ClientHello starts a renegotiation,
+// node:tls allows 3 per 10 minutes, node-nss none by default. NSS tells the server nothing when a ClientHello starts a renegotiation,
 // only when one completes, so the socket counts completed renegotiations the peer started, and once the
 // limit is reached it turns SSL_ENABLE_RENEGOTIATION to SSL_RENEGOTIATE_NEVER for the rest of the window:
 // NSS then refuses the next ClientHello before doing any work for it (a warning no_renegotiation alert and
@@ -51,6 +51,13 @@ export class RenegotiationLimiter {
   /** The error for NSS's refusal while the limit holds (else undefined: NSS's own error stands). */
   error(errno: number): NSPRError | undefined {
     if (errno !== SSL_ERROR_RENEGOTIATION_NOT_ALLOWED || this.#saved === undefined) return undefined;
+    if (this.#limit === 0) {
+      return new NSPRError(
+        errno,
+        undefined,
+        'the peer tried to renegotiate, and this server refuses renegotiations a client starts (renegotiationLimit 0)',
+      );
+    }
     const times = this.#limit === 1 ? 'time' : 'times';
     return new NSPRError(
       errno,
