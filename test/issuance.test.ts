@@ -32,7 +32,15 @@ import {
 import { createDatabase } from '../src/cli/nss-tools.js';
 import { spawnPeer, stdoutBytes } from './support/peers.js';
 import { freePort, readBytes, waitForPort, within } from './support/tls.js';
-import { emptyDB, expectNSPRError, removeTemps, run, runOk, tempDir } from './support/tools.js';
+import {
+  emptyDB,
+  expectNSPRError,
+  opensslP256Request,
+  removeTemps,
+  run,
+  runOk,
+  tempDir,
+} from './support/tools.js';
 
 afterEach(() => {
   if (isInitialized()) shutdown();
@@ -452,25 +460,12 @@ describe('certificate requests', () => {
     getDefaultCertDB().importCertificate(ca, { nickname: 'tls-ca', trust: 'CT,C,C' });
     const keyFile = path.join(dir, 'server.key');
     const csrFile = path.join(dir, 'server.csr');
-    runOk('openssl', [
-      'req',
-      '-new',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      keyFile,
-      '-subj',
-      '/O=node-nss/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-addext',
-      'extendedKeyUsage=serverAuth',
-      '-out',
-      csrFile,
-    ]);
+    opensslP256Request({
+      keyOut: keyFile,
+      out: csrFile,
+      subject: '/O=node-nss/CN=localhost',
+      extensions: ['subjectAltName=DNS:localhost,IP:127.0.0.1', 'extendedKeyUsage=serverAuth'],
+    });
     const cert = createCertificate({
       publicKeyFrom: fs.readFileSync(csrFile),
       issuer: { certificate: ca, key: caKey },

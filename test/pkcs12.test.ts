@@ -14,6 +14,7 @@ import {
   certutilList,
   emptyDB,
   expectNSPRError,
+  opensslP256Request,
   removeTemps,
   run,
   runOk,
@@ -109,39 +110,14 @@ describe('PKCS#12 from openssl', () => {
   it('imports a file openssl made (no friendly name on the CA certificate)', () => {
     const dir = tempDir('openssl');
     const file = (name: string) => path.join(dir, name);
-    runOk('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      file('ca.key'),
-      '-out',
-      file('ca.pem'),
-      '-subj',
-      '/CN=OpenSSL CA',
-      '-days',
-      '30',
-      '-addext',
-      'basicConstraints=critical,CA:true',
-    ]);
-    runOk('openssl', [
-      'req',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      file('leaf.key'),
-      '-out',
-      file('leaf.csr'),
-      '-subj',
-      '/CN=openssl leaf',
-    ]);
+    opensslP256Request({
+      keyOut: file('ca.key'),
+      out: file('ca.pem'),
+      subject: '/CN=OpenSSL CA',
+      days: 30,
+      extensions: ['basicConstraints=critical,CA:true'],
+    });
+    opensslP256Request({ keyOut: file('leaf.key'), out: file('leaf.csr'), subject: '/CN=openssl leaf' });
     runOk('openssl', [
       'x509',
       '-req',

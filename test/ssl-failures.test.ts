@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { getDefaultCertDB, init, NSPRError, shutdown, SSLSocket } from 'node-nss';
-import { removeTemps, tempDir } from './support/tools.js';
+import { opensslP256Request, removeTemps, tempDir } from './support/tools.js';
 import { nssEchoServer, within } from './support/tls.js';
 
 const fx = inject('fixtures').ec;
@@ -69,37 +69,8 @@ describe('certificate failures are the handshake’s failures, with NSS codes', 
     const dir = tempDir('stranger');
     const f = (name: string) => path.join(dir, name);
     const ossl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
-    ossl(
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      f('ca.key'),
-      '-out',
-      f('ca.pem'),
-      '-subj',
-      '/CN=Stranger CA',
-      '-days',
-      '2',
-    );
-    ossl(
-      'req',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      f('k.pem'),
-      '-out',
-      f('c.csr'),
-      '-subj',
-      '/CN=localhost',
-    );
+    opensslP256Request({ keyOut: f('ca.key'), out: f('ca.pem'), subject: '/CN=Stranger CA', days: 2 });
+    opensslP256Request({ keyOut: f('k.pem'), out: f('c.csr'), subject: '/CN=localhost' });
     fs.writeFileSync(f('ext'), 'subjectAltName=DNS:localhost\n');
     ossl(
       'x509',

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { init, shutdown } from 'node-nss';
-import { removeTemps, tempDir, writableCopy } from '../support/tools.js';
+import { opensslP256Request, removeTemps, tempDir, writableCopy } from '../support/tools.js';
 import {
   differences,
   nodeClient,
@@ -42,31 +42,18 @@ export function useContractCredentials(): () => Credentials {
     const p12 = path.join(dir, 'untrusted.p12');
     const run = (cmd: string, args: string[]) =>
       execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    run('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      keyPem,
-      '-out',
-      certPem,
-      '-days',
-      '30',
-      '-subj',
-      '/CN=localhost/O=nobody trusts this',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-addext',
-      'basicConstraints=critical,CA:FALSE',
-      '-addext',
-      'keyUsage=critical,digitalSignature',
-      '-addext',
-      'extendedKeyUsage=serverAuth',
-    ]);
+    opensslP256Request({
+      keyOut: keyPem,
+      out: certPem,
+      subject: '/CN=localhost/O=nobody trusts this',
+      days: 30,
+      extensions: [
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+        'basicConstraints=critical,CA:FALSE',
+        'keyUsage=critical,digitalSignature',
+        'extendedKeyUsage=serverAuth',
+      ],
+    });
     run('openssl', [
       'pkcs12',
       '-export',

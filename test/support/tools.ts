@@ -23,6 +23,26 @@ export function runOk(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+/**
+ * `openssl req` with a new unencrypted P-256 key written to `keyOut`: a self-signed certificate when `days`
+ * is given, else a certificate request, written to `out`. `extensions` are `-addext` values.
+ */
+export function opensslP256Request(opts: {
+  keyOut: string;
+  out: string;
+  subject: string;
+  days?: number;
+  extensions?: string[];
+}): void {
+  runOk('openssl', [
+    'req',
+    ...(opts.days === undefined ? ['-new'] : ['-x509', '-days', String(opts.days)]),
+    ...['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'],
+    ...['-keyout', opts.keyOut, '-out', opts.out, '-subj', opts.subject],
+    ...(opts.extensions ?? []).flatMap((ext) => ['-addext', ext]),
+  ]);
+}
+
 const temps: string[] = [];
 
 /** A temporary directory removed by {@link removeTemps}. */
