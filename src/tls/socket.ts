@@ -1036,6 +1036,12 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
       }
     }
     this.#state.on('self-end');
+    if (transport.writableEnded || transport.destroyed) {
+      // A transport that ends itself on the peer's FIN (a net.Socket without allowHalfOpen, handed in by the
+      // application): close_notify has nowhere to go.
+      callback();
+      return;
+    }
     const done = () => {
       transport.removeListener('error', done);
       callback();

@@ -157,6 +157,23 @@ describe('event order', () => {
   );
 });
 
+describe('a transport the application hands in', () => {
+  it('a net.Socket without allowHalfOpen that ends itself on the peer’s FIN: a clean close, no error', async () => {
+    const server = await nodeServer('TLSv1.2', (sock) => sock.end('bye'));
+    const tcp = net.connect({ port: server.port, host: '127.0.0.1' });
+    await new Promise((r) => tcp.once('connect', r));
+    const sock = SSLSocket.importTCPSocket(tcp);
+    sock.setHostname('localhost');
+    const errors: Error[] = [];
+    sock.on('error', (e) => errors.push(e));
+    sock.resume();
+    const hadError = await within(5000, "'close'", closed(sock));
+    expect(errors).toEqual([]);
+    expect(hadError).toBe(false);
+    server.close();
+  });
+});
+
 describe('async iteration', () => {
   it('for await over the socket ends when the peer ends, without an error', async () => {
     const server = await nodeServer('TLSv1.2', (sock) => sock.end('all of it'));
