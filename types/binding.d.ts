@@ -351,7 +351,9 @@ export declare class NativeSSLEngine {
   configServerCert(cert: NativeCertificate, key: NativePrivateKey): void;
   setPeerAddress(ip: string, port: number): void;
   resetHandshake(asServer: boolean): void;
+  /** Kept on this object (not as a GC root: the handlers close over the socket), read when a hook fires. */
   setHandlers(handlers: NativeSSLHandlers): void;
+  /** Kept on this object, as the handlers are. */
   setPinArgs(pinArgs: readonly unknown[]): void;
   cycle(input: Buffer | null, eof: boolean, writes: Buffer[]): NativeCycleResult;
   /** NSS's own check of the peer's certificate (`SSL_AuthCertificate`); `isServer`: this end is the server. */

@@ -45,6 +45,8 @@ struct AddonData {
   Napi::FunctionReference slotClass;
   Napi::FunctionReference moduleClass;
   Napi::FunctionReference sslEngineClass;
+  // { handlers, pinArgs }: the symbols under which an SSL engine keeps its hooks on its own JS object.
+  Napi::ObjectReference sslEngineKeys;
   Napi::FunctionReference passwordCallback;
   std::string password;  // from init({ password: '...' })
   bool hasPassword = false;

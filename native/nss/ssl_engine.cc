@@ -19,8 +19,7 @@ namespace nss {
 // that a token login asked for by the handshake reaches the password callback with them.
 class SocketPinArg {
  public:
-  SocketPinArg(Napi::Env env, PRFileDesc* fd, const Napi::Reference<Napi::Value>& args)
-      : pin(env, args.IsEmpty() ? env.Undefined() : args.Value()), fd_(fd) {
+  SocketPinArg(Napi::Env env, PRFileDesc* fd, Napi::Value args) : pin(env, args), fd_(fd) {
     SSL_SetPKCS11PinArg(fd_, pin.wincx());
   }
   ~SocketPinArg() { SSL_SetPKCS11PinArg(fd_, nullptr); }
@@ -90,8 +89,24 @@ void SSLEngine::Init(Napi::Env env, Napi::Object exports) {
           InstanceMethod<&SSLEngine::WatchSessions>("watchSessions"),
           InstanceMethod<&SSLEngine::SetSession>("setSession"),
       });
-  AddonData::Get(env)->sslEngineClass = Napi::Persistent(cls);
+  AddonData* data = AddonData::Get(env);
+  data->sslEngineClass = Napi::Persistent(cls);
+  Napi::Object keys = Napi::Object::New(env);
+  keys.Set("handlers", Napi::Symbol::New(env, "handlers"));
+  keys.Set("pinArgs", Napi::Symbol::New(env, "pinArgs"));
+  data->sslEngineKeys = Napi::Persistent(keys);
   exports.Set("NativeSSLEngine", cls);
+}
+
+Napi::Value SSLEngine::Own(Napi::Env env, const char* key) const {
+  Napi::Object self = Value();
+  if (self.IsEmpty()) return env.Undefined();
+  return self.Get(AddonData::Get(env)->sslEngineKeys.Get(key));
+}
+
+Napi::Value SSLEngine::Handler(Napi::Env env, const char* name) const {
+  Napi::Value handlers = Own(env, "handlers");
+  return handlers.IsObject() ? handlers.As<Napi::Object>().Get(name) : env.Undefined();
 }
 
 SSLEngine* SSLEngine::FromValue(Napi::Value value, const char* argName) {
@@ -137,10 +152,8 @@ void SSLEngine::Release() {
     PR_Close(fd_);
   }
   fd_ = nullptr;
-  // The handlers close over the JavaScript socket: drop them so that it can be collected.
-  serverAuthHandler_.Reset();
-  sniHandler_.Reset();
-  pinArgs_.Reset();
+  // The handlers and pin args stay on the JS object: they hold nothing the garbage collector cannot free.
+  hasServerAuth_ = hasSNI_ = hasPinArgs_ = false;
 }
 
 PRFileDesc* SSLEngine::Fd(Napi::Env env) const {
@@ -175,12 +188,14 @@ SECStatus SSLEngine::AuthCertificateHook(void* arg, PRFileDesc* fd, PRBool check
     return SECWouldBlock;
   }
   self->serverAuthCalls_++;
-  if (self->serverAuthHandler_.IsEmpty()) return SSL_AuthCertificate(CERT_GetDefaultCertDB(), fd, checkSig, isServer);
+  if (!self->hasServerAuth_) return SSL_AuthCertificate(CERT_GetDefaultCertDB(), fd, checkSig, isServer);
   // Server role: NSS needs the answer now. The handler returns 0 to accept or an NSS error number.
   Napi::Env env = self->env_;
   Napi::HandleScope scope(env);
   try {
-    Napi::Value verdict = self->serverAuthHandler_.Call({Napi::Boolean::New(env, checkSig)});
+    Napi::Value handler = self->Handler(env, "serverAuth");
+    if (!handler.IsFunction()) return SSL_AuthCertificate(CERT_GetDefaultCertDB(), fd, checkSig, isServer);
+    Napi::Value verdict = handler.As<Napi::Function>().Call({Napi::Boolean::New(env, checkSig)});
     int32_t error = verdict.IsNumber() ? verdict.As<Napi::Number>().Int32Value() : SSL_ERROR_BAD_CERTIFICATE;
     if (error == 0) return SECSuccess;
     PORT_SetError(error);
@@ -222,12 +237,14 @@ void SSLEngine::AlertSent(const PRFileDesc*, void* arg, const SSLAlert* alert) {
 PRInt32 SSLEngine::SNIHook(PRFileDesc* fd, const SECItem* names, PRUint32 count, void* arg) {
   SSLEngine* self = static_cast<SSLEngine*>(arg);
   if (count == 0) return SSL_SNI_CURRENT_CONFIG_IS_USED;
-  if (self->sniHandler_.IsEmpty()) return 0;
+  if (!self->hasSNI_) return 0;
   Napi::Env env = self->env_;
   Napi::HandleScope scope(env);
   try {
+    Napi::Value handler = self->Handler(env, "sni");
+    if (!handler.IsFunction()) return 0;
     std::string name(reinterpret_cast<const char*>(names[0].data), names[0].len);
-    Napi::Value answer = self->sniHandler_.Call({Napi::String::New(env, name)});
+    Napi::Value answer = handler.As<Napi::Function>().Call({Napi::String::New(env, name)});
     if (!answer.IsObject()) return 0;
     Napi::Object pair = answer.As<Napi::Object>();
     CERTCertificate* cert = Certificate::FromValue(pair.Get("cert"), "cert");
@@ -388,23 +405,27 @@ Napi::Value SSLEngine::ResetHandshake(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// setHandlers({ serverAuth?, sni?, clientAuth: boolean })
+// setHandlers({ serverAuth?, sni?, clientAuth: boolean }). The object is kept on this engine's JS object
+// (reachable only from the socket that owns the engine) and its functions are looked up when NSS calls.
 Napi::Value SSLEngine::SetHandlers(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
   Napi::Object handlers = info[0].As<Napi::Object>();
-  Napi::Value serverAuth = handlers.Get("serverAuth");
-  Napi::Value sni = handlers.Get("sni");
-  if (serverAuth.IsFunction()) serverAuthHandler_ = Napi::Persistent(serverAuth.As<Napi::Function>());
-  else serverAuthHandler_.Reset();
-  if (sni.IsFunction()) sniHandler_ = Napi::Persistent(sni.As<Napi::Function>());
-  else sniHandler_.Reset();
+  info.This().As<Napi::Object>().Set(AddonData::Get(env)->sslEngineKeys.Get("handlers"), handlers);
+  hasServerAuth_ = handlers.Get("serverAuth").IsFunction();
+  hasSNI_ = handlers.Get("sni").IsFunction();
   clientAuthHook_ = handlers.Get("clientAuth").ToBoolean();
-  return info.Env().Undefined();
+  return env.Undefined();
 }
 
+// setPinArgs(args): kept on this engine's JS object, as the handlers are.
 Napi::Value SSLEngine::SetPinArgs(const Napi::CallbackInfo& info) {
-  pinArgs_ = Napi::Persistent(info[0]);
-  return info.Env().Undefined();
+  Napi::Env env = info.Env();
+  info.This().As<Napi::Object>().Set(AddonData::Get(env)->sslEngineKeys.Get("pinArgs"), info[0]);
+  hasPinArgs_ = true;
+  return env.Undefined();
 }
+
+Napi::Value SSLEngine::PinArgs(Napi::Env env) const { return hasPinArgs_ ? Own(env, "pinArgs") : env.Undefined(); }
 
 Napi::Value SSLEngine::TakeOutput(Napi::Env env) {
   if (io_.output.empty()) return env.Null();
@@ -435,7 +456,7 @@ Napi::Value SSLEngine::Cycle(const Napi::CallbackInfo& info) {
   }
   if (info[1].ToBoolean()) io_.inputEOF = true;
   // Events recorded since the last cycle (completing a decision can finish a handshake between cycles).
-  SocketPinArg socketPin(env, fd, pinArgs_);
+  SocketPinArg socketPin(env, fd, PinArgs(env));
 
   PRErrorCode error = 0;
   bool eof = false;
@@ -518,6 +539,7 @@ Napi::Value SSLEngine::Cycle(const Napi::CallbackInfo& info) {
   if (hasPendingError_) {
     out.Set("callbackError", pendingError_.Value());
     hasPendingError_ = false;
+    pendingError_ = Napi::Error();  // a persistent reference: holding on to it would keep what it refers to
   } else if (socketPin.pin.hasCallbackError) {
     out.Set("callbackError", socketPin.pin.callbackError.Value());
   }
@@ -527,7 +549,7 @@ Napi::Value SSLEngine::Cycle(const Napi::CallbackInfo& info) {
 // defaultAuth(checkSig) → 0 or the NSS error: NSS's own check (chain against the database + hostname).
 Napi::Value SSLEngine::DefaultAuth(const Napi::CallbackInfo& info) {
   PRFileDesc* fd = Fd(info.Env());
-  SocketPinArg socketPin(info.Env(), fd, pinArgs_);
+  SocketPinArg socketPin(info.Env(), fd, PinArgs(info.Env()));
   // isServer: this socket is the server, checking a client's certificate (client usage, no host name).
   SECStatus status = SSL_AuthCertificate(CERT_GetDefaultCertDB(), fd, info[0].ToBoolean() ? PR_TRUE : PR_FALSE,
                                          info[1].ToBoolean() ? PR_TRUE : PR_FALSE);
@@ -559,7 +581,7 @@ Napi::Value SSLEngine::DefaultClientAuth(const Napi::CallbackInfo& info) {
   SECKEYPrivateKey* key = nullptr;
   SECStatus status;
   {
-    SocketPinArg socketPin(env, fd, pinArgs_);
+    SocketPinArg socketPin(env, fd, PinArgs(env));
     status = NSS_GetClientAuthData(nickname.empty() ? nullptr : const_cast<char*>(nickname.c_str()), fd, &names,
                                    &cert, &key);
     socketPin.pin.RethrowCallbackError();

@@ -25,6 +25,11 @@ class SSLEngine : public Napi::ObjectWrap<SSLEngine>, public Handle {
 
  private:
   PRFileDesc* Fd(Napi::Env env) const;
+  // A value this engine keeps on its JS object under one of AddonData::sslEngineKeys ("handlers",
+  // "pinArgs"); undefined once that object is gone (a hook run from the finalizer's PR_Close).
+  Napi::Value Own(Napi::Env env, const char* key) const;
+  Napi::Value Handler(Napi::Env env, const char* name) const;
+  Napi::Value PinArgs(Napi::Env env) const;
   void InstallHooks();
   void ThrowIfFailed(Napi::Env env, SECStatus status, const char* what) const;
   Napi::Value TakeOutput(Napi::Env env);
@@ -98,11 +103,14 @@ class SSLEngine : public Napi::ObjectWrap<SSLEngine>, public Handle {
   bool closeNotifyReceived_ = false;
   int alertReceived_ = -1;  // level << 8 | description of the last alert, or -1
   int alertSent_ = -1;
-  // JavaScript handlers for NSS's synchronous hooks (server role)
-  Napi::FunctionReference serverAuthHandler_;
-  Napi::FunctionReference sniHandler_;
+  // The JavaScript handlers for NSS's synchronous hooks (server role) and the pin arguments are kept on the
+  // engine's own JS object (see Own), not in persistent references: a reference is a GC root, the handlers
+  // close over the JavaScript socket, and a socket dropped without destroy() was then never collected.
+  // These say whether there is one to look up.
+  bool hasServerAuth_ = false;
+  bool hasSNI_ = false;
+  bool hasPinArgs_ = false;
   bool clientAuthHook_ = false;
-  Napi::Reference<Napi::Value> pinArgs_;
   Napi::Error pendingError_;
   bool hasPendingError_ = false;
   // Inside cycle(): a Release() asked by a hook waits until the cycle returns.

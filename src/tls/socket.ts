@@ -1062,8 +1062,6 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     this.#renegotiations?.dispose();
     const transport = this.#transport;
     try {
-      // The handlers close over this socket: dropping them lets it be collected.
-      this.#engine.setHandlers({ clientAuth: false });
       // PR_Close writes close_notify on an open connection; destroy() sends nothing (node:tls does not).
       this.#engine.close();
     } catch {
