@@ -223,7 +223,10 @@ export function isInitialized(): boolean {
 /**
  * Releases every certificate, key and slot this environment holds, clears the session caches and drops this
  * environment's reference on NSS (the last one shuts NSS down). Objects used afterwards throw
- * {@link NSPRError} code `'NSS_SHUT_DOWN'`; {@link init} may be called again.
+ * {@link NSPRError} code `'NSS_SHUT_DOWN'`; {@link init} may be called again. A `slot.login()` or
+ * `generateKeyPair()` still running on the thread pool is waited for (an RSA-4096 generation takes up to a
+ * second), and its promise then rejects with `'NSS_SHUT_DOWN'`, also when it had finished. Throws inside a TLS
+ * callback.
  */
 export function shutdown(): void {
   runShutdownChecks();

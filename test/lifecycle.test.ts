@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -270,5 +270,112 @@ describe('passwords', () => {
 
   it('setPasswordCallback checks its argument', () => {
     expect(() => setPasswordCallback('x' as never)).toThrow(/"cb"/);
+  });
+});
+
+/**
+ * Runs `body` in a child process (its crash or hang shows as the exit status) with `opts` for init() and
+ * `out(line)` to report; `env` adds environment variables (UV_THREADPOOL_SIZE).
+ */
+function child(
+  body: string,
+  env: Record<string, string> = {},
+  ms = 60_000,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const script = `
+    const nss = require('node-nss');
+    const out = (s) => process.stdout.write(s + '\\n');
+    const settled = (p) => p.then((v) => 'resolved ' + (v && v.keyType || ''), (e) => 'rejected ' + (e.code || e.message));
+    (async () => { ${body} })().then(
+      () => out('done'),
+      (e) => { out('failed ' + (e && (e.code || e.message))); process.exitCode = 3; },
+    );
+  `;
+  return new Promise((resolve) => {
+    const proc = spawn(process.execPath, ['-e', script], {
+      cwd: path.join(__dirname, '..'),
+      env: { ...process.env, ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => proc.kill('SIGKILL'), ms);
+    proc.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+describe('shutdown() and work in flight on the libuv pool', () => {
+  // RSA-4096 generation takes 350–750 ms here: it is still running when shutdown() comes right after.
+  it('waits for a key generation and a login, which then reject with NSS_SHUT_DOWN; init() works again', async () => {
+    const dir = emptyDB('DB_passwd');
+    const r = await child(`
+      const opts = { dbDir: ${JSON.stringify(dir)}, readOnly: false, password: 'DB_passwd', loadBuiltinRoots: false };
+      nss.init(opts);
+      const keygen = settled(nss.generateKeyPair({ type: 'rsa', bits: 4096, permanent: false }));
+      const login = settled(nss.getInternalKeySlot().login('DB_passwd'));
+      try {
+        nss.shutdown();
+        out('shutdown ok');
+      } catch (e) {
+        out('shutdown threw ' + e.code);
+      }
+      // A new NSS lifetime before the completions run: they still belong to the old one.
+      nss.init(opts);
+      out('keygen ' + (await keygen));
+      out('login ' + (await login));
+      const key = await nss.generateKeyPair({ type: 'ec', permanent: false });
+      await nss.getInternalKeySlot().login('DB_passwd');
+      out('again ' + key.keyType + ' ' + nss.createCertificateRequest(key, { subject: 'CN=again' }).length);
+      nss.shutdown();
+      out('shutdown ok');
+    `);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n')).toEqual([
+      'shutdown ok',
+      'keygen rejected NSS_SHUT_DOWN',
+      'login rejected NSS_SHUT_DOWN',
+      expect.stringMatching(/^again ec \d+$/),
+      'shutdown ok',
+      'done',
+      '',
+    ]);
+    expect(r.status).toBe(0);
+  });
+
+  it('work still queued behind it when NSS shuts down never runs, and nothing outlives the shutdown', async () => {
+    const dir = emptyDB('DB_passwd');
+    // One pool thread: the login waits behind the key generation and is released before it starts.
+    const r = await child(
+      `
+      const opts = { dbDir: ${JSON.stringify(dir)}, readOnly: false, password: 'DB_passwd', loadBuiltinRoots: false };
+      nss.init(opts);
+      const slot = nss.getInternalKeySlot();
+      const keygen = settled(nss.generateKeyPair({ type: 'rsa', bits: 4096, permanent: false }));
+      const login = settled(slot.login('DB_passwd'));
+      const keygen2 = settled(nss.generateKeyPair({ type: 'ec', permanent: false }));
+      nss.shutdown();
+      out('shutdown ok');
+      out([await keygen, await login, await keygen2].join(', '));
+      nss.init(opts);
+      out('live ' + nss.liveHandles());
+      nss.shutdown();
+      out('shutdown ok');
+    `,
+      { UV_THREADPOOL_SIZE: '1' },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n')).toEqual([
+      'shutdown ok',
+      'rejected NSS_SHUT_DOWN, rejected NSS_SHUT_DOWN, rejected NSS_SHUT_DOWN',
+      'live 0',
+      'shutdown ok',
+      'done',
+      '',
+    ]);
+    expect(r.status).toBe(0);
   });
 });

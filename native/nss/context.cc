@@ -6,6 +6,7 @@
 #include <secmod.h>
 #include <ssl.h>
 
+#include <condition_variable>
 #include <cstring>
 #include <mutex>
 
@@ -32,6 +33,17 @@ struct ProcessContext {
 ProcessContext& Process() {
   static ProcessContext* process = new ProcessContext();  // never destroyed: outlives every environment
   return *process;
+}
+
+// Every NSSWorker of the process, and whether one is in Work(): shutdown waits on `idle` for its own.
+struct Workers {
+  std::mutex mutex;
+  std::condition_variable idle;
+  std::unordered_set<NSSWorker*> all;
+};
+Workers& AllWorkers() {
+  static Workers* workers = new Workers();  // never destroyed, as the process context
+  return *workers;
 }
 
 std::string OptionsKey(const std::string& dbDir, bool readOnly, bool roots, const std::string& rootsModule) {
@@ -249,6 +261,23 @@ Napi::Value Versions(const Napi::CallbackInfo& info) {
 AddonData* AddonData::Get(Napi::Env env) { return env.GetInstanceData<AddonData>(); }
 
 void AddonData::ReleaseAll() {
+  {
+    Workers& workers = AllWorkers();
+    std::unique_lock<std::mutex> lock(workers.mutex);
+    auto mine = [this](NSSWorker* worker) { return worker->data_ == this; };
+    workers.idle.wait(lock, [&] {
+      for (NSSWorker* worker : workers.all) {
+        if (mine(worker) && worker->working_) return false;
+      }
+      return true;
+    });
+    for (NSSWorker* worker : workers.all) {
+      if (mine(worker) && !worker->released_) {
+        worker->ReleaseNSS();
+        worker->released_ = true;
+      }
+    }
+  }
   for (Handle* handle : handles) {
     handle->Release();
     handle->data_ = nullptr;
@@ -294,6 +323,50 @@ void Handle::ThrowIfReleased(Napi::Env env, bool released) const {
     throw MakeCodedError(env, "NSS_SHUT_DOWN", SEC_ERROR_NOT_INITIALIZED,
                          "NSS was shut down; this object can no longer be used");
   }
+}
+
+NSSWorker::NSSWorker(Napi::Env env, const char* what)
+    : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), what_(what), data_(AddonData::Get(env)) {
+  Workers& workers = AllWorkers();
+  std::lock_guard<std::mutex> lock(workers.mutex);
+  workers.all.insert(this);
+}
+
+NSSWorker::~NSSWorker() {
+  Workers& workers = AllWorkers();
+  std::lock_guard<std::mutex> lock(workers.mutex);
+  workers.all.erase(this);
+}
+
+void NSSWorker::Execute() {
+  Workers& workers = AllWorkers();
+  {
+    std::lock_guard<std::mutex> lock(workers.mutex);
+    if (released_) return;  // NSS was shut down before this work started
+    working_ = true;
+  }
+  Work();
+  {
+    std::lock_guard<std::mutex> lock(workers.mutex);
+    working_ = false;
+  }
+  workers.idle.notify_all();
+}
+
+void NSSWorker::OnOK() {
+  Napi::Env env = Env();
+  bool released;
+  {
+    std::lock_guard<std::mutex> lock(AllWorkers().mutex);
+    released = released_;
+  }
+  if (released) {
+    deferred_.Reject(MakeCodedError(env, "NSS_SHUT_DOWN", SEC_ERROR_NOT_INITIALIZED,
+                                    std::string("NSS was shut down while ") + what_)
+                         .Value());
+    return;
+  }
+  Complete(env, deferred_);
 }
 
 PinArg::PinArg(Napi::Env env, Napi::Value args)

@@ -55,11 +55,45 @@ struct AddonData {
   std::unordered_set<Handle*> handles;
 
   static AddonData* Get(Napi::Env env);
-  // Releases every live handle of this environment (they throw NSS_SHUT_DOWN afterwards).
+  // Waits for this environment's NSSWorkers to leave Work() and releases what they hold, then releases every
+  // live handle of this environment (they throw NSS_SHUT_DOWN afterwards).
   void ReleaseAll();
   // Releases the handles that belong to `module` (they throw SEC_ERROR_NO_TOKEN afterwards).
   // `module` is only compared, never dereferenced: it may be gone already.
   void ReleaseHandlesOf(const SECMODModule* module);
+};
+
+// A libuv worker that holds NSS references (a login, a key generation). shutdown() and environment teardown
+// wait until no Work() of their environment runs (Work never needs the JavaScript thread: it calls NSS with
+// no pin argument, and the password function answers nothing off that thread), then ReleaseNSS() what it
+// holds, since those references belong to the NSS lifetime that is ending; Work() that has not started then
+// never runs, and the promise rejects with NSPRError NSS_SHUT_DOWN.
+class NSSWorker : public Napi::AsyncWorker {
+ public:
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  // `what` names the work in the NSS_SHUT_DOWN message ("generating the key pair").
+  NSSWorker(Napi::Env env, const char* what);
+  ~NSSWorker() override;
+  // The NSS calls, on the pool thread.
+  virtual void Work() = 0;
+  // Drops the NSS references; idempotent. Called on the environment's thread, never while Work() runs.
+  virtual void ReleaseNSS() = 0;
+  // Settles the promise, on the JavaScript thread, when NSS was not shut down meanwhile.
+  virtual void Complete(Napi::Env env, Napi::Promise::Deferred& deferred) = 0;
+
+ private:
+  friend struct AddonData;
+  void Execute() final;
+  void OnOK() final;
+
+  Napi::Promise::Deferred deferred_;
+  const char* what_;
+  AddonData* data_;
+  // Guarded by the process-wide worker mutex (context.cc).
+  bool working_ = false;
+  bool released_ = false;
 };
 
 // The pin argument ("wincx") handed to NSS calls that may need a token login. It carries the caller's

@@ -19,21 +19,16 @@ namespace {
 // Generates a key pair on a libuv worker: RSA generation takes from milliseconds to seconds, and a token
 // may be slow. The token login happened on the JavaScript thread before (the password callback lives
 // there); the worker passes no pin argument, so NSS cannot ask for a PIN from here.
-class KeyGenWorker : public Napi::AsyncWorker {
+class KeyGenWorker : public NSSWorker {
  public:
   KeyGenWorker(Napi::Env env, PK11SlotInfo* slot, CK_MECHANISM_TYPE mechanism, int rsaBits,
                std::vector<unsigned char> ecParams, PK11AttrFlags attrFlags, std::string nickname)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), slot_(PK11_ReferenceSlot(slot)),
-        mechanism_(mechanism), rsaBits_(rsaBits), ecParams_(std::move(ecParams)), attrFlags_(attrFlags),
-        nickname_(std::move(nickname)) {}
-  ~KeyGenWorker() override {
-    if (priv_ != nullptr) SECKEY_DestroyPrivateKey(priv_);
-    if (pub_ != nullptr) SECKEY_DestroyPublicKey(pub_);
-    PK11_FreeSlot(slot_);
-  }
-  Napi::Promise Promise() { return deferred_.Promise(); }
+      : NSSWorker(env, "the key pair was being generated"), slot_(PK11_ReferenceSlot(slot)), mechanism_(mechanism),
+        rsaBits_(rsaBits), ecParams_(std::move(ecParams)), attrFlags_(attrFlags), nickname_(std::move(nickname)) {}
+  ~KeyGenWorker() override { ReleaseNSS(); }
 
-  void Execute() override {
+ protected:
+  void Work() override {
     PK11RSAGenParams rsa = {rsaBits_, 65537};
     SECItem ec = {siBuffer, ecParams_.data(), static_cast<unsigned int>(ecParams_.size())};
     void* params = mechanism_ == CKM_RSA_PKCS_KEY_PAIR_GEN ? static_cast<void*>(&rsa) : static_cast<void*>(&ec);
@@ -56,27 +51,29 @@ class KeyGenWorker : public Napi::AsyncWorker {
     }
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
+  // A permanent pair generated before a shutdown stays on its token; only the references go.
+  void ReleaseNSS() override {
+    if (priv_ != nullptr) SECKEY_DestroyPrivateKey(priv_);
+    if (pub_ != nullptr) SECKEY_DestroyPublicKey(pub_);
+    if (slot_ != nullptr) PK11_FreeSlot(slot_);
+    priv_ = nullptr;
+    pub_ = nullptr;
+    slot_ = nullptr;
+  }
+
+  void Complete(Napi::Env env, Napi::Promise::Deferred& deferred) override {
     if (error_ != 0) {
-      deferred_.Reject(MakeNSPRError(env, error_, step_).Value());
-      return;
-    }
-    if (!AddonData::Get(env)->initialized) {
-      deferred_.Reject(MakeCodedError(env, "NSS_SHUT_DOWN", SEC_ERROR_NOT_INITIALIZED,
-                                      "NSS was shut down while the key pair was being generated")
-                           .Value());
+      deferred.Reject(MakeNSPRError(env, error_, step_).Value());
       return;
     }
     SECKEYPrivateKey* priv = priv_;
     SECKEYPublicKey* pub = pub_;
     priv_ = nullptr;
     pub_ = nullptr;
-    deferred_.Resolve(PrivateKey::New(env, priv, pub));
+    deferred.Resolve(PrivateKey::New(env, priv, pub));
   }
 
  private:
-  Napi::Promise::Deferred deferred_;
   PK11SlotInfo* slot_;
   CK_MECHANISM_TYPE mechanism_;
   int rsaBits_;

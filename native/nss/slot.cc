@@ -14,30 +14,32 @@ namespace nss {
 namespace {
 
 // Checks a PIN on a libuv worker: a token may take seconds, and a wrong PIN is tried exactly once.
-class LoginWorker : public Napi::AsyncWorker {
+class LoginWorker : public NSSWorker {
  public:
   LoginWorker(Napi::Env env, PK11SlotInfo* slot, std::string pin)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), slot_(PK11_ReferenceSlot(slot)),
-        pin_(std::move(pin)) {}
+      : NSSWorker(env, "logging in to the token"), slot_(PK11_ReferenceSlot(slot)), pin_(std::move(pin)) {}
   ~LoginWorker() override {
-    PK11_FreeSlot(slot_);
+    ReleaseNSS();
     std::fill(pin_.begin(), pin_.end(), '\0');
   }
-  Napi::Promise Promise() { return deferred_.Promise(); }
 
-  void Execute() override {
+ protected:
+  void Work() override {
     if (PK11_CheckUserPassword(slot_, pin_.c_str()) != SECSuccess) error_ = PR_GetError();
   }
-  void OnOK() override {
+  void ReleaseNSS() override {
+    if (slot_ != nullptr) PK11_FreeSlot(slot_);
+    slot_ = nullptr;
+  }
+  void Complete(Napi::Env env, Napi::Promise::Deferred& deferred) override {
     if (error_ == 0) {
-      deferred_.Resolve(Env().Undefined());
+      deferred.Resolve(env.Undefined());
     } else {
-      deferred_.Reject(MakeNSPRError(Env(), error_, "login to token").Value());
+      deferred.Reject(MakeNSPRError(env, error_, "login to token").Value());
     }
   }
 
  private:
-  Napi::Promise::Deferred deferred_;
   PK11SlotInfo* slot_;
   std::string pin_;
   PRErrorCode error_ = 0;

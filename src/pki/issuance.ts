@@ -290,6 +290,8 @@ function requestBytes(value: Buffer | string): Buffer {
  * The generation runs off the JavaScript thread. If the token needs a login, it happens first, on the
  * JavaScript thread, so that the password callback can answer (`opts.pinArgs` are handed to it).
  * Wrong types throw `TypeError`, values out of range `RangeError`; NSS failures reject with {@link NSPRError}.
+ * A `shutdown()` meanwhile waits for the generation and then rejects the promise with `'NSS_SHUT_DOWN'` (a
+ * permanent key pair already made stays on the token).
  */
 export async function generateKeyPair(opts: GenerateKeyPairOptions): Promise<PrivateKey> {
   checkObject(opts, 'opts');

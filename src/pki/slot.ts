@@ -87,7 +87,8 @@ export class PK11Slot {
 
   /**
    * Logs in with `pin`, off the JavaScript thread. A wrong PIN rejects with `SEC_ERROR_BAD_PASSWORD`; it is
-   * tried exactly once (real cards lock after a few failures).
+   * tried exactly once (real cards lock after a few failures). A `shutdown()` meanwhile waits for the check
+   * and then rejects the promise with `'NSS_SHUT_DOWN'`.
    */
   async login(pin: string): Promise<void> {
     checkString(pin, 'pin');
