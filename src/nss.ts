@@ -225,10 +225,15 @@ export function isInitialized(): boolean {
  * environment's reference on NSS (the last one shuts NSS down). Objects used afterwards throw
  * {@link NSPRError} code `'NSS_SHUT_DOWN'`; {@link init} may be called again. A `slot.login()` or
  * `generateKeyPair()` still running on the thread pool is waited for (an RSA-4096 generation takes up to a
- * second), and its promise then rejects with `'NSS_SHUT_DOWN'`, also when it had finished. Throws inside a TLS
- * callback.
+ * second), and its promise then rejects with `'NSS_SHUT_DOWN'`, also when it had finished. Throws inside a
+ * password callback or a TLS callback.
  */
 export function shutdown(): void {
+  if (inPasswordCallback > 0) {
+    throw new Error(
+      'shutdown() cannot run inside a password callback: call it after the callback has returned',
+    );
+  }
   runShutdownChecks();
   opened = undefined;
   if (binding.shutdown()) runShutdownHooks();
@@ -243,6 +248,13 @@ export function liveHandles(): number {
   return binding.liveHandles();
 }
 
+/**
+ * Password callbacks running now. Each runs inside the NSS call that needed the login, which shutdown() must
+ * not pull NSS out from under (measured: a segmentation fault), and shutdown()'s wait for the login and
+ * key-generation workers could then wait for a lock that very call holds.
+ */
+let inPasswordCallback = 0;
+
 /** Sets (or with `null`, removes) the callback NSS asks for PINs and database passwords. */
 export function setPasswordCallback(cb: PasswordCallback | null): void {
   if (cb === null) {
@@ -250,7 +262,14 @@ export function setPasswordCallback(cb: PasswordCallback | null): void {
     return;
   }
   checkFunction(cb, 'cb');
-  binding.setPasswordCallback((slot, retry, ...pinArgs) => cb(new PK11Slot(slot), retry, ...pinArgs));
+  binding.setPasswordCallback((slot, retry, ...pinArgs) => {
+    inPasswordCallback++;
+    try {
+      return cb(new PK11Slot(slot), retry, ...pinArgs);
+    } finally {
+      inPasswordCallback--;
+    }
+  });
 }
 
 /**

@@ -346,6 +346,34 @@ describe('shutdown() and work in flight on the libuv pool', () => {
     expect(r.status).toBe(0);
   });
 
+  it('shutdown() inside a password callback throws instead of pulling NSS out from under the call', async () => {
+    const dir = emptyDB('DB_passwd');
+    const r = await child(`
+      nss.init({ dbDir: ${JSON.stringify(dir)}, readOnly: false, loadBuiltinRoots: false });
+      nss.setPasswordCallback(() => {
+        try {
+          nss.shutdown();
+          out('inside: shut down');
+        } catch (e) {
+          out('inside: ' + e.message);
+        }
+        return 'DB_passwd';
+      });
+      out('keygen ' + (await settled(nss.generateKeyPair({ type: 'ec', permanent: false }))));
+      nss.shutdown();
+      out('shutdown ok');
+    `);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n')).toEqual([
+      'inside: shutdown() cannot run inside a password callback: call it after the callback has returned',
+      'keygen resolved ec',
+      'shutdown ok',
+      'done',
+      '',
+    ]);
+    expect(r.status).toBe(0);
+  });
+
   it('work still queued behind it when NSS shuts down never runs, and nothing outlives the shutdown', async () => {
     const dir = emptyDB('DB_passwd');
     // One pool thread: the login waits behind the key generation and is released before it starts.
