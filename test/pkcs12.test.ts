@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
@@ -8,6 +9,7 @@ import {
   init,
   isInitialized,
   NSPRError,
+  setPasswordCallback,
   shutdown,
 } from 'node-nss';
 import {
@@ -25,8 +27,24 @@ import {
 const fixtures = inject('fixtures');
 
 afterEach(() => {
+  setPasswordCallback(null);
   if (isInitialized()) shutdown();
 });
+
+/**
+ * Runs `work` and counts the turns of a 5 ms timer until it settles: none when the work blocks the
+ * JavaScript thread. (Each of these files costs three 600,000-iteration PBKDF2 runs, 0.3–0.4 s here.)
+ */
+async function ticksDuring<T>(work: () => Promise<T>): Promise<{ value: T; ticks: number }> {
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 5);
+  try {
+    const value = await work();
+    return { value, ticks };
+  } finally {
+    clearInterval(timer);
+  }
+}
 afterAll(() => removeTemps());
 
 describe.each([
@@ -103,6 +121,130 @@ describe.each([
     expectNSPRError(() => db.exportPKCS12('no_such_cert', 'pw'), 'SEC_ERROR_UNKNOWN_CERT');
     const err = expectNSPRError(() => db.exportPKCS12('test_untrusted', 'pw'), 'SEC_ERROR_NO_KEY');
     expect(err).toBeInstanceOf(NSPRError);
+  });
+});
+
+describe.each([
+  ['RSA', fixtures.rsa],
+  ['ECDSA', fixtures.ec],
+] as const)('PKCS#12 off the JavaScript thread with %s keys', (_kind, fixture) => {
+  it('exportPKCS12Async and importPKCS12Async let the event loop turn and give what the synchronous calls give', async () => {
+    const fx = writableCopy(fixture);
+    init({ dbDir: fx.db, password: fx.password, loadBuiltinRoots: false });
+    const fingerprint = getDefaultCertDB().findCertFromNickname('test_user').fingerprint256;
+    const exported = await ticksDuring(() => getDefaultCertDB().exportPKCS12Async('test_user', 'async-pw'));
+    expect(exported.ticks).toBeGreaterThanOrEqual(3);
+    shutdown();
+    const file = path.join(tempDir('p12'), 'user.p12');
+    fs.writeFileSync(file, exported.value);
+    expect(runOk('pk12util', ['-l', file, '-W', 'async-pw'])).toContain('test_user');
+
+    for (const [data, password] of [
+      [fs.readFileSync(fixture.userP12Path), fixture.p12Password],
+      [exported.value, 'async-pw'],
+    ] as const) {
+      const target = emptyDB();
+      init({ dbDir: target.db, readOnly: false, loadBuiltinRoots: false });
+      const db = getDefaultCertDB();
+      const imported = await ticksDuring(() => db.importPKCS12Async(data, password));
+      expect(imported.ticks).toBeGreaterThanOrEqual(3);
+      const user = imported.value.find((c) => c.subjectCommonName === 'test_user');
+      expect(user?.fingerprint256).toBe(fingerprint);
+      expect(user?.nickname).toBe('test_user');
+      expect(db.findKeyByAnyCert(db.findCertFromNickname('test_user')).keyType).toBe(
+        fixture.keyType === 'rsa' ? 'rsa' : 'ec',
+      );
+      expect(certutilList(target.db).get('test_user')).toBe('u,u,u');
+      shutdown();
+    }
+  });
+
+  it('the async calls reject with the NSPRError the synchronous ones throw, and check their arguments', async () => {
+    const fx = writableCopy(fixture);
+    init({ dbDir: fx.db, password: fx.password, loadBuiltinRoots: false });
+    const db = getDefaultCertDB();
+    await expect(db.exportPKCS12Async('no_such_cert', 'pw')).rejects.toMatchObject({
+      code: 'SEC_ERROR_UNKNOWN_CERT',
+    });
+    await expect(db.exportPKCS12Async('test_untrusted', 'pw')).rejects.toMatchObject({
+      code: 'SEC_ERROR_NO_KEY',
+    });
+    await expect(db.exportPKCS12Async(5 as never, 'pw')).rejects.toThrow(/"nickname"/);
+    shutdown();
+    const target = emptyDB();
+    init({ dbDir: target.db, readOnly: false, loadBuiltinRoots: false });
+    const wrong = db.importPKCS12Async(fs.readFileSync(fixture.userP12Path), 'wrong-password');
+    await expect(wrong).rejects.toBeInstanceOf(NSPRError);
+    await expect(wrong).rejects.toMatchObject({ code: 'SEC_ERROR_BAD_PASSWORD' });
+    expect(db.listCertificates()).toEqual([]);
+    await expect(db.importPKCS12Async('x' as never, 'pw')).rejects.toThrow(/"data"/);
+    await expect(db.importPKCS12Async(Buffer.alloc(1), 'pw', 'slot' as never)).rejects.toThrow(/"opts"/);
+  });
+});
+
+describe('PKCS#12 off the JavaScript thread: logins and shutdown', () => {
+  it('the token login they need asks the password callback on the JavaScript thread, with the pin args', async () => {
+    const fx = writableCopy(fixtures.ec);
+    init({ dbDir: fx.db, readOnly: false, loadBuiltinRoots: false });
+    const asked: unknown[][] = [];
+    setPasswordCallback((_slot, retry, ...pinArgs) => {
+      asked.push(pinArgs);
+      return retry ? undefined : (pinArgs[0] as string);
+    });
+    const p12 = await getDefaultCertDB().exportPKCS12Async('test_user', 'pw', fx.password);
+    expect(asked).toEqual([[fx.password]]);
+    getInternalKeySlot().logout();
+    asked.length = 0;
+    const certs = await getDefaultCertDB().importPKCS12Async(p12, 'pw', {}, fx.password, 'second');
+    expect(certs.some((c) => c.nickname === 'test_user')).toBe(true);
+    expect(asked).toEqual([[fx.password, 'second']]);
+  });
+
+  it('shutdown() waits for them; they reject with NSS_SHUT_DOWN and NSS starts again', async () => {
+    const fx = writableCopy(fixtures.rsa);
+    const target = emptyDB();
+    const script = `
+      const nss = require('node-nss');
+      const fs = require('node:fs');
+      const out = (s) => process.stdout.write(s + '\\n');
+      const settled = (p) => p.then((v) => 'resolved ' + v.length, (e) => 'rejected ' + (e.code || e.message));
+      (async () => {
+        nss.init({ dbDir: ${JSON.stringify(fx.db)}, password: ${JSON.stringify(fx.password)}, loadBuiltinRoots: false });
+        const exported = settled(nss.getDefaultCertDB().exportPKCS12Async('test_user', 'pw'));
+        nss.shutdown();
+        out('export ' + (await exported));
+        nss.init({ dbDir: ${JSON.stringify(target.db)}, readOnly: false, loadBuiltinRoots: false });
+        const data = fs.readFileSync(${JSON.stringify(fx.userP12Path)});
+        const imported = settled(nss.getDefaultCertDB().importPKCS12Async(data, ${JSON.stringify(fx.p12Password)}));
+        nss.shutdown();
+        out('import ' + (await imported));
+        nss.init({ dbDir: ${JSON.stringify(target.db)}, readOnly: false, loadBuiltinRoots: false });
+        out('again ' + (await settled(nss.getDefaultCertDB().importPKCS12Async(data, ${JSON.stringify(fx.p12Password)}))));
+        nss.shutdown();
+        out('shutdown ok');
+      })().catch((e) => { out('failed ' + (e.code || e.message)); process.exitCode = 3; });
+    `;
+    const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const proc = spawn(process.execPath, ['-e', script], { cwd: path.join(__dirname, '..') });
+      let stdout = '';
+      let stderr = '';
+      proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 30_000);
+      proc.on('close', (status) => {
+        clearTimeout(timer);
+        resolve({ status, stdout, stderr });
+      });
+    });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n')).toEqual([
+      'export rejected NSS_SHUT_DOWN',
+      'import rejected NSS_SHUT_DOWN',
+      expect.stringMatching(/^again resolved [1-9]/),
+      'shutdown ok',
+      '',
+    ]);
+    expect(r.status).toBe(0);
   });
 });
 

@@ -219,6 +219,14 @@ export interface Binding extends SSLBinding {
     pinArgs: PinArgs,
   ): NativeCertificate[];
   exportPKCS12(nickname: string, utf8Password: Buffer, pinArgs: PinArgs): Buffer;
+  /** The same on a libuv worker; the token login (with `pinArgs`) happens first, on the calling thread. */
+  importPKCS12Async(
+    data: Buffer,
+    ucs2Password: Buffer,
+    slot: NativeSlot | null,
+    pinArgs: PinArgs,
+  ): Promise<NativeCertificate[]>;
+  exportPKCS12Async(nickname: string, utf8Password: Buffer, pinArgs: PinArgs): Promise<Buffer>;
   // issuance (private_key.cc, cert_extensions.cc, cert_request.cc, cert_builder.cc)
   generateKeyPair(params: NativeKeyGenParams, pinArgs: PinArgs): Promise<NativePrivateKey>;
   encodeAltNames(names: NativeAltName[]): Buffer;

@@ -8,7 +8,10 @@
 #include <secerr.h>
 #include <secport.h>
 
+#include <algorithm>
+#include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "certificate.h"
@@ -204,6 +207,54 @@ SECItem* PKCS12Nickname(SECItem* oldNickname, PRBool* cancel, void* arg) {
   return out;
 }
 
+// How a PKCS#12 run ended: the NSS error and the step it failed in.
+struct PKCS12Outcome {
+  PRErrorCode error = 0;
+  std::string step;
+  bool ok() const { return step.empty(); }
+  void Fail(const char* what) {
+    error = PR_GetError();
+    step = what;
+  }
+};
+
+// Logs in to `slot` with the caller's pin args, on the JavaScript thread where the password callback answers.
+void AuthenticateForPKCS12(Napi::Env env, PK11SlotInfo* slot, PinArg& pin) {
+  if (PK11_Authenticate(slot, PR_TRUE, pin.wincx()) == SECSuccess) {
+    pin.RethrowCallbackError();
+    return;
+  }
+  PRErrorCode error = PR_GetError();
+  pin.RethrowCallbackError();
+  throw MakeNSPRError(env, error, "logging in to the token");
+}
+
+// Decodes `data` and imports its bags into `slot`, which is logged in. `wincx` is null on a worker.
+// Returns the certificates imported, or null with `outcome` saying why.
+CERTCertList* DecodePKCS12(PK11SlotInfo* slot, SECItem* data, SECItem* password, void* wincx,
+                           PKCS12Outcome* outcome) {
+  SEC_PKCS12DecoderContext* decoder =
+      SEC_PKCS12DecoderStart(password, slot, wincx, nullptr, nullptr, nullptr, nullptr, nullptr);
+  if (decoder == nullptr) {
+    outcome->Fail("starting the PKCS#12 decoder");
+    return nullptr;
+  }
+  CERTCertList* certs = nullptr;
+  if (SEC_PKCS12DecoderUpdate(decoder, data->data, data->len) != SECSuccess) {
+    outcome->Fail("decoding PKCS#12 data");
+  } else if (SEC_PKCS12DecoderVerify(decoder) != SECSuccess) {
+    outcome->Fail("verifying PKCS#12 integrity (wrong password?)");
+  } else if (SEC_PKCS12DecoderValidateBags(decoder, PKCS12Nickname) != SECSuccess) {
+    outcome->Fail("validating PKCS#12 contents");
+  } else if (SEC_PKCS12DecoderImportBags(decoder) != SECSuccess) {
+    outcome->Fail("importing PKCS#12 contents");
+  } else {
+    certs = SEC_PKCS12DecoderGetCerts(decoder);
+  }
+  SEC_PKCS12DecoderFinish(decoder);
+  return certs;
+}
+
 // importPKCS12(data, ucs2Password, slot | null, pinArgs) → Certificate[] imported.
 Napi::Value ImportPKCS12(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -212,58 +263,79 @@ Napi::Value ImportPKCS12(const Napi::CallbackInfo& info) {
   SECItem data = BufferItem(info[0]);
   SECItem password = BufferItem(info[1]);
   PinArg pin(env, info[3]);
-  PK11SlotInfo* slot = SlotArg(info[2]);
-  std::string step;
-  CERTCertList* certs = nullptr;
-  SEC_PKCS12DecoderContext* decoder = nullptr;
-  SECStatus status = PK11_Authenticate(slot, PR_TRUE, pin.wincx());
-  if (status != SECSuccess) {
-    step = "logging in to the token";
-  } else {
-    decoder = SEC_PKCS12DecoderStart(&password, slot, pin.wincx(), nullptr, nullptr, nullptr, nullptr, nullptr);
-    if (decoder == nullptr) {
-      status = SECFailure;
-      step = "starting the PKCS#12 decoder";
-    }
-  }
-  if (status == SECSuccess && SEC_PKCS12DecoderUpdate(decoder, data.data, data.len) != SECSuccess) {
-    status = SECFailure;
-    step = "decoding PKCS#12 data";
-  }
-  if (status == SECSuccess && SEC_PKCS12DecoderVerify(decoder) != SECSuccess) {
-    status = SECFailure;
-    step = "verifying PKCS#12 integrity (wrong password?)";
-  }
-  if (status == SECSuccess && SEC_PKCS12DecoderValidateBags(decoder, PKCS12Nickname) != SECSuccess) {
-    status = SECFailure;
-    step = "validating PKCS#12 contents";
-  }
-  if (status == SECSuccess && SEC_PKCS12DecoderImportBags(decoder) != SECSuccess) {
-    status = SECFailure;
-    step = "importing PKCS#12 contents";
-  }
-  if (status == SECSuccess) certs = SEC_PKCS12DecoderGetCerts(decoder);
-  PRErrorCode error = PR_GetError();
-  if (decoder != nullptr) SEC_PKCS12DecoderFinish(decoder);
-  PK11_FreeSlot(slot);
+  std::unique_ptr<PK11SlotInfo, void (*)(PK11SlotInfo*)> slot(SlotArg(info[2]), PK11_FreeSlot);
+  AuthenticateForPKCS12(env, slot.get(), pin);
+  PKCS12Outcome outcome;
+  CERTCertList* certs = DecodePKCS12(slot.get(), &data, &password, pin.wincx(), &outcome);
   pin.RethrowCallbackError();
-  if (status != SECSuccess) throw MakeNSPRError(env, error, step);
+  if (!outcome.ok()) throw MakeNSPRError(env, outcome.error, outcome.step);
   return Certificate::FromList(env, certs);
+}
+
+// importPKCS12 on a libuv worker: each PBKDF2 of a file from pk12util or exportPKCS12 (600,000 iterations;
+// three per file) blocks for about 0.1 s here. The login happened on the JavaScript thread.
+class PKCS12ImportWorker : public NSSWorker {
+ public:
+  PKCS12ImportWorker(Napi::Env env, PK11SlotInfo* slot, const SECItem& data, const SECItem& password)
+      : NSSWorker(env, "the PKCS#12 data was being imported"), slot_(PK11_ReferenceSlot(slot)),
+        data_(data.data, data.data + data.len), password_(password.data, password.data + password.len) {}
+  ~PKCS12ImportWorker() override {
+    ReleaseNSS();
+    std::fill(password_.begin(), password_.end(), 0);
+  }
+
+ protected:
+  void Work() override {
+    SECItem data = {siBuffer, data_.data(), static_cast<unsigned int>(data_.size())};
+    SECItem password = {siBuffer, password_.data(), static_cast<unsigned int>(password_.size())};
+    certs_ = DecodePKCS12(slot_, &data, &password, nullptr, &outcome_);
+  }
+  void ReleaseNSS() override {
+    if (certs_ != nullptr) CERT_DestroyCertList(certs_);
+    if (slot_ != nullptr) PK11_FreeSlot(slot_);
+    certs_ = nullptr;
+    slot_ = nullptr;
+  }
+  void Complete(Napi::Env env, Napi::Promise::Deferred& deferred) override {
+    if (!outcome_.ok()) {
+      deferred.Reject(MakeNSPRError(env, outcome_.error, outcome_.step).Value());
+      return;
+    }
+    CERTCertList* certs = certs_;
+    certs_ = nullptr;
+    deferred.Resolve(Certificate::FromList(env, certs));
+  }
+
+ private:
+  PK11SlotInfo* slot_;
+  std::vector<unsigned char> data_;
+  std::vector<unsigned char> password_;
+  CERTCertList* certs_ = nullptr;
+  PKCS12Outcome outcome_;
+};
+
+// importPKCS12Async(data, ucs2Password, slot | null, pinArgs) → Promise<Certificate[]>.
+Napi::Value ImportPKCS12Async(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireInit(env);
+  PreparePKCS12();
+  SECItem data = BufferItem(info[0]);
+  SECItem password = BufferItem(info[1]);
+  PinArg pin(env, info[3]);
+  std::unique_ptr<PK11SlotInfo, void (*)(PK11SlotInfo*)> slot(SlotArg(info[2]), PK11_FreeSlot);
+  AuthenticateForPKCS12(env, slot.get(), pin);
+  PKCS12ImportWorker* worker = new PKCS12ImportWorker(env, slot.get(), data, password);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
 }
 
 void AppendOutput(void* arg, const char* buf, unsigned long len) {
   static_cast<std::string*>(arg)->append(buf, len);
 }
 
-// exportPKCS12(nickname, utf8Password, pinArgs) → Buffer. Same algorithms as pk12util's defaults:
-// AES-256-CBC (PBES2) for keys, AES-128-CBC for certificates, SHA-256 MAC.
-Napi::Value ExportPKCS12(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  RequireInit(env);
-  PreparePKCS12();
-  std::string nickname = info[0].As<Napi::String>().Utf8Value();
-  SECItem password = BufferItem(info[1]);
-  PinArg pin(env, info[2]);
+// The user certificates called `nickname` (throws NSPRError when there is none), with their token logged in.
+CERTCertList* CertsForExport(Napi::Env env, const std::string& nickname, PinArg& pin) {
   PORT_SetError(0);  // "nothing found" leaves no error of its own
   CERTCertList* certs = PK11_FindCertsFromNickname(nickname.c_str(), pin.wincx());
   if (certs != nullptr && (CERT_FilterCertListForUserCerts(certs) != SECSuccess || CERT_LIST_EMPTY(certs))) {
@@ -277,40 +349,105 @@ Napi::Value ExportPKCS12(const Napi::CallbackInfo& info) {
     throw MakeNSPRError(env, error ? error : SEC_ERROR_UNKNOWN_CERT,
                         "no certificate with a private key named '" + nickname + "'");
   }
+  std::unique_ptr<CERTCertList, void (*)(CERTCertList*)> owned(certs, CERT_DestroyCertList);
+  AuthenticateForPKCS12(env, CERT_LIST_HEAD(certs)->cert->slot, pin);
+  return owned.release();
+}
+
+// Encodes `certs` with their keys into `output`, with pk12util's default algorithms: AES-256-CBC (PBES2)
+// for keys, AES-128-CBC for certificates, SHA-256 MAC. `wincx` is null on a worker.
+void EncodePKCS12(CERTCertList* certs, SECItem* password, void* wincx, std::string* output, PKCS12Outcome* outcome) {
   PK11SlotInfo* slot = CERT_LIST_HEAD(certs)->cert->slot;
-  std::string output, step;
-  SECStatus status = PK11_Authenticate(slot, PR_TRUE, pin.wincx());
-  SEC_PKCS12ExportContext* exporter = nullptr;
-  if (status != SECSuccess) {
-    step = "logging in to the token";
-  } else {
-    exporter = SEC_PKCS12CreateExportContext(nullptr, nullptr, slot, pin.wincx());
-    if (exporter == nullptr || SEC_PKCS12AddPasswordIntegrity(exporter, &password, SEC_OID_SHA256) != SECSuccess) {
-      status = SECFailure;
-      step = "creating the PKCS#12 export";
-    }
+  SEC_PKCS12ExportContext* exporter = SEC_PKCS12CreateExportContext(nullptr, nullptr, slot, wincx);
+  if (exporter == nullptr || SEC_PKCS12AddPasswordIntegrity(exporter, password, SEC_OID_SHA256) != SECSuccess) {
+    outcome->Fail("creating the PKCS#12 export");
   }
-  for (CERTCertListNode* node = CERT_LIST_HEAD(certs); status == SECSuccess && !CERT_LIST_END(node, certs);
+  for (CERTCertListNode* node = CERT_LIST_HEAD(certs); outcome->ok() && !CERT_LIST_END(node, certs);
        node = CERT_LIST_NEXT(node)) {
     SEC_PKCS12SafeInfo* keySafe = SEC_PKCS12CreateUnencryptedSafe(exporter);
-    SEC_PKCS12SafeInfo* certSafe = SEC_PKCS12CreatePasswordPrivSafe(exporter, &password, SEC_OID_AES_128_CBC);
+    SEC_PKCS12SafeInfo* certSafe = SEC_PKCS12CreatePasswordPrivSafe(exporter, password, SEC_OID_AES_128_CBC);
     if (keySafe == nullptr || certSafe == nullptr ||
         SEC_PKCS12AddCertAndKey(exporter, certSafe, nullptr, node->cert, CERT_GetDefaultCertDB(), keySafe,
-                                nullptr, PR_TRUE, &password, SEC_OID_AES_256_CBC) != SECSuccess) {
-      status = SECFailure;
-      step = "adding the certificate and key";
+                                nullptr, PR_TRUE, password, SEC_OID_AES_256_CBC) != SECSuccess) {
+      outcome->Fail("adding the certificate and key");
     }
   }
-  if (status == SECSuccess && SEC_PKCS12Encode(exporter, AppendOutput, &output) != SECSuccess) {
-    status = SECFailure;
-    step = "encoding PKCS#12";
+  if (outcome->ok() && SEC_PKCS12Encode(exporter, AppendOutput, output) != SECSuccess) {
+    outcome->Fail("encoding PKCS#12");
   }
-  PRErrorCode error = PR_GetError();
   if (exporter != nullptr) SEC_PKCS12DestroyExportContext(exporter);
-  CERT_DestroyCertList(certs);
+}
+
+// exportPKCS12(nickname, utf8Password, pinArgs) → Buffer.
+Napi::Value ExportPKCS12(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireInit(env);
+  PreparePKCS12();
+  std::string nickname = info[0].As<Napi::String>().Utf8Value();
+  SECItem password = BufferItem(info[1]);
+  PinArg pin(env, info[2]);
+  std::unique_ptr<CERTCertList, void (*)(CERTCertList*)> certs(CertsForExport(env, nickname, pin),
+                                                                CERT_DestroyCertList);
+  std::string output;
+  PKCS12Outcome outcome;
+  EncodePKCS12(certs.get(), &password, pin.wincx(), &output, &outcome);
   pin.RethrowCallbackError();
-  if (status != SECSuccess) throw MakeNSPRError(env, error, step);
+  if (!outcome.ok()) throw MakeNSPRError(env, outcome.error, outcome.step);
   return Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(output.data()), output.size());
+}
+
+// exportPKCS12 on a libuv worker (see PKCS12ImportWorker). The certificates were found and their token
+// logged in on the JavaScript thread.
+class PKCS12ExportWorker : public NSSWorker {
+ public:
+  PKCS12ExportWorker(Napi::Env env, CERTCertList* certs, const SECItem& password)
+      : NSSWorker(env, "the PKCS#12 data was being exported"), certs_(certs),
+        password_(password.data, password.data + password.len) {}
+  ~PKCS12ExportWorker() override {
+    ReleaseNSS();
+    std::fill(password_.begin(), password_.end(), 0);
+  }
+
+ protected:
+  void Work() override {
+    SECItem password = {siBuffer, password_.data(), static_cast<unsigned int>(password_.size())};
+    EncodePKCS12(certs_, &password, nullptr, &output_, &outcome_);
+  }
+  void ReleaseNSS() override {
+    if (certs_ != nullptr) CERT_DestroyCertList(certs_);
+    certs_ = nullptr;
+  }
+  void Complete(Napi::Env env, Napi::Promise::Deferred& deferred) override {
+    if (!outcome_.ok()) {
+      deferred.Reject(MakeNSPRError(env, outcome_.error, outcome_.step).Value());
+      return;
+    }
+    deferred.Resolve(
+        Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(output_.data()), output_.size()));
+  }
+
+ private:
+  CERTCertList* certs_;  // owned
+  std::vector<unsigned char> password_;
+  std::string output_;
+  PKCS12Outcome outcome_;
+};
+
+// exportPKCS12Async(nickname, utf8Password, pinArgs) → Promise<Buffer>.
+Napi::Value ExportPKCS12Async(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireInit(env);
+  PreparePKCS12();
+  std::string nickname = info[0].As<Napi::String>().Utf8Value();
+  SECItem password = BufferItem(info[1]);
+  PinArg pin(env, info[2]);
+  std::unique_ptr<CERTCertList, void (*)(CERTCertList*)> certs(CertsForExport(env, nickname, pin),
+                                                                CERT_DestroyCertList);
+  PKCS12ExportWorker* worker = new PKCS12ExportWorker(env, certs.get(), password);
+  certs.release();  // the worker owns the list now
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
 }
 
 }  // namespace
@@ -326,6 +463,8 @@ void InitCertDB(Napi::Env env, Napi::Object exports) {
   exports.Set("findKeyByAnyCert", Napi::Function::New(env, FindKeyByAnyCert));
   exports.Set("importPKCS12", Napi::Function::New(env, ImportPKCS12));
   exports.Set("exportPKCS12", Napi::Function::New(env, ExportPKCS12));
+  exports.Set("importPKCS12Async", Napi::Function::New(env, ImportPKCS12Async));
+  exports.Set("exportPKCS12Async", Napi::Function::New(env, ExportPKCS12Async));
 }
 
 }  // namespace nss

@@ -63,7 +63,7 @@ struct AddonData {
   void ReleaseHandlesOf(const SECMODModule* module);
 };
 
-// A libuv worker that holds NSS references (a login, a key generation). shutdown() and environment teardown
+// A libuv worker that holds NSS references (a login, a key generation, a PKCS#12 import or export). shutdown() and environment teardown
 // wait until no Work() of their environment runs (Work never needs the JavaScript thread: it calls NSS with
 // no pin argument, and the password function answers nothing off that thread), then ReleaseNSS() what it
 // holds, since those references belong to the NSS lifetime that is ending; Work() that has not started then

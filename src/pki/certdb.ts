@@ -47,6 +47,13 @@ function ucs2Password(password: string): Buffer {
   return le.swap16();
 }
 
+function checkPKCS12Import(data: Buffer, password: string, opts: { slot?: PK11Slot }): void {
+  checkBuffer(data, 'data');
+  checkString(password, 'password');
+  checkObject(opts, 'opts');
+  if (opts.slot !== undefined) checkInstance(opts.slot, PK11Slot, 'opts.slot');
+}
+
 /** Options for {@link CertDB.importCertificate}. */
 export interface ImportCertificateOptions {
   /** Nickname to store the certificate under. */
@@ -165,6 +172,10 @@ export class CertDB {
   /**
    * Imports the certificates and keys of a PKCS#12 file and returns the certificates. A wrong password
    * throws {@link NSPRError} (`SEC_ERROR_BAD_PASSWORD` or `SEC_ERROR_PKCS12_…`).
+   *
+   * This blocks the JavaScript thread for as long as the file's key derivations take: 0.3–0.4 s for a file
+   * from `pk12util` or {@link exportPKCS12} (PBKDF2 with 600,000 iterations, three times). A server should
+   * use {@link importPKCS12Async}.
    */
   importPKCS12(
     data: Buffer,
@@ -172,23 +183,49 @@ export class CertDB {
     opts: { slot?: PK11Slot } = {},
     ...pinArgs: unknown[]
   ): Certificate[] {
-    checkBuffer(data, 'data');
-    checkString(password, 'password');
-    checkObject(opts, 'opts');
-    if (opts.slot !== undefined) checkInstance(opts.slot, PK11Slot, 'opts.slot');
+    checkPKCS12Import(data, password, opts);
     return binding
       .importPKCS12(data, ucs2Password(password), opts.slot?.native ?? null, pinArgs)
       .map((native) => new Certificate(native));
   }
 
   /**
+   * {@link importPKCS12} off the JavaScript thread. A token login it needs happens first, on the JavaScript
+   * thread, so that the password callback can answer (with `pinArgs`); `shutdown()` meanwhile waits for
+   * the import and rejects it with `'NSS_SHUT_DOWN'`.
+   */
+  async importPKCS12Async(
+    data: Buffer,
+    password: string,
+    opts: { slot?: PK11Slot } = {},
+    ...pinArgs: unknown[]
+  ): Promise<Certificate[]> {
+    checkPKCS12Import(data, password, opts);
+    const natives = await binding.importPKCS12Async(
+      data,
+      ucs2Password(password),
+      opts.slot?.native ?? null,
+      pinArgs,
+    );
+    return natives.map((native) => new Certificate(native));
+  }
+
+  /**
    * Exports the certificate called `nickname` with its private key as PKCS#12 (AES-256 keys, AES-128
-   * certificates, SHA-256 MAC: what `pk12util` writes by default).
+   * certificates, SHA-256 MAC: what `pk12util` writes by default). Blocks the JavaScript thread for 0.3 s
+   * (see {@link importPKCS12}); {@link exportPKCS12Async} does not.
    */
   exportPKCS12(nickname: string, password: string, ...pinArgs: unknown[]): Buffer {
     checkString(nickname, 'nickname');
     checkString(password, 'password');
     return binding.exportPKCS12(nickname, Buffer.from(password, 'utf8'), pinArgs);
+  }
+
+  /** {@link exportPKCS12} off the JavaScript thread, as {@link importPKCS12Async} imports. */
+  async exportPKCS12Async(nickname: string, password: string, ...pinArgs: unknown[]): Promise<Buffer> {
+    checkString(nickname, 'nickname');
+    checkString(password, 'password');
+    return binding.exportPKCS12Async(nickname, Buffer.from(password, 'utf8'), pinArgs);
   }
 
   /** The private key that belongs to `cert`, on whichever token holds it. */
