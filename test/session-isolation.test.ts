@@ -3,6 +3,7 @@
 // ID (SSL_SetSockPeerID) covers the verification policy and the client identity, and session tokens
 // ('session' / setSession) carry the policy they were made under. Peers: openssl s_server -www (it says
 // "Reused" for a resumed session) and node-nss servers on 127.0.0.1 and ::1.
+import { spawn } from 'node:child_process';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -12,6 +13,7 @@ import {
   connect,
   createConnection,
   createServer,
+  getDefaultCertDB,
   init,
   shutdown,
   SSLSocket,
@@ -287,6 +289,68 @@ describe('IPv6 peers', () => {
       expect(await visit('::1', port)).toEqual({ resumed: true, server: '::1' });
     } finally {
       await Promise.all(servers.map((s) => s.close()));
+    }
+  });
+});
+
+describe('server side: a session made at one server does not open another with a stricter policy', () => {
+  // NSS's server session-ID cache and ticket keys are process-wide. An attacker holding a session from a
+  // lenient server (any client certificate will do) offers it to a strict one in the same process (its auth
+  // callback accepts only test_user); a resumed handshake runs no certificate check of its own.
+  it.each(versions)('%s: the strict server re-checks a resumed session and refuses it', async (version) => {
+    const db = getDefaultCertDB();
+    const range = { minVersion: version, maxVersion: version } as const;
+    const lenient = createServer({ certNickname: 'test_server', requireCert: true, ...range });
+    lenient.setAuthCertificateCallback(() => true);
+    const strict = createServer({ certNickname: 'test_server', requireCert: true, ...range });
+    const strictSaw: string[] = [];
+    strict.setAuthCertificateCallback((sock) => {
+      const cn = sock.getPeerCertificate()?.subjectCommonName ?? 'none';
+      strictSaw.push(cn);
+      return cn === 'test_user';
+    });
+    const accepted: string[] = [];
+    for (const server of [lenient, strict]) {
+      server.on('secureConnection', (s: SSLSocket) => {
+        if (server === strict) accepted.push(s.getPeerCertificate()?.subjectCommonName ?? 'none');
+        s.end('welcome');
+      });
+      server.on('connection', (s: SSLSocket) => s.on('error', () => undefined));
+    }
+    const a = await lenient.listen({ port: 0 });
+    const b = await strict.listen({ port: 0 });
+    // The attacker is openssl s_client: it keeps the lenient server's session (-sess_out) and offers it to
+    // the strict one (-sess_in), with a certificate the strict server does not accept.
+    const sess = path.join(tempDir('sess'), `${version}.pem`);
+    const flag = opensslVersion[version];
+    // Asynchronous: the servers answer from this process's event loop.
+    const client = (port: number, extra: string[]) =>
+      within(
+        20_000,
+        'openssl s_client',
+        new Promise<{ stdout: string }>((resolve) => {
+          const proc = spawn('openssl', [
+            ...['s_client', '-connect', `127.0.0.1:${port}`, flag, '-servername', 'localhost', '-ign_eof'],
+            ...['-cert', fx.certs.test_server.pemPath, '-key', fx.keyPemPaths.test_server, ...extra],
+          ]);
+          let stdout = '';
+          proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+          proc.stdin.end();
+          proc.on('close', () => resolve({ stdout }));
+        }),
+      );
+    try {
+      const first = await client(a.port, ['-sess_out', sess]);
+      expect(first.stdout).toContain('welcome');
+      const again = await client(a.port, ['-sess_in', sess]);
+      expect(again.stdout).toMatch(/^Reused, /m); // the lenient server resumes its own session
+      const attack = await client(b.port, ['-sess_in', sess]);
+      expect(accepted).toEqual([]);
+      expect(attack.stdout).not.toContain('welcome');
+      expect(strictSaw).toContain('localhost'); // the strict callback judged the certificate itself
+    } finally {
+      await lenient.close();
+      await strict.close();
     }
   });
 });

@@ -714,8 +714,14 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   #handshakeDone(count: number): boolean {
     const first = !this.#state.secured;
     if (first) {
-      if (this.#asServer) this.#noResumedRenegotiation();
-      else this.#noteResumption();
+      if (this.#asServer) {
+        const refused = this.#recheckResumedClient();
+        if (refused) {
+          this.#fail(refused);
+          return false;
+        }
+        this.#noResumedRenegotiation();
+      } else this.#noteResumption();
       this.#state.on('secured');
     }
     if (this.#asServer) this.#countRenegotiations(first, count);
@@ -757,6 +763,38 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
       else limiter.peerRenegotiated();
       this.#ownRenegotiation = false;
     }
+  }
+
+  /**
+   * Server, first handshake: a resumed session passes this server's own client-certificate policy. NSS's
+   * server session cache and ticket keys are process-wide, and a resumed handshake runs no certificate check,
+   * so a session made at a lenient server in this process (any certificate, or none) would otherwise open a
+   * strict one (measured: openssl s_client -sess_out at one SSLServer, -sess_in at another, was let in with
+   * a certificate the second server's callback refuses).
+   */
+  #recheckResumedClient(): NSPRError | undefined {
+    if (!this.#engine.channelInfo().resumed) return undefined;
+    const hasPeer = this.#engine.peerCertificate() !== null;
+    const require = this.#engine.optionGet(ssl.SSL_REQUIRE_CERTIFICATE);
+    const required = require === ssl.SSL_REQUIRE_ALWAYS || require === ssl.SSL_REQUIRE_FIRST_HANDSHAKE;
+    if (!hasPeer && required && this.#engine.optionGet(ssl.SSL_REQUEST_CERTIFICATE)) {
+      return new NSPRError(
+        SSL_ERROR_NO_CERTIFICATE,
+        undefined,
+        'a resumed session carries no client certificate, and this server requires one',
+      );
+    }
+    if (!hasPeer || (!this.callbacks.auth && !this.callbacks.badCert)) return undefined;
+    const errno = this.#serverAuth(true);
+    if (errno === 0) return undefined;
+    return (
+      this.#callbackFailure ??
+      new NSPRError(
+        errno,
+        undefined,
+        "a resumed session's client certificate does not pass this server's check",
+      )
+    );
   }
 
   // An NSS server that resumes a session inside a renegotiation takes a second reference on its certificate
