@@ -13,7 +13,6 @@ import {
   connect,
   createConnection,
   createServer,
-  getDefaultCertDB,
   init,
   shutdown,
   SSLSocket,
@@ -298,7 +297,6 @@ describe('server side: a session made at one server does not open another with a
   // lenient server (any client certificate will do) offers it to a strict one in the same process (its auth
   // callback accepts only test_user); a resumed handshake runs no certificate check of its own.
   it.each(versions)('%s: the strict server re-checks a resumed session and refuses it', async (version) => {
-    const db = getDefaultCertDB();
     const range = { minVersion: version, maxVersion: version } as const;
     const lenient = createServer({ certNickname: 'test_server', requireCert: true, ...range });
     lenient.setAuthCertificateCallback(() => true);
