@@ -1,9 +1,9 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { expectNSPRError } from './support/tools.js';
+import { expectNSPRError, nodeScript } from './support/tools.js';
 import {
   generateRandom,
   getAllTokens,
@@ -291,21 +291,7 @@ function child(
       (e) => { out('failed ' + (e && (e.code || e.message))); process.exitCode = 3; },
     );
   `;
-  return new Promise((resolve) => {
-    const proc = spawn(process.execPath, ['-e', script], {
-      cwd: path.join(__dirname, '..'),
-      env: { ...process.env, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => proc.kill('SIGKILL'), ms);
-    proc.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
+  return nodeScript(script, { env, ms });
 }
 
 describe('shutdown() and work in flight on the libuv pool', () => {

@@ -1,6 +1,7 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
+import { nodeScript } from './support/tools.js';
 
 // Runs in a child process so that --expose-gc and RSS readings concern this workload alone.
 const script = `
@@ -90,18 +91,7 @@ function gcChild(
       (e) => { out('rejected ' + (e && (e.stack || e.message))); process.exitCode = 3; },
     );
   `;
-  return new Promise((resolve) => {
-    const proc = spawn(process.execPath, ['--expose-gc', '-e', script], { cwd: path.join(__dirname, '..') });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => proc.kill('SIGKILL'), ms);
-    proc.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
+  return nodeScript(script, { args: ['--expose-gc'], ms });
 }
 
 /** The value printed on the child's line `name value`. */

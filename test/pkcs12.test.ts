@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
@@ -16,6 +15,7 @@ import {
   certutilList,
   emptyDB,
   expectNSPRError,
+  nodeScript,
   opensslP256Request,
   removeTemps,
   run,
@@ -224,18 +224,7 @@ describe('PKCS#12 off the JavaScript thread: logins and shutdown', () => {
         out('shutdown ok');
       })().catch((e) => { out('failed ' + (e.code || e.message)); process.exitCode = 3; });
     `;
-    const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      const proc = spawn(process.execPath, ['-e', script], { cwd: path.join(__dirname, '..') });
-      let stdout = '';
-      let stderr = '';
-      proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 30_000);
-      proc.on('close', (status) => {
-        clearTimeout(timer);
-        resolve({ status, stdout, stderr });
-      });
-    });
+    const r = await nodeScript(script, { ms: 30_000 });
     expect(r.stderr).toBe('');
     expect(r.stdout.split('\n')).toEqual([
       'export rejected NSS_SHUT_DOWN',

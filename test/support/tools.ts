@@ -1,5 +1,5 @@
 // Helpers shared by the test files: running other people's tools, temporary databases, DER names.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,6 +16,31 @@ export function run(
   const r = spawnSync(cmd, args, { encoding: 'utf8', input: input ?? '', timeout: 60_000 });
   if (r.error) throw r.error;
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Runs a Node script in a child process started in the package root (so `require('node-nss')` resolves),
+ * killed after `ms`: a crash or a hang shows as its exit status. `args` go before `-e` (`--expose-gc`).
+ */
+export function nodeScript(
+  script: string,
+  opts: { args?: string[]; env?: Record<string, string>; ms?: number } = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const proc = spawn(process.execPath, [...(opts.args ?? []), '-e', script], {
+      cwd: path.join(__dirname, '..', '..'),
+      env: { ...process.env, ...opts.env },
+    });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => proc.kill('SIGKILL'), opts.ms ?? 60_000);
+    proc.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
 }
 
 /** Runs a command that must succeed; returns its stdout. */

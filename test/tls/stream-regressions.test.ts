@@ -2,14 +2,13 @@
 // TLS socket in Node does): writes before the handshake, end() and 'close', destroy(), ragged EOFs,
 // half-open, and the python-nss style error channel and re-entrant callbacks (in child processes, where a
 // crash or a hang shows as an exit status).
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createConnection, createServer, init, shutdown, SSLSocket, type SSLServer } from 'node-nss';
 import { within } from '../support/tls.js';
+import { nodeScript } from '../support/tools.js';
 
 const fx = inject('fixtures').rsa;
 type Version = 'TLSv1.2' | 'TLSv1.3';
@@ -424,20 +423,7 @@ function child(
       (e) => { out('rejected ' + (e && (e.code || e.message))); process.exitCode = 3; },
     );
   `;
-  return new Promise((resolve) => {
-    const proc = spawn(process.execPath, ['--expose-gc', '-e', script], {
-      cwd: path.join(__dirname, '..', '..'),
-    });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => proc.kill('SIGKILL'), ms);
-    proc.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
+  return nodeScript(script, { args: ['--expose-gc'], ms });
 }
 
 const SERVER = `
