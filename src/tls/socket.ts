@@ -714,17 +714,12 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   #handshakeDone(count: number): boolean {
     const first = !this.#state.secured;
     if (first) {
-      if (this.#asServer) {
-        const refused = this.#recheckResumedClient();
-        if (refused) {
-          this.#fail(refused);
-          return false;
-        }
-        this.#noResumedRenegotiation();
-      } else this.#noteResumption();
+      if (this.#asServer && !this.#firstServerHandshake()) return false;
+      if (!this.#asServer) this.#noteResumption();
       this.#state.on('secured');
     }
-    if (this.#asServer) this.#countRenegotiations(first, count);
+    // Handshakes after the first are renegotiations (several may complete in one cycle).
+    if (this.#asServer) this.#countRenegotiations(first ? count - 1 : count);
     if (this.#asServer && !this.callbacks.auth && !this.callbacks.badCert) {
       // NSS's own check ran inside the handshake; a certificate that reached here is verified.
       this.authorized = this.#engine.peerCertificate() !== null;
@@ -746,19 +741,34 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     return !this.#state.finished;
   }
 
-  /** Server: the renegotiations among `count` completed handshakes count against the peer's limit. */
-  #countRenegotiations(first: boolean, count: number): void {
-    if (first) {
-      const tls13 = this.#engine.channelInfo().protocolVersion >= ssl.SSL_LIBRARY_VERSION_TLS_1_3;
-      if (tls13 || this.renegotiationLimit === Infinity) return;
-      this.#renegotiations = new RenegotiationLimiter(
-        this.#engine,
-        this.renegotiationLimit,
-        this.renegotiationWindow,
-      );
+  /**
+   * Server, first handshake: what depends on how it went, from one channel-info crossing. Returns false when
+   * a resumed session fails this server's policy (the socket has failed).
+   */
+  #firstServerHandshake(): boolean {
+    const { resumed, protocolVersion } = this.#engine.channelInfo();
+    const refused = resumed ? this.#recheckResumedClient() : undefined;
+    if (refused) {
+      this.#fail(refused);
+      return false;
     }
+    if (protocolVersion < ssl.SSL_LIBRARY_VERSION_TLS_1_3) {
+      this.#noResumedRenegotiation();
+      if (this.renegotiationLimit !== Infinity) {
+        this.#renegotiations = new RenegotiationLimiter(
+          this.#engine,
+          this.renegotiationLimit,
+          this.renegotiationWindow,
+        );
+      }
+    }
+    return true;
+  }
+
+  /** Server: `count` completed renegotiations count against the peer's limit (its own do not). */
+  #countRenegotiations(count: number): void {
     const limiter = this.#renegotiations;
-    for (let i = first ? 1 : 0; limiter && i < count; i++) {
+    for (let i = 0; limiter && i < count; i++) {
       if (this.#ownRenegotiation) limiter.ownRenegotiationDone();
       else limiter.peerRenegotiated();
       this.#ownRenegotiation = false;
@@ -766,14 +776,13 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   }
 
   /**
-   * Server, first handshake: a resumed session passes this server's own client-certificate policy. NSS's
+   * Server, first handshake that resumed a session: it passes this server's own client-certificate policy. NSS's
    * server session cache and ticket keys are process-wide, and a resumed handshake runs no certificate check,
    * so a session made at a lenient server in this process (any certificate, or none) would otherwise open a
    * strict one (measured: openssl s_client -sess_out at one SSLServer, -sess_in at another, was let in with
    * a certificate the second server's callback refuses).
    */
   #recheckResumedClient(): NSPRError | undefined {
-    if (!this.#engine.channelInfo().resumed) return undefined;
     const hasPeer = this.#engine.peerCertificate() !== null;
     const require = this.#engine.optionGet(ssl.SSL_REQUIRE_CERTIFICATE);
     const required = require === ssl.SSL_REQUIRE_ALWAYS || require === ssl.SSL_REQUIRE_FIRST_HANDSHAKE;
@@ -799,9 +808,8 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
 
   // An NSS server that resumes a session inside a renegotiation takes a second reference on its certificate
   // and never drops the first (ssl3con.c, the resumption branch of the ClientHello handler): the reference
-  // keeps NSS from shutting down. Renegotiations on this connection therefore make full handshakes.
+  // keeps NSS from shutting down. Renegotiations on this connection (TLS <= 1.2) therefore make full handshakes.
   #noResumedRenegotiation(): void {
-    if (this.#engine.channelInfo().protocolVersion >= ssl.SSL_LIBRARY_VERSION_TLS_1_3) return;
     this.#engine.optionSet(ssl.SSL_NO_CACHE, 1);
     this.#engine.optionSet(ssl.SSL_ENABLE_SESSION_TICKETS, 0);
   }
