@@ -90,7 +90,6 @@ export class SocketState {
   on(event: ConnectionEvent, detail: { error?: boolean; clean?: boolean } = {}): ConnectionState | undefined {
     if (event === 'destroy') {
       if (this.#state === 'destroyed') return undefined;
-      // A socket whose both directions ended cleanly and whose transport closed is not destroyed "with" an error.
       this.#destroyedWithError = detail.error === true;
       this.#state = 'destroyed';
       return this.#state;

@@ -1131,7 +1131,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     this.#waiters.splice(0).forEach((w) => w.reject(failure));
     for (const w of this.#pendingWrites.splice(0)) w.callback(failure);
     callback(err);
-    process.nextTick(() => this.emit('close', failed !== null));
+    process.nextTick(() => this.emit('close', this.#state.hadError));
   }
 
   /**
