@@ -4,19 +4,23 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connect, createServer, init, shutdown, type SSLSocket } from 'node-nss';
+import type { FixtureDB } from '../fixtures/nssdb.js';
 import { within } from '../support/tls.js';
+import { removeTemps, writableCopy } from '../support/tools.js';
 
 const fx = inject('fixtures').rsa;
 // python3-nss installs for Debian's own interpreter, whatever python3 comes first on PATH.
 const PYTHON = '/usr/bin/python3';
 
-const PRELUDE = `
+/** python-nss opens its own copy of the fixture database: two processes never share one SQLite store. */
+let pythonDB: FixtureDB;
+const prelude = () => `
 import sys
 import nss.nss as nss
 import nss.io as io
 import nss.ssl as ssl
-nss.nss_init(${JSON.stringify(fx.db)})
-nss.set_password_callback(lambda slot, retry, *args: None if retry else ${JSON.stringify(fx.password)})
+nss.nss_init(${JSON.stringify(pythonDB.db)})
+nss.set_password_callback(lambda slot, retry, *args: None if retry else ${JSON.stringify(pythonDB.password)})
 ssl.set_domestic_policy()
 `;
 
@@ -29,7 +33,7 @@ function python(
     30_000,
     'python-nss',
     new Promise((resolve) => {
-      const proc = spawn(PYTHON, ['-c', PRELUDE + script]);
+      const proc = spawn(PYTHON, ['-c', prelude() + script]);
       let stdout = '';
       let stderr = '';
       proc.stdout.on('data', (d: Buffer) => {
@@ -43,8 +47,14 @@ function python(
   );
 }
 
-beforeAll(() => init({ dbDir: fx.db, password: fx.password, loadBuiltinRoots: false }));
-afterAll(() => shutdown());
+beforeAll(() => {
+  pythonDB = writableCopy(fx);
+  init({ dbDir: fx.db, password: fx.password, loadBuiltinRoots: false });
+});
+afterAll(() => {
+  shutdown();
+  removeTemps();
+});
 
 describe('python-nss as the peer', () => {
   it('a python-nss client with a client certificate, against a node-nss server that requires one', async () => {
@@ -116,7 +126,10 @@ print('served', line.decode().strip(), flush=True)
         if (m) announce(Number(m[1]));
       },
     );
-    const port = await within(20_000, 'the python-nss server', listening);
+    const exited = peer.then((r) => {
+      throw new Error(`the python-nss server exited (${r.status}) before listening: ${r.stdout}${r.stderr}`);
+    });
+    const port = await within(20_000, 'the python-nss server', Promise.race([listening, exited]));
     const sock = await connect({ host: '127.0.0.1', port, servername: 'localhost' });
     expect(sock.authorized).toBe(true);
     let reply = '';
