@@ -2,6 +2,7 @@
 // ways, over the same fixture database: a python-nss client with a client certificate against a node-nss
 // server that requires one, and a node-nss client verifying a python-nss server.
 import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connect, createServer, init, shutdown, type SSLSocket } from 'node-nss';
 import type { FixtureDB } from '../fixtures/nssdb.js';
@@ -36,10 +37,11 @@ function python(
       const proc = spawn(PYTHON, ['-c', prelude() + script]);
       let stdout = '';
       let stderr = '';
-      proc.stdout.on('data', (d: Buffer) => {
-        const text = d.toString();
-        stdout += text;
-        text.split('\n').filter(Boolean).forEach(onLine);
+      // Whole lines, not chunks: with PYTHONUNBUFFERED set (as on the CI machines) print() writes each of its
+      // pieces separately, and under load they arrive as separate chunks ('listening', ' ', '39983', '\n').
+      createInterface({ input: proc.stdout }).on('line', (line) => {
+        stdout += `${line}\n`;
+        onLine(line);
       });
       proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       proc.on('close', (status) => resolve({ status, stdout, stderr }));
