@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { getDefaultCertDB, init, shutdown, SSLServer, type NSPRError, type SSLSocket } from 'node-nss';
+import { recordFigures } from '../support/figures.js';
 import { nodeScript } from '../support/tools.js';
 
 const fx = inject('fixtures').rsa;
@@ -113,6 +114,11 @@ describe('load against one SSLServer', () => {
       expect(r.out).toContain(`NoReuse - ${CONNECTIONS} server certificates tested.`);
       expect(served()).toBe(CONNECTIONS);
       expect(failures).toEqual([]);
+      recordFigures('load', {
+        clients: 'strsclnt, full TLS 1.2 handshakes',
+        connections: served(),
+        failures: failures.length,
+      });
     } finally {
       await server.close();
     }
@@ -129,6 +135,11 @@ describe('load against one SSLServer', () => {
       expect(misses).toBe(1);
       expect(served()).toBe(CONNECTIONS);
       expect(failures).toEqual([]);
+      recordFigures('load', {
+        clients: 'strsclnt, TLS 1.2 session-ID resumption',
+        connections: served(),
+        failures: failures.length,
+      });
     } finally {
       await server.close();
     }
@@ -144,6 +155,11 @@ describe('load against one SSLServer', () => {
       expect(stats(r.out)).toEqual({ hits: CONNECTIONS - 1, misses: 0, ticketResumes: CONNECTIONS - 1 });
       expect(served()).toBe(CONNECTIONS);
       expect(failures).toEqual([]);
+      recordFigures('load', {
+        clients: 'strsclnt, TLS 1.3 ticket resumption',
+        connections: served(),
+        failures: failures.length,
+      });
     } finally {
       await server.close();
     }
@@ -158,6 +174,11 @@ describe('load against one SSLServer', () => {
         expect(JSON.parse(r.stdout)).toEqual({ ok: CONNECTIONS, errors: [] });
         expect(served()).toBe(CONNECTIONS);
         expect(failures).toEqual([]);
+        recordFigures('load', {
+          clients: `${library} clients at once`,
+          connections: served(),
+          failures: failures.length,
+        });
       } finally {
         await server.close();
       }
