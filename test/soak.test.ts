@@ -43,7 +43,7 @@ const fds = () => fs.readdirSync('/proc/self/fd').length;
       sock.write('x');
     });
     await new Promise((resolve) => { sock.once('close', resolve); sock.end(); });
-    if (i === 3000 || i === Number(total) / 2 || i === Number(total)) {
+    if (i === (Number(total) * 3) / 20 || i === Number(total) / 2 || i === Number(total)) {
       global.gc();
       await new Promise((r) => setTimeout(r, 50));
       global.gc();
@@ -56,16 +56,26 @@ const fds = () => fs.readdirSync('/proc/self/fd').length;
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
 
+// 20,000 by default; the sanitizer run (npm run test:asan) makes fewer, each several times slower there.
+const TOTAL = Number(process.env.NODE_NSS_SOAK_CONNECTIONS ?? 20000);
+// Under AddressSanitizer freed memory waits in a quarantine, so RSS says nothing there; LeakSanitizer
+// judges leaks in that run instead.
+const SANITIZED = process.env.NODE_NSS_SANITIZED === '1';
+
 describe('soak', () => {
   // Measured: the V8 heap reservation and the malloc arenas settle by about 12,000 connections (about 45 MiB
   // above the first sample, the same shape node:tls shows); after that RSS stays flat. Without clearing NSS's
   // client session cache, each TLS 1.3 resumption would keep its spent ticket (about 1 KiB) for two days.
-  it('20,000 sequential connections: no growth in descriptors or live NSS objects, bounded RSS', () => {
-    const out = execFileSync(process.execPath, ['--expose-gc', '-e', script, fx.db, fx.password, '20000'], {
-      cwd: path.join(__dirname, '..'),
-      encoding: 'utf8',
-      timeout: 600_000,
-    });
+  it(`${TOTAL} sequential connections: no growth in descriptors or live NSS objects, bounded RSS`, () => {
+    const out = execFileSync(
+      process.execPath,
+      ['--expose-gc', '-e', script, fx.db, fx.password, String(TOTAL)],
+      {
+        cwd: path.join(__dirname, '..'),
+        encoding: 'utf8',
+        timeout: 600_000,
+      },
+    );
     if (process.env.NODE_NSS_SOAK_VERBOSE) console.log(out);
     const [warm, half, end] = JSON.parse(out) as Array<{
       at: number;
@@ -74,15 +84,17 @@ describe('soak', () => {
       live: number;
       resumed: number;
     }>;
-    expect([warm?.at, half?.at, end?.at]).toEqual([3000, 10000, 20000]);
+    expect([warm?.at, half?.at, end?.at]).toEqual([(TOTAL * 3) / 20, TOTAL / 2, TOTAL]);
     const mib = (from?: { rss: number }, to?: { rss: number }): number =>
       ((to?.rss ?? 0) - (from?.rss ?? 0)) / 2 ** 20;
-    expect(mib(warm, end)).toBeLessThan(50);
-    expect(mib(half, end)).toBeLessThan(12);
+    if (!SANITIZED) {
+      expect(mib(warm, end)).toBeLessThan(50);
+      expect(mib(half, end)).toBeLessThan(12);
+    }
     expect(end?.fds).toBeLessThanOrEqual((warm?.fds ?? 0) + 2);
     // Every socket, certificate and key of the finished connections was released.
     expect(end?.live).toBeLessThanOrEqual(warm?.live ?? 0);
     // Two thirds resumed, less the first connection of each kind and those after the one cache clearing.
-    expect(end?.resumed).toBeGreaterThan((20000 * 2) / 3 - 10);
+    expect(end?.resumed).toBeGreaterThan((TOTAL * 2) / 3 - 10);
   }, 700_000);
 });

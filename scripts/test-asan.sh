@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# npm run test:asan — the addon built with AddressSanitizer and UndefinedBehaviorSanitizer, and the whole
+# vitest suite run against it. Node itself is not instrumented, so the sanitizer runtimes are preloaded into
+# every process the suite starts (vitest's forks, child scenarios, and the tools they spawn); each process
+# logs to its own file, and scripts/asan-report.js judges the logs. The normal build is restored at the end
+# unless NODE_NSS_ASAN_KEEP_BUILD is set (CI, where this is the last step).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+flags="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g"
+logs="$(mktemp -d)"
+restore() { [[ -n "${NODE_NSS_ASAN_KEEP_BUILD:-}" ]] || npx node-gyp rebuild -j 2 >/dev/null; }
+trap restore EXIT
+
+# Compiled first: generating the ES module wrapper loads the addon, which needs the runtimes preloaded.
+npm run compile >/dev/null
+CXXFLAGS="$flags" LDFLAGS="-fsanitize=address,undefined" npx node-gyp rebuild -j 2 >/dev/null
+
+status=0
+LD_PRELOAD="$(g++ -print-file-name=libasan.so):$(g++ -print-file-name=libubsan.so)" \
+  ASAN_OPTIONS="log_path=$logs/asan:log_exe_name=1:detect_leaks=1:strict_string_checks=1:check_initialization_order=1" \
+  LSAN_OPTIONS="suppressions=$PWD/test/asan/lsan.supp:print_suppressions=0:exitcode=0" \
+  UBSAN_OPTIONS="log_path=$logs/ubsan:log_exe_name=1:print_stacktrace=1:halt_on_error=1" \
+  NODE_NSS_SANITIZED=1 NODE_NSS_SOAK_CONNECTIONS="${NODE_NSS_SOAK_CONNECTIONS:-6000}" \
+  npx vitest run --outputFile.json=.vitest-asan-report.json "$@" || status=$?
+
+node scripts/asan-report.js "$logs" .vitest-asan-report.json || status=1
+rm -rf "$logs"
+exit "$status"
