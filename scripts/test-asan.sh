@@ -18,7 +18,7 @@ CXXFLAGS="$flags" LDFLAGS="-fsanitize=address,undefined" npx node-gyp rebuild -j
 
 status=0
 LD_PRELOAD="$(g++ -print-file-name=libasan.so):$(g++ -print-file-name=libubsan.so)" \
-  ASAN_OPTIONS="log_path=$logs/asan:log_exe_name=1:detect_leaks=1:strict_string_checks=1:check_initialization_order=1" \
+  ASAN_OPTIONS="log_path=$logs/asan:log_exe_name=1:detect_leaks=1:check_initialization_order=1" \
   LSAN_OPTIONS="suppressions=$PWD/test/asan/lsan.supp:print_suppressions=0:exitcode=0" \
   UBSAN_OPTIONS="log_path=$logs/ubsan:log_exe_name=1:print_stacktrace=1:halt_on_error=1" \
   NODE_NSS_SANITIZED=1 NODE_NSS_SOAK_CONNECTIONS="${NODE_NSS_SOAK_CONNECTIONS:-6000}" \

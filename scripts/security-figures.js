@@ -1,0 +1,152 @@
+#!/usr/bin/env node
+// Regenerates the figures in docs/security.md from fresh runs: the hardening tests (each appends what it
+// tried and measured to HARDENING_SUMMARY), the fuzzers (FUZZ_SUMMARY) and, with --asan, the sanitizer run
+// (ASAN_SUMMARY). With --check it runs them and compares the counts that do not depend on timing with the
+// document instead of writing it.
+//
+//   node scripts/security-figures.js [--asan] [--fuzz-seconds N] [--check]
+'use strict';
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { parseArgs } = require('node:util');
+
+const root = path.join(__dirname, '..');
+const doc = path.join(root, 'docs', 'security.md');
+const BEGIN = '<!-- figures:begin -->';
+const END = '<!-- figures:end -->';
+
+const { values: options } = parseArgs({
+  options: {
+    asan: { type: 'boolean', default: false },
+    check: { type: 'boolean', default: false },
+    'fuzz-seconds': { type: 'string', default: '60' },
+  },
+});
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'node-nss-figures-'));
+const files = {
+  hardening: path.join(work, 'hardening.jsonl'),
+  fuzz: path.join(work, 'fuzz.json'),
+  asan: path.join(work, 'asan.json'),
+};
+const env = {
+  ...process.env,
+  HARDENING_SUMMARY: files.hardening,
+  FUZZ_SUMMARY: files.fuzz,
+  ASAN_SUMMARY: files.asan,
+};
+
+function step(what, cmd, args) {
+  console.error(`figures: ${what}`);
+  const r = spawnSync(cmd, args, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0)
+    throw new Error(`${what} failed (exit ${r.status}): the figures are only written from green runs`);
+}
+
+step('hardening tests', 'npx', ['vitest', 'run', 'test/hardening', 'test/soak.test.ts']);
+if (fs.existsSync(path.join(root, 'fuzz', 'run.sh')))
+  step('fuzzers', 'bash', ['fuzz/run.sh', options['fuzz-seconds']]);
+if (options.asan) step('sanitizer run', 'bash', ['scripts/test-asan.sh']);
+
+const readJSON = (file) => (fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : undefined);
+const hardening = fs.existsSync(files.hardening)
+  ? fs
+      .readFileSync(files.hardening, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line))
+  : [];
+const fuzz = readJSON(files.fuzz);
+const current = fs.readFileSync(doc, 'utf8');
+const previous = /<!-- figures-data (.*) -->/.exec(current);
+const previousData = previous ? JSON.parse(previous[1]) : {};
+// The sanitizer run takes long; without --asan the last recorded one stays.
+const asan = readJSON(files.asan) ?? previousData.asan;
+
+const data = {
+  date: new Date().toISOString().slice(0, 10),
+  nss: spawnSync('pkg-config', ['--modversion', 'nss'], { encoding: 'utf8' }).stdout.trim(),
+  node: process.version,
+  hardening,
+  fuzz,
+  asan,
+};
+
+/** The figures that a fresh run must reproduce exactly: counts of what was tried and what failed. */
+function stable(d) {
+  const counts = {};
+  for (const entry of d.hardening ?? []) {
+    const key = [entry.test, entry.clients, entry.case, entry.scanner].filter(Boolean).join(' / ');
+    counts[key] = Object.fromEntries(
+      Object.entries(entry).filter(
+        ([k, v]) =>
+          typeof v === 'number' &&
+          /^(cases|connections|failures|serverFailures|flagged\w*|about\w*|checks)$/.test(k),
+      ),
+    );
+  }
+  return { counts, asanFindings: d.asan?.findings, fuzzCrashes: (d.fuzz ?? []).map?.((f) => f.crashes) };
+}
+
+function render(d) {
+  const lines = [`Generated on ${d.date} with NSS ${d.nss}, Node ${d.node}, on a 2-core machine.`, ''];
+  if (d.asan) {
+    lines.push(
+      `- **Sanitizers** (ASan + UBSan, LeakSanitizer on): ${d.asan.testsPassed} tests passed and ` +
+        `${d.asan.testsFailed} failed under the instrumented addon; ${d.asan.findings} sanitizer findings in ` +
+        `${d.asan.processesLogged} process logs.`,
+    );
+  } else lines.push('- **Sanitizers**: not run yet (`node scripts/security-figures.js --asan`).');
+  if (Array.isArray(d.fuzz) && d.fuzz.length) {
+    lines.push(
+      '- **Fuzzing** (libFuzzer):',
+      '',
+      '  | harness | seconds | executions | corpus | coverage | crashes |',
+    );
+    lines.push('  | --- | --- | --- | --- | --- | --- |');
+    for (const f of d.fuzz)
+      lines.push(
+        `  | ${f.harness} | ${f.seconds} | ${f.executions} | ${f.corpus} | ${f.coverage ?? ''} | ${f.crashes} |`,
+      );
+    lines.push('');
+  }
+  const byTest = new Map();
+  for (const entry of d.hardening) {
+    const list = byTest.get(entry.test) ?? [];
+    list.push(entry);
+    byTest.set(entry.test, list);
+  }
+  for (const [test, entries] of byTest) {
+    lines.push(`- **${test}**:`);
+    for (const { test: _, ...rest } of entries) {
+      const parts = Object.entries(rest).map(
+        ([k, v]) => `${k} ${typeof v === 'number' ? +v.toFixed(2) : JSON.stringify(v)}`,
+      );
+      lines.push(`  - ${parts.join(', ')}`);
+    }
+  }
+  lines.push('', `<!-- figures-data ${JSON.stringify(d)} -->`);
+  return lines.join('\n');
+}
+
+if (options.check) {
+  const want = JSON.stringify(stable(previousData), null, 1);
+  const got = JSON.stringify(stable({ ...data, asan }), null, 1);
+  if (want !== got) {
+    console.error(`figures: docs/security.md says\n${want}\nbut this run gave\n${got}`);
+    process.exit(1);
+  }
+  console.error('figures: this run reproduces docs/security.md');
+} else {
+  const start = current.indexOf(BEGIN);
+  const end = current.indexOf(END);
+  if (start < 0 || end < start) throw new Error(`docs/security.md has no ${BEGIN} … ${END} block`);
+  fs.writeFileSync(
+    doc,
+    current.slice(0, start + BEGIN.length) + '\n' + render(data) + '\n' + current.slice(end),
+  );
+  console.error('figures: docs/security.md written');
+}
+fs.rmSync(work, { recursive: true, force: true });
