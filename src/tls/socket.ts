@@ -127,6 +127,12 @@ export interface SSLSocketOptions {
 
 /** The largest ClientHello held for an async SNI callback (a real one is a few KiB; NSS's limit is 64 KiB). */
 const MAX_HELD_CLIENT_HELLO = 64 * 1024;
+/**
+ * Input held while a callback decides (NSS reads nothing meanwhile), beyond which the transport is paused:
+ * a peer that keeps sending then meets TCP backpressure. Without it the bytes piled up for as long as the
+ * callback took (measured: 256 MiB taken in a second by a client whose async auth callback was pending).
+ */
+const MAX_HELD_INPUT = 64 * 1024;
 
 // Sockets inside a native cycle, in which NSS holds the socket's locks: NSS must not shut down under them.
 let socketsInCycle = 0;
@@ -187,6 +193,10 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   #pendingWrites: Array<{ chunk: Buffer; callback: (err?: Error | null) => void }> = [];
   #ciphertextWaiting = false;
   #deciding = false;
+  /** Async callbacks deciding for NSS (certificate check, client certificate): input waits meanwhile. */
+  #decisions = 0;
+  /** The transport is paused because input is held (see MAX_HELD_INPUT). */
+  #inputHeld = false;
   #failure: NSPRError | undefined;
   #callbackFailure: NSPRError | undefined;
   /** The verdict of our own certificate check, which NSS reports afterwards only as a generic failure. */
@@ -517,12 +527,19 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     if (!hello) {
       if (chunk) this.#input.push(chunk);
       else this.#inputEnded = true;
+      if (this.#decisions > 0) {
+        this.#holdInput(this.#input.reduce((n, b) => n + b.length, 0));
+        return;
+      }
       this.#pump();
       return;
     }
     if (chunk) hello.data = Buffer.concat([hello.data, chunk]);
     else hello.ended = true;
-    if (hello.deciding) return;
+    if (hello.deciding) {
+      this.#holdInput(hello.data.length);
+      return;
+    }
     if (hello.data.length > MAX_HELD_CLIENT_HELLO) {
       this.#fail(
         new NSPRError(
@@ -542,6 +559,20 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
       if (hello.ended) this.#inputEnded = true;
       this.#pump();
     });
+  }
+
+  /** `held` bytes wait for a decision: past the limit, the peer waits too. */
+  #holdInput(held: number): void {
+    if (held <= MAX_HELD_INPUT || !this.#transport) return;
+    this.#inputHeld = true;
+    this.#transport.pause();
+  }
+
+  /** The held input goes to NSS: the transport may flow again. */
+  #releaseInput(): void {
+    if (!this.#inputHeld) return;
+    this.#inputHeld = false;
+    this.#transport?.resume();
   }
 
   /** The transport closed. After a clean end that is the last step; before one, the peer went away. */
@@ -600,14 +631,19 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
 
   /** One native crossing: feed ciphertext, drive NSS, send what it wrote, deliver cleartext and events. */
   #cycle(): void {
+    // While a callback decides NSS reads nothing: the input (and its end) wait here, where they are counted.
+    const hold = this.#decisions > 0;
     const input =
-      this.#input.length === 0
+      hold || this.#input.length === 0
         ? null
         : this.#input.length === 1
           ? this.#input[0]!
           : Buffer.concat(this.#input);
-    this.#input = [];
-    const eof = this.#inputEnded && !this.#inputEndGiven;
+    if (!hold) {
+      this.#input = [];
+      this.#releaseInput();
+    }
+    const eof = !hold && this.#inputEnded && !this.#inputEndGiven;
     this.#inputEndGiven ||= eof;
     let r: NativeCycleResult;
     this.#inNative = true;
@@ -850,6 +886,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   /** Client side: NSS parked the handshake; decide, then resume it. */
   async #authenticate(): Promise<void> {
     this.#deciding = true;
+    this.#decisions++;
     let errno = 0;
     let verification = 0;
     try {
@@ -870,6 +907,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
       errno = verification = SSL_ERROR_BAD_CERTIFICATE;
     }
     this.#deciding = false;
+    this.#decisions--;
     if (this.#state.finished) return;
     this.#recordVerification(verification);
     if (errno !== 0) this.#authFailure = new NSPRError(errno);
@@ -966,6 +1004,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
 
   /** Client side: the server asked for a certificate; ask the callback (sync or async), then resume. */
   async #chooseClientCertificate(caNames: Buffer[]): Promise<void> {
+    this.#decisions++;
     const registered = this.callbacks.clientAuth;
     let cert: Certificate | null = null;
     let key: PrivateKey | null = null;
@@ -996,6 +1035,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     } catch (err) {
       failure = callbackError('client auth data callback', err, SSL_ERROR_NO_CERTIFICATE);
     }
+    this.#decisions--;
     if (this.#state.finished) return;
     try {
       this.#engine.clientAuthComplete(cert?.native ?? null, key?.native ?? null);
@@ -1013,7 +1053,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
 
   override _read(): void {
     if (!this.#transport) this.#ioBeforeTransport = true;
-    if (this.#transport?.isPaused()) this.#transport.resume();
+    if (this.#transport?.isPaused() && !this.#inputHeld) this.#transport.resume();
     if (this.#transport && !this.#state.secured && !this.#deciding) this.#pump();
   }
 

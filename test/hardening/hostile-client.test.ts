@@ -9,10 +9,11 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { init, NSPRError, shutdown, SSLSocket } from 'node-nss';
+import { getDefaultCertDB, init, NSPRError, shutdown, SSLSocket } from 'node-nss';
 import {
   alert,
   bitSample,
+  blast,
   countingProxy,
   flipBit,
   fragmentingProxy,
@@ -446,6 +447,73 @@ describe('stalling servers', () => {
     );
     tally.add(1, 1);
   });
+});
+
+describe('a server streaming while the client decides', () => {
+  // While an async callback decides (the server's certificate, the client's own), NSS reads nothing; a
+  // server that keeps sending meanwhile must meet TCP backpressure, not a buffer that grows as it sends.
+  it.each(['auth certificate', 'client auth data'] as const)(
+    'during an async %s callback the client stops reading after a bounded amount',
+    async (which) => {
+      const echo = which === 'auth certificate' ? real : await nssEchoServer({ requireClientCert: true });
+      let flood: ReturnType<typeof blast> | undefined;
+      const proxy = net.createServer((client) => {
+        const upstream = net.connect(echo.port, '127.0.0.1');
+        client.on('error', () => undefined);
+        upstream.on('error', () => undefined);
+        client.pipe(upstream);
+        upstream.once('data', (d: Buffer) => {
+          // The server's first flight, then junk records for as long as the client takes them.
+          client.write(d);
+          flood = blast(client, record(0x17, Buffer.alloc(16_000, 7)), 256 * 2 ** 20);
+        });
+      });
+      await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+      const sock = new SSLSocket();
+      const failed = new Promise<unknown>((resolve) => sock.once('error', resolve));
+      sock.setHostname('localhost');
+      const decide = async () => {
+        while (!flood) await new Promise((r) => setTimeout(r, 20));
+        await flood.settle(1000);
+      };
+      if (which === 'auth certificate') {
+        sock.setAuthCertificateCallback(async () => {
+          await decide();
+          return true;
+        });
+      } else {
+        const db = getDefaultCertDB();
+        const cert = db.findCertFromNickname('test_user');
+        const key = db.findKeyByAnyCert(cert);
+        sock.setClientAuthDataCallback(async () => {
+          await decide();
+          return [cert, key];
+        });
+      }
+      try {
+        await sock.connect({ host: '127.0.0.1', port: (proxy.address() as net.AddressInfo).port });
+        const outcome = await sock.forceHandshake({ timeout: 60_000 }).then(
+          () => failed,
+          (err: unknown) => err,
+        );
+        const written = flood?.written() ?? 0;
+        tally.notes[`heldWhileDeciding ${which} MiB`] = Math.round((written / 2 ** 20) * 10) / 10;
+        expect(written / 2 ** 20).toBeLessThan(64);
+        // The junk is then read, and fails the connection.
+        expect(isNSSError(await within(20_000, 'the failure', Promise.resolve(outcome)))).toBe(true);
+        tally.outcome((outcome as NSPRError).code);
+        tally.add(1, 1);
+      } finally {
+        sock.destroy();
+        proxy.close();
+        if (echo !== real) {
+          echo.sockets.forEach((s) => s.destroy());
+          await echo.server.close();
+        }
+      }
+    },
+    90_000,
+  );
 });
 
 describe('TLS 1.3 KeyUpdate flood from the server', () => {

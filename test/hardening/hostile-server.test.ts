@@ -12,6 +12,7 @@ import { getDefaultCertDB, init, NSPRError, shutdown, SSLServer, SSLSocket } fro
 import {
   alert,
   bitSample,
+  blast,
   countingProxy,
   flipBit,
   fragmentingProxy,
@@ -469,6 +470,54 @@ describe('slow clients', () => {
       await slowNode.close();
     }
   }, 60_000);
+});
+
+describe('a client streaming while the server decides', () => {
+  it('during an async SNI callback the server stops reading after a bounded amount', async () => {
+    // The server holds the ClientHello until its SNI callback answers; a client that keeps sending
+    // meanwhile must meet TCP backpressure, not a held buffer copied anew for each chunk.
+    const target = await nssTarget();
+    let flood: ReturnType<typeof blast> | undefined;
+    // Buffer memory (arrayBuffers) is where held input lives: its peak while the callback waits.
+    const base = process.memoryUsage().arrayBuffers;
+    let peak = base;
+    target.server.setSNICallback(async () => {
+      while (!flood) await new Promise((r) => setTimeout(r, 20));
+      const deadline = Date.now() + 30_000;
+      while (!flood.stalled(1000) && flood.written() < 256 * 2 ** 20 && Date.now() < deadline) {
+        peak = Math.max(peak, process.memoryUsage().arrayBuffers);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return undefined;
+    });
+    const raw = net.connect(target.port, '127.0.0.1');
+    raw.on('error', () => undefined);
+    try {
+      await new Promise((r) => raw.once('connect', r));
+      raw.write(hellos['node-nss tls1.3'] as Buffer);
+      flood = blast(raw, record(0x17, Buffer.alloc(16_000, 7)), 256 * 2 ** 20);
+      await within(
+        60_000,
+        'the server to fail the connection',
+        (async () => {
+          while (target.errors.length === 0) await new Promise((r) => setTimeout(r, 20));
+        })(),
+      );
+      const written = flood.written();
+      tally.notes['heldWhileDeciding SNI MiB'] = {
+        written: Math.round((written / 2 ** 20) * 10) / 10,
+        bufferPeak: Math.round(((peak - base) / 2 ** 20) * 10) / 10,
+      };
+      expect(written / 2 ** 20).toBeLessThan(64);
+      expect((peak - base) / 2 ** 20).toBeLessThan(16);
+      expect(isNSSError(target.errors[0])).toBe(true);
+      tally.outcome((target.errors[0] as NSPRError).code);
+      tally.add(1, 1);
+    } finally {
+      raw.destroy();
+      await target.close();
+    }
+  }, 90_000);
 });
 
 describe('TLS 1.3 KeyUpdate floods', () => {

@@ -320,3 +320,35 @@ export async function fragmentingProxy(port: number, towards: 'server' | 'client
   await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
   return { port: (proxy.address() as net.AddressInfo).port, close: () => proxy.close() };
 }
+
+/**
+ * Writes `chunk` to `socket` again and again (up to `limit` bytes) as fast as the peer takes it. `stalled()`
+ * says whether the peer has stopped reading: a write has waited for 'drain' for `ms`.
+ */
+export function blast(socket: net.Socket, chunk: Buffer, limit: number) {
+  const state = { written: 0, waitingSince: 0 };
+  const go = (): void => {
+    state.waitingSince = 0;
+    while (state.written < limit && !socket.destroyed) {
+      state.written += chunk.length;
+      if (!socket.write(chunk)) {
+        state.waitingSince = Date.now();
+        socket.once('drain', go);
+        return;
+      }
+    }
+  };
+  go();
+  return {
+    written: () => state.written,
+    stalled: (ms: number) => state.waitingSince > 0 && Date.now() - state.waitingSince >= ms,
+    /** Resolves once `limit` bytes went out or the peer stalled for `ms` (at most `max` ms). */
+    settle: async (ms: number, max = 30_000): Promise<void> => {
+      const deadline = Date.now() + max;
+      while (state.written < limit && !(state.waitingSince > 0 && Date.now() - state.waitingSince >= ms)) {
+        if (Date.now() > deadline || socket.destroyed) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+  };
+}
