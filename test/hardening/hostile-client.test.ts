@@ -348,6 +348,37 @@ describe('record-layer abuse', () => {
     tally.notes.recordLayerCodes = await batch('record layer', inputs, { version: 'tls1.3' });
   });
 
+  it('a Certificate message claiming 16 MiB after a real ServerHello is refused after a bounded amount', async () => {
+    const flight = flights['node-nss tls1.2'] as Buffer;
+    // The ServerHello message alone (NSS puts its whole TLS 1.2 flight in one record).
+    const first = records(flight)[0]?.fragment as Buffer;
+    const serverHello = record(0x16, first.subarray(0, 4 + first.readUIntBE(1, 3)));
+    // The hostile server answers with the ServerHello and a Certificate header, then streams its "body".
+    let flood: ReturnType<typeof blast> | undefined;
+    const server = net.createServer((s) => {
+      s.on('error', () => undefined);
+      s.once('data', () => {
+        s.write(Buffer.concat([serverHello, record(0x16, Buffer.from([0x0b, 0xff, 0xff, 0xff]))]));
+        flood = blast(s, record(0x16, Buffer.alloc(16_000)), 64 * 2 ** 20);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as net.AddressInfo).port;
+      const result = await nssAgainst({ chunks: [] }, { version: 'tls1.2', port, timeout: 30_000 });
+      expect(isNSSError(result), String(result)).toBe(true);
+      tally.outcome((result as NSPRError).code);
+      tally.notes.hugeCertificate = {
+        code: (result as NSPRError).code,
+        writtenMiB: Math.round((flood?.written() ?? 0) / 2 ** 20),
+      };
+      expect(flood?.written() ?? 0).toBeLessThan(32 * 2 ** 20);
+      tally.add(1, 1);
+    } finally {
+      server.close();
+    }
+  });
+
   it.each(['tls1.2', 'tls1.3'] as const)(
     'a real %s server flight cut into 1-byte records is a valid handshake (node-nss and node:tls servers)',
     async (version) => {

@@ -364,6 +364,36 @@ describe('record-layer abuse', () => {
     tally.notes.recordLayerCodes = codes;
   });
 
+  it('a ClientHello claiming 16 MiB, streamed in full records, is refused after a bounded amount', async () => {
+    const errorsBefore = nss.errors.length;
+    const raw = net.connect(nss.port, '127.0.0.1');
+    raw.on('error', () => undefined);
+    try {
+      await new Promise((r) => raw.once('connect', r));
+      raw.write(record(0x16, Buffer.from([0x01, 0xff, 0xff, 0xff, 0x03, 0x03]), 0x0301));
+      const flood = blast(raw, record(0x16, Buffer.alloc(16_000), 0x0301), 64 * 2 ** 20);
+      await within(
+        30_000,
+        'the refusal',
+        (async () => {
+          while (nss.errors.length === errorsBefore) await new Promise((r) => setTimeout(r, 20));
+        })(),
+      );
+      const err = nss.errors[errorsBefore];
+      expect(isNSSError(err), String(err)).toBe(true);
+      tally.outcome((err as NSPRError).code);
+      tally.notes.hugeClientHello = {
+        code: (err as NSPRError).code,
+        writtenMiB: Math.round(flood.written() / 2 ** 20),
+      };
+      expect(flood.written()).toBeLessThan(32 * 2 ** 20);
+      tally.add(1, 1);
+    } finally {
+      raw.destroy();
+    }
+    await settled(nss, 'huge ClientHello');
+  });
+
   it('real ClientHellos cut into 1-byte records are valid handshakes (node-nss and node:tls clients)', async () => {
     // A proxy re-fragments the client's first flight (plaintext) into records of one byte each.
     const results: Record<string, boolean> = {};
