@@ -626,6 +626,127 @@ describe('TLS 1.3 KeyUpdate floods', () => {
   });
 });
 
+describe('a server in a child process', () => {
+  // The worst of it where a crash would show as an exit status rather than take the suite down; the child
+  // also measures its own CPU for a KeyUpdate flood against 1-byte records (reported, not asserted).
+  const script = `
+    const nss = require('node-nss');
+    nss.init({ dbDir: process.env.DB, password: process.env.PW, loadBuiltinRoots: false });
+    const db = nss.getDefaultCertDB();
+    const server = new nss.SSLServer();
+    const cert = db.findCertFromNickname('test_server');
+    server.configSecureServer(cert, db.findKeyByAnyCert(cert));
+    let errors = 0, bad = 0;
+    server.on('tlsClientError', (e) => { errors++; if (!/^(SSL_ERROR_|SEC_ERROR_|PR_)/.test(e.code)) bad++; });
+    server.on('connection', (sock) => {
+      let base, buf = '', measuring = false;
+      sock.on('error', () => undefined);
+      sock.on('data', (d) => {
+        buf += d.toString('latin1');
+        if (buf.includes('start')) { buf = ''; measuring = true; base = process.cpuUsage(); sock.write('ok'); }
+        else if (!measuring) { buf = ''; sock.write(d); }
+        else if (buf.includes('done')) {
+          buf = '';
+          measuring = false;
+          const c = process.cpuUsage(base);
+          sock.write(JSON.stringify({ cpuMs: (c.user + c.system) / 1000 }) + '\\n');
+        }
+      });
+    });
+    process.stdin.on('data', async () => {
+      process.stdin.destroy();
+      console.log('closing');
+      await server.close();
+      nss.shutdown();
+      console.log(JSON.stringify({ errors, bad, rssMiB: process.memoryUsage().rss / 2 ** 20 }));
+    });
+    server.listen({ port: 0 }).then(({ port }) => console.log('port ' + port));
+  `;
+
+  it('KeyUpdate flood CPU, then 300 hostile connections: the child serves on and exits cleanly', async () => {
+    const { spawn } = await import('node:child_process');
+    const path = await import('node:path');
+    const proc = spawn(process.execPath, ['-e', script], {
+      cwd: path.join(__dirname, '..', '..'),
+      env: { ...process.env, DB: fx.db, PW: fx.password },
+    });
+    let out = '';
+    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => proc.once('close', r));
+    try {
+      const port = await within(
+        20_000,
+        'the child to listen',
+        (async () => {
+          for (;;) {
+            const m = /port (\d+)/.exec(out);
+            if (m) return Number(m[1]);
+            await new Promise((r) => setTimeout(r, 20));
+          }
+        })(),
+      );
+      const sock = await nssClient(port, { version: 'tls1.3' });
+      const reply = (until: string) =>
+        within(
+          30_000,
+          until,
+          new Promise<string>((resolve) => {
+            let got = '';
+            const on = (d: Buffer) => {
+              got += d.toString();
+              if (got.includes(until)) {
+                sock.removeListener('data', on);
+                resolve(got);
+              }
+            };
+            sock.on('data', on);
+          }),
+        );
+      const N = 10_000;
+      const cost: Record<string, number> = {};
+      for (const mode of ['1-byte records', 'KeyUpdates', 'requested KeyUpdates']) {
+        sock.write('start');
+        await reply('ok');
+        for (let i = 0; i < N; i++) {
+          if (mode === '1-byte records') sock.write('x');
+          else sock.keyUpdate(mode === 'requested KeyUpdates');
+          if (i % 200 === 0) await new Promise((r) => setImmediate(r));
+        }
+        sock.write('done');
+        const stats = await reply('}');
+        cost[mode] = Math.round(
+          ((JSON.parse(stats.slice(stats.indexOf('{'))) as { cpuMs: number }).cpuMs * 1000) / N,
+        );
+      }
+      sock.destroy();
+      tally.notes.childServerMicrosecondsPerMessage = cost;
+      // Then the hostile connections: random bytes and bit-flipped ClientHellos.
+      const rand = prng(0xc41d);
+      const hello = hellos['node-nss tls1.3'] as Buffer;
+      const inputs = Array.from({ length: 300 }, (_, i) =>
+        i % 2
+          ? [randomBytes(rand, 1 + Math.floor(rand() * 3000))]
+          : [flipBit(hello, Math.floor(rand() * hello.length * 8))],
+      );
+      await pool(inputs, 16, async (chunks) => {
+        expect((await rawClient(port, chunks)).timedOut).toBe(false);
+      });
+      await realClientsServed(port);
+      proc.stdin.write('exit\n');
+      const status = await within(20_000, 'the child to exit', exited).catch((err: Error) => {
+        throw new Error(`${err.message}; its output: ${out}`);
+      });
+      expect(status).toBe(0);
+      const summary = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { errors: number; bad: number };
+      expect(summary.errors).toBe(300);
+      expect(summary.bad).toBe(0);
+      tally.add(300 + 3, 300 + 1);
+    } finally {
+      proc.kill('SIGKILL');
+    }
+  }, 110_000);
+});
+
 describe('bounded resources', () => {
   it('descriptors, live NSS objects and RSS after every attack', async () => {
     await settled(nss, 'all');
