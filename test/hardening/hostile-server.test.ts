@@ -447,6 +447,51 @@ describe('alerts in place of each client flight', () => {
   );
 });
 
+describe("a real client's encrypted alert in place of its last flight", () => {
+  it.each([
+    ['tls1.3', 'tlsClientError'],
+    // An NSS client finishes a TLS 1.2 handshake while its certificate check is pending (the check holds
+    // back only application data): its server sees the refusal after 'secure', as the socket's 'error'.
+    ['tls1.2', 'error after secure'],
+  ] as const)(
+    '%s: a node-nss client refusing the certificate: SSL_ERROR_BAD_CERT_ALERT as %s',
+    async (version, how) => {
+      const seen: string[] = [];
+      const onConnection = (s: SSLSocket) => {
+        s.once('secure', () => seen.push('secure'));
+        s.on('error', (e: NSPRError) => seen.push(`error ${e.code}`));
+      };
+      const onClientError = (e: NSPRError) => seen.push(`tlsClientError ${e.code}`);
+      nss.server.on('connection', onConnection);
+      nss.server.on('tlsClientError', onClientError);
+      try {
+        const sock = new SSLSocket();
+        sock.on('error', () => undefined);
+        sock.setHostname('localhost');
+        sock.setSSLVersionRange(version, version);
+        sock.setAuthCertificateCallback(() => false);
+        await sock.connect({ host: '127.0.0.1', port: nss.port });
+        await expect(sock.forceHandshake({ timeout: 10_000 })).rejects.toMatchObject({
+          code: 'SSL_ERROR_BAD_CERTIFICATE',
+        });
+        sock.destroy();
+        await settled(nss, 'refusing');
+        expect(seen).toEqual(
+          how === 'tlsClientError'
+            ? ['tlsClientError SSL_ERROR_BAD_CERT_ALERT', 'error SSL_ERROR_BAD_CERT_ALERT']
+            : ['secure', 'error SSL_ERROR_BAD_CERT_ALERT'],
+        );
+        tally.outcome('SSL_ERROR_BAD_CERT_ALERT');
+        tally.add(1, 1);
+      } finally {
+        nss.server.removeListener('connection', onConnection);
+        nss.server.removeListener('tlsClientError', onClientError);
+      }
+      await realClientsServed(nss.port);
+    },
+  );
+});
+
 describe('slow clients', () => {
   it('drip-fed, silent and mid-handshake stalls are dropped by handshakeTimeout with PR_IO_TIMEOUT_ERROR', async () => {
     const slow = await nssTarget(2000);
