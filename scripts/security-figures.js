@@ -74,11 +74,14 @@ const data = {
   asan,
 };
 
+/** A summary line's test: `test`, or the file it came from. */
+const nameOf = (entry) => entry.test ?? path.basename(entry.file ?? 'unknown').replace(/\.test\.ts$/, '');
+
 /** The figures that a fresh run must reproduce exactly: counts of what was tried and what failed. */
 function stable(d) {
   const counts = {};
   for (const entry of d.hardening ?? []) {
-    const key = [entry.test, entry.clients, entry.case, entry.scanner].filter(Boolean).join(' / ');
+    const key = [nameOf(entry), entry.clients, entry.scanner].filter(Boolean).join(' / ');
     counts[key] = Object.fromEntries(
       Object.entries(entry).filter(
         ([k, v]) =>
@@ -114,13 +117,13 @@ function render(d) {
   }
   const byTest = new Map();
   for (const entry of d.hardening) {
-    const list = byTest.get(entry.test) ?? [];
+    const list = byTest.get(nameOf(entry)) ?? [];
     list.push(entry);
-    byTest.set(entry.test, list);
+    byTest.set(nameOf(entry), list);
   }
   for (const [test, entries] of byTest) {
     lines.push(`- **${test}**:`);
-    for (const { test: _, ...rest } of entries) {
+    for (const { test: _test, file: _file, ...rest } of entries) {
       const parts = Object.entries(rest).map(
         ([k, v]) => `${k} ${typeof v === 'number' ? +v.toFixed(2) : JSON.stringify(v)}`,
       );
