@@ -1,10 +1,9 @@
 import { binding } from './binding.js';
+import { checkInteger, checkString } from './validate.js';
 
 /** Name of an NSS/NSPR error code (`-8179` → `'SEC_ERROR_UNKNOWN_ISSUER'`), or `'UNKNOWN_ERROR_<n>'`. */
 export function errorName(errno: number): string {
-  if (typeof errno !== 'number' || !Number.isInteger(errno)) {
-    throw new TypeError('The "errno" argument must be an integer');
-  }
+  checkInteger(errno, 'errno');
   return binding.errorName(errno) ?? `UNKNOWN_ERROR_${errno}`;
 }
 
@@ -26,6 +25,9 @@ export class NSPRError extends Error {
   readonly code: string;
 
   constructor(errno: number, code?: string, message?: string) {
+    checkInteger(errno, 'errno');
+    if (code !== undefined) checkString(code, 'code');
+    if (message !== undefined) checkString(message, 'message');
     const name = code ?? errorName(errno);
     super(message ?? errorMessage(errno));
     this.errno = errno;

@@ -1,4 +1,5 @@
 // Argument checks shared by the public API: a wrong type is a TypeError that names the argument.
+import { Duplex } from 'node:stream';
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -37,6 +38,14 @@ export function checkInteger(
   }
 }
 
+/** The longest delay a Node timer keeps (a longer one fires after 1 ms, with only a warning). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A delay in milliseconds that a timer will honour: an integer from `min` to {@link MAX_TIMER_MS}. */
+export function checkDelay(value: unknown, name: string, min: number): asserts value is number {
+  checkInteger(value, name, min, MAX_TIMER_MS);
+}
+
 export function checkStringArray(value: unknown, name: string): asserts value is readonly string[] {
   if (!Array.isArray(value)) throw new TypeError(`The "${name}" argument must be an array of strings`);
   value.forEach((item, i) => checkString(item, `${name}[${i}]`));
@@ -62,8 +71,25 @@ export function checkInstance<T>(
   if (!(value instanceof type)) fail(name, `an instance of ${type.name}`, value);
 }
 
+/** An options object: not null, an array, a Buffer (or other typed array) or a Date, whose fields would be ignored. */
 export function checkObject(value: unknown, name: string): asserts value is object {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(name, 'an object', value);
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    Array.isArray(value) ||
+    ArrayBuffer.isView(value) ||
+    value instanceof Date
+  )
+    fail(name, 'an object', value);
+}
+
+export function checkDuplex(value: unknown, name: string): asserts value is Duplex {
+  if (!(value instanceof Duplex)) fail(name, 'a net.Socket or a stream.Duplex', value);
+}
+
+/** `'ipv4'` or `'ipv6'`, the address family of a socket or server. */
+export function checkFamily(value: unknown, name: string): asserts value is 'ipv4' | 'ipv6' {
+  if (value !== 'ipv4' && value !== 'ipv6') fail(name, "'ipv4' or 'ipv6'", value);
 }
 
 /** Like {@link checkInstance}, for a class whose module cannot be imported here: `brand` holds its instances. */

@@ -71,6 +71,8 @@ export class CertVerifyError extends NSPRError {
   readonly log: CertVerifyLogEntry[];
 
   constructor(errno: number, usages: number, log: CertVerifyLogEntry[]) {
+    checkInteger(usages, 'usages', 0, 0xffffffff);
+    if (!Array.isArray(log)) throw new TypeError('The "log" argument must be an array');
     super(errno);
     this.usages = usages;
     this.log = log;

@@ -423,14 +423,15 @@ export function createCertificate(opts: CreateCertificateOptions, ...pinArgs: un
   }
 
   const serial = serialBytes(opts.serialNumber);
-  const notBefore = opts.notBefore ?? new Date(Date.now() - FIVE_MINUTES);
+  // Absent means the default; null is a wrong value like any other.
+  const notBefore = opts.notBefore === undefined ? new Date(Date.now() - FIVE_MINUTES) : opts.notBefore;
   checkDate(notBefore, 'opts.notBefore');
-  const notAfter = opts.notAfter ?? new Date(notBefore.getTime() + YEAR);
+  const notAfter = opts.notAfter === undefined ? new Date(notBefore.getTime() + YEAR) : opts.notAfter;
   checkDate(notAfter, 'opts.notAfter');
   if (notAfter.getTime() <= notBefore.getTime()) {
     throw new RangeError('The "opts.notAfter" argument must be later than "opts.notBefore"');
   }
-  const isCA = opts.isCA ?? false;
+  const isCA = opts.isCA === undefined ? false : opts.isCA;
   checkBoolean(isCA, 'opts.isCA');
   let pathLength = -1;
   if (opts.pathLength !== undefined) {

@@ -21,7 +21,13 @@ import type {
   SSLCallbacks,
   SocketCallbackTypes,
 } from './callbacks.js';
-import { checkFunction, checkInstance, checkInteger, checkStringArray } from '../core/validate.js';
+import {
+  checkDelay,
+  checkFunction,
+  checkInstance,
+  checkInteger,
+  checkStringArray,
+} from '../core/validate.js';
 
 const VERSION_NAMES: Record<string, number> = {
   'tls1.0': ssl.SSL_LIBRARY_VERSION_TLS_1_0,
@@ -231,13 +237,16 @@ export function SSLConfigurable<Callbacks extends SocketCallbackTypes, TBase ext
       this.#renegotiationLimit = limit;
     }
 
-    /** The window of {@link renegotiationLimit} in milliseconds, counted from the last renegotiation (default 600,000). */
+    /**
+     * The window of {@link renegotiationLimit} in milliseconds, counted from the last renegotiation (default
+     * 600,000; from 1 to 2^31 - 1, the longest a Node timer keeps, else a RangeError).
+     */
     get renegotiationWindow(): number {
       return this.#renegotiationWindow;
     }
 
     set renegotiationWindow(ms: number) {
-      checkInteger(ms, 'renegotiationWindow', 1);
+      checkDelay(ms, 'renegotiationWindow', 1);
       this.#renegotiationWindow = ms;
     }
 

@@ -2,8 +2,7 @@
 import * as https from 'node:https';
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { CertDB } from '../pki/certdb.js';
-import { getDefaultCertDB } from '../pki/certdb.js';
+import { CertDB, getDefaultCertDB } from '../pki/certdb.js';
 import { NSPRError } from '../core/errors.js';
 import { SSLServer } from './server.js';
 import { nssGetClientAuthData, SSLSocket } from './socket.js';
@@ -11,11 +10,15 @@ import * as ssl from './constants.js';
 import {
   checkBoolean,
   checkBuffer,
+  checkDelay,
+  checkDuplex,
   checkFunction,
+  checkInstance,
   checkInteger,
   checkNonEmptyString,
   checkObject,
   checkString,
+  checkStringArray,
 } from '../core/validate.js';
 
 const PR_IO_TIMEOUT_ERROR = -5990;
@@ -90,6 +93,9 @@ function configuredSocket(opts: ConnectOptions): SSLSocket {
   if (servername !== undefined) checkString(servername, 'opts.servername');
   if (clientCertNickname !== undefined) checkNonEmptyString(clientCertNickname, 'opts.clientCertNickname');
   checkBoolean(rejectUnauthorized, 'opts.rejectUnauthorized');
+  if (opts.certDB !== undefined) checkInstance(opts.certDB, CertDB, 'opts.certDB');
+  if (ALPNProtocols !== undefined) checkStringArray(ALPNProtocols, 'opts.ALPNProtocols');
+  if (opts.socket !== undefined) checkDuplex(opts.socket, 'opts.socket');
   const sock = new SSLSocket({
     certDB: opts.certDB ?? getDefaultCertDB(),
     allowHalfOpen: opts.allowHalfOpen,
@@ -131,12 +137,12 @@ export function createConnection(opts: ConnectOptions, onSecureConnect?: () => v
     sock.emit('connect');
     sock.startHandshake(); // a failure is the socket's 'error'
   };
-  if (opts.socket) {
+  if (opts.socket !== undefined) {
     start(opts.socket);
     return sock;
   }
   checkInteger(opts.port, 'opts.port', 1, 65535);
-  if (opts.timeout !== undefined) checkInteger(opts.timeout, 'opts.timeout', 1);
+  if (opts.timeout !== undefined) checkDelay(opts.timeout, 'opts.timeout', 1);
   const host = opts.host ?? 'localhost';
   // Half-open at the TCP level: TLS decides when each direction ends (close_notify, then FIN).
   const tcp = net.connect({ host, port: opts.port, allowHalfOpen: true });
@@ -194,6 +200,7 @@ export class Agent extends https.Agent {
   readonly #nss: ConnectOptions;
 
   constructor(opts: https.AgentOptions & { nss?: ConnectOptions } = {}) {
+    checkObject(opts, 'opts');
     const { nss = {}, ...agentOptions } = opts;
     checkObject(nss, 'opts.nss');
     super(agentOptions);
@@ -242,6 +249,10 @@ export function createServer(
   if (nicknames.length === 0) throw new RangeError('The "opts.certNickname" option names no certificate');
   nicknames.forEach((nick, i) => checkNonEmptyString(nick, `opts.certNickname[${i}]`));
   if (onSecureConnection !== undefined) checkFunction(onSecureConnection, 'onSecureConnection');
+  if (opts.certDB !== undefined) checkInstance(opts.certDB, CertDB, 'opts.certDB');
+  if (opts.requestCert !== undefined) checkBoolean(opts.requestCert, 'opts.requestCert');
+  if (opts.requireCert !== undefined) checkBoolean(opts.requireCert, 'opts.requireCert');
+  if (opts.ALPNProtocols !== undefined) checkStringArray(opts.ALPNProtocols, 'opts.ALPNProtocols');
   const db = opts.certDB ?? getDefaultCertDB();
   const server = new SSLServer({ certDB: db, allowHalfOpen: opts.allowHalfOpen });
   for (const nick of nicknames) {

@@ -3,7 +3,7 @@ import * as net from 'node:net';
 import type { NativeSSLEngine } from '../../types/binding.js';
 import { binding } from '../core/binding.js';
 import { Certificate } from '../pki/certificate.js';
-import type { CertDB } from '../pki/certdb.js';
+import { CertDB } from '../pki/certdb.js';
 import { NSPRError } from '../core/errors.js';
 import { afterNSSShutdown } from '../core/shutdown-hooks.js';
 import { checkFIPSKey } from './fips-profile.js';
@@ -14,6 +14,8 @@ import * as ssl from './constants.js';
 import { SSLSocket, type SocketCallbacks } from './socket.js';
 import {
   checkBoolean,
+  checkDelay,
+  checkFamily,
   checkFunction,
   checkInstance,
   checkInteger,
@@ -32,8 +34,9 @@ let sessionCacheConfigured = false;
  */
 export function configServerSessionIDCache(opts: { maxEntries?: number; timeout?: number } = {}): void {
   checkObject(opts, 'opts');
-  if (opts.maxEntries !== undefined) checkInteger(opts.maxEntries, 'opts.maxEntries', 0);
-  if (opts.timeout !== undefined) checkInteger(opts.timeout, 'opts.timeout', 0);
+  // NSS takes both as 32-bit numbers: a larger one would wrap around.
+  if (opts.maxEntries !== undefined) checkInteger(opts.maxEntries, 'opts.maxEntries', 0, 0x7fffffff);
+  if (opts.timeout !== undefined) checkInteger(opts.timeout, 'opts.timeout', 0, 0x7fffffff);
   binding.configServerSessionIDCache(opts.maxEntries ?? 0, opts.timeout ?? 0);
   sessionCacheConfigured = true;
 }
@@ -61,6 +64,8 @@ export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmit
   constructor(opts: { family?: 'ipv4' | 'ipv6'; certDB?: CertDB; allowHalfOpen?: boolean } = {}) {
     super();
     checkObject(opts, 'opts');
+    if (opts.family !== undefined) checkFamily(opts.family, 'opts.family');
+    if (opts.certDB !== undefined) checkInstance(opts.certDB, CertDB, 'opts.certDB');
     if (opts.allowHalfOpen !== undefined) checkBoolean(opts.allowHalfOpen, 'opts.allowHalfOpen');
     this.#allowHalfOpen = opts.allowHalfOpen ?? false;
     if (!sessionCacheConfigured) {
@@ -86,14 +91,15 @@ export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmit
 
   /**
    * Milliseconds an accepted connection has to finish its handshake (default 120,000, as in node:tls; `0`:
-   * no limit). A client that stalls is dropped with `PR_IO_TIMEOUT_ERROR` (`'tlsClientError'`).
+   * no limit; at most 2^31 - 1, the longest a Node timer keeps, else a RangeError). A client that stalls is
+   * dropped with `PR_IO_TIMEOUT_ERROR` (`'tlsClientError'`).
    */
   get handshakeTimeout(): number {
     return this.#handshakeTimeout;
   }
 
   set handshakeTimeout(ms: number) {
-    checkInteger(ms, 'handshakeTimeout', 0);
+    checkDelay(ms, 'handshakeTimeout', 0);
     this.#handshakeTimeout = ms;
   }
 
@@ -183,7 +189,7 @@ export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmit
   /** The next connection (TLS not yet done), as python-nss's `accept()`. */
   accept(opts: { timeout?: number } = {}): Promise<[SSLSocket, { address: string; port: number }]> {
     checkObject(opts, 'opts');
-    if (opts.timeout !== undefined) checkInteger(opts.timeout, 'opts.timeout', 1);
+    if (opts.timeout !== undefined) checkDelay(opts.timeout, 'opts.timeout', 1);
     const ready = this.#accepted.shift();
     if (ready) return Promise.resolve(ready);
     return new Promise((resolve, reject) => {

@@ -8,7 +8,7 @@ import type {
 } from '../../types/binding.js';
 import { binding } from '../core/binding.js';
 import { Certificate } from '../pki/certificate.js';
-import type { CertDB } from '../pki/certdb.js';
+import { CertDB } from '../pki/certdb.js';
 import { NSPRError, errorName } from '../core/errors.js';
 import { checkFIPSKey } from './fips-profile.js';
 import { PrivateKey } from '../pki/private-key.js';
@@ -21,7 +21,18 @@ import { peerID, policyTag, sessionPolicy, unwrapSession, wrapSession } from './
 import { RenegotiationLimiter } from './renegotiation-limit.js';
 import { applyDefaultProfile } from './defaults.js';
 import { clientHelloServerName } from './client-hello.js';
-import { checkBoolean, checkBuffer, checkInteger, checkObject, checkString } from '../core/validate.js';
+import {
+  checkBoolean,
+  checkBuffer,
+  checkDelay,
+  checkDuplex,
+  checkFamily,
+  checkFunction,
+  checkInstance,
+  checkInteger,
+  checkObject,
+  checkString,
+} from '../core/validate.js';
 import { beforeNSSShutdown } from '../core/shutdown-hooks.js';
 import { SocketState } from './socket-state.js';
 
@@ -279,10 +290,14 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     // 'close' is emitted by _destroy with net.Socket's hadError argument.
     super({ allowHalfOpen: opts.allowHalfOpen ?? false, emitClose: false });
     this.#suppressRaggedEOFs = opts.suppressRaggedEOFs ?? true;
-    if (opts.family !== undefined && opts.family !== 'ipv4' && opts.family !== 'ipv6') {
-      throw new TypeError("The \"opts.family\" argument must be 'ipv4' or 'ipv6'");
-    }
+    if (opts.family !== undefined) checkFamily(opts.family, 'opts.family');
+    if (opts.certDB !== undefined) checkInstance(opts.certDB, CertDB, 'opts.certDB');
     const model = opts.model;
+    if (
+      model !== undefined &&
+      (typeof model !== 'object' || model === null || !(model.engine instanceof Object))
+    )
+      throw new TypeError('The "opts.model" argument must be an SSLSocket or an SSLServer');
     this.#engine = new binding.NativeSSLEngine(model ? model.engine : null);
     if (!model) {
       applyDefaultProfile(this.#engine, 'socket');
@@ -355,7 +370,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     checkObject(opts, 'opts');
     checkString(opts.host, 'opts.host');
     checkInteger(opts.port, 'opts.port', 1, 65535);
-    if (opts.timeout !== undefined) checkInteger(opts.timeout, 'opts.timeout', 1);
+    if (opts.timeout !== undefined) checkDelay(opts.timeout, 'opts.timeout', 1);
     if (this.#engine.getURL() === null) this.setHostname(opts.host);
     this.#state.on('connect');
     this.peerName = { host: opts.host, port: opts.port };
@@ -388,8 +403,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     socket: net.Socket | Duplex,
     opts: { asServer?: boolean } & SSLSocketOptions = {},
   ): SSLSocket {
-    if (!(socket instanceof Duplex))
-      throw new TypeError('The "socket" argument must be a net.Socket or a stream.Duplex');
+    checkDuplex(socket, 'socket');
     checkObject(opts, 'opts');
     if (opts.asServer !== undefined) checkBoolean(opts.asServer, 'opts.asServer');
     const sock = new SSLSocket(opts);
@@ -404,6 +418,8 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
 
   /** @internal Binds the socket to its transport and sets its role. */
   attach(transport: Duplex, asServer: boolean): void {
+    checkDuplex(transport, 'transport');
+    checkBoolean(asServer, 'asServer');
     if (this.#transport) throw new Error('the socket already has a transport');
     if (this.#state.finished) {
       transport.destroy();
@@ -1195,7 +1211,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   /** Resolves when the handshake in progress (or a new one) is complete; rejects with its NSPRError. */
   forceHandshake(opts: { timeout?: number } = {}): Promise<void> {
     checkObject(opts, 'opts');
-    if (opts.timeout !== undefined) checkInteger(opts.timeout, 'opts.timeout', 1);
+    if (opts.timeout !== undefined) checkDelay(opts.timeout, 'opts.timeout', 1);
     if (this.#failure) return Promise.reject(this.#failure);
     if (this.#state.secured) return Promise.resolve();
     if (!this.#transport) return Promise.reject(new Error('forceHandshake() needs a connected socket'));
@@ -1396,15 +1412,22 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
 
   /**
    * Node socket methods HTTP clients call, passed to the transport where it has them; called before the
-   * transport exists (`createConnection` while connecting), they are applied when it attaches.
+   * transport exists (`createConnection` while connecting), they are applied when it attaches. Their
+   * arguments are checked when called (a boolean, a delay in milliseconds up to 2^31 - 1, a function), so a
+   * wrong one is a TypeError or RangeError here rather than a failure of the later attach.
    */
   setNoDelay(noDelay?: boolean): this {
+    if (noDelay !== undefined) checkBoolean(noDelay, 'noDelay');
     return this.#onTransport((t) => t.setNoDelay?.(noDelay));
   }
   setKeepAlive(enable?: boolean, delay?: number): this {
+    if (enable !== undefined) checkBoolean(enable, 'enable');
+    if (delay !== undefined) checkDelay(delay, 'delay', 0);
     return this.#onTransport((t) => t.setKeepAlive?.(enable, delay));
   }
   setTimeout(ms: number, callback?: () => void): this {
+    checkDelay(ms, 'ms', 0);
+    if (callback !== undefined) checkFunction(callback, 'callback');
     if (callback) this.once('timeout', callback);
     return this.#onTransport((t) => {
       if (!t.setTimeout) return;

@@ -1,0 +1,714 @@
+// The public surface of the package as a table, written from the typings (dist/*.d.ts, src/): for every
+// callable its parameters, each with its expected type and a valid value. The hardening tests generate
+// wrong-value cases from it and check it against what the package really exports.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { expect } from 'vitest';
+import type { FixtureDB } from '../fixtures/nssdb.js';
+import { nodeScript, tempDir } from '../support/tools.js';
+
+/** What a parameter must be. Union types list every member. */
+export type ParamType =
+  | 'string'
+  | 'boolean'
+  | 'integer'
+  | 'Buffer'
+  | 'function'
+  | 'null'
+  | 'Date'
+  | 'bigint'
+  | 'Certificate'
+  | 'CertDB'
+  | 'PK11Slot'
+  | 'PrivateKey'
+  | 'SSLSocket'
+  | 'Duplex'
+  | 'string[]'
+  | 'integer[]'
+  | 'Buffer[]'
+  | 'object';
+
+export interface Param {
+  name: string;
+  types: readonly ParamType[];
+  /** A valid value, as a harness descriptor ('$cert', '$db', … stand for real objects). */
+  valid: unknown;
+  optional?: boolean;
+  /** For integers: the accepted range. */
+  range?: readonly [number, number];
+  /** For options objects: their fields. */
+  fields?: readonly Param[];
+  /** What the error must mention instead of the name (constructors users are not meant to call). */
+  mentions?: string;
+  /** Wrong-value labels this parameter accepts on purpose (see the note beside it). */
+  accepts?: readonly string[];
+}
+
+/** A callable: its parameters, and the instance it is called on ('fresh': a new one per call). */
+export interface Entry {
+  params: readonly Param[];
+  self?: 'fresh';
+  /** Not run with the others: needs NSS uninitialised first. */
+  batch?: string;
+}
+
+const str = (name: string, valid: unknown = 'x', extra: Partial<Param> = {}): Param => ({
+  name,
+  types: ['string'],
+  valid,
+  ...extra,
+});
+const bool = (name: string, valid = true, extra: Partial<Param> = {}): Param => ({
+  name,
+  types: ['boolean'],
+  valid,
+  ...extra,
+});
+const int = (
+  name: string,
+  valid: number,
+  range?: readonly [number, number],
+  extra: Partial<Param> = {},
+): Param => ({
+  name,
+  types: ['integer'],
+  valid,
+  ...(range ? { range } : {}),
+  ...extra,
+});
+const of = (name: string, type: ParamType, valid: unknown, extra: Partial<Param> = {}): Param => ({
+  name,
+  types: [type],
+  valid,
+  ...extra,
+});
+const opt = (p: Param): Param => ({ ...p, optional: true });
+const options = (name: string, fields: Param[], extra: Partial<Param> = {}): Param => ({
+  name,
+  types: ['object'],
+  valid: Object.fromEntries(fields.filter((f) => !f.optional).map((f) => [f.name, f.valid])),
+  fields,
+  ...extra,
+});
+const cb = (name: string): Param => ({ name, types: ['function', 'null'], valid: '$fn' });
+
+// The longest delay a Node timer keeps: timeouts and windows are refused beyond it.
+const MAX_TIMER = 2 ** 31 - 1;
+const U16: readonly [number, number] = [0, 0xffff];
+const U32: readonly [number, number] = [0, 0xffffffff];
+
+// SSLSocket and SSLServer share these (the Configurable base).
+const configurable: Record<string, Entry> = {
+  '#renegotiationLimit': { params: [] },
+  // Infinity is documented: any number of renegotiations.
+  '#=renegotiationLimit': { params: [int('renegotiationLimit', 3, [0, 2 ** 53], { accepts: ['Infinity'] })] },
+  '#renegotiationWindow': { params: [] },
+  '#=renegotiationWindow': { params: [int('renegotiationWindow', 1000, [1, MAX_TIMER])] },
+  '#setSSLOption': {
+    params: [
+      int('option', 1, U16),
+      // boolean | number (SSL_REQUIRE_CERTIFICATE takes SSL_REQUIRE_*).
+      { name: 'value', types: ['boolean', 'integer'], valid: true, range: U32 },
+    ],
+  },
+  '#getSSLOption': { params: [int('option', 1, U16)] },
+  '#setSSLVersionRange': {
+    params: [
+      { name: 'min', types: ['string', 'integer'], valid: 'tls1.2', range: U16 },
+      { name: 'max', types: ['string', 'integer'], valid: 'tls1.3', range: U16 },
+    ],
+  },
+  '#getSSLVersionRange': { params: [] },
+  '#setCipherPref': { params: [int('suite', 0x1301, U16), bool('enabled')] },
+  '#getCipherPref': { params: [int('suite', 0x1301, U16)] },
+  '#setNamedGroups': { params: [of('groups', 'integer[]', [23, 29])] },
+  '#getNamedGroups': { params: [] },
+  '#setSignatureSchemes': { params: [of('schemes', 'integer[]', [0x0403])] },
+  '#getSignatureSchemes': { params: [] },
+  '#enforceFIPSProfile': { params: [] },
+  '#setCertificateDB': { params: [of('db', 'CertDB', '$db')] },
+  '#setPKCS11PinArg': { params: [] },
+  '#getPKCS11PinArg': { params: [] },
+  '#setAuthCertificateCallback': { params: [cb('cb')] },
+  '#setBadCertCallback': { params: [cb('cb')] },
+  '#setClientAuthDataCallback': { params: [cb('cb')] },
+  '#setHandshakeCallback': { params: [cb('cb')] },
+  '#setALPNProtocols': { params: [of('list', 'string[]', ['h2'])] },
+  '#applyHandlers': { params: [] },
+  '#engine': { params: [] },
+};
+const withClass = (cls: string, entries: Record<string, Entry>) =>
+  Object.fromEntries(Object.entries(entries).map(([k, v]) => [`${cls}${k}`, v]));
+
+const socketOptions = (): Param[] => [
+  opt({ name: 'family', types: ['string'], valid: 'ipv4' }),
+  opt(of('certDB', 'CertDB', '$db')),
+  opt(of('model', 'SSLSocket', '$socket')),
+  opt(bool('allowHalfOpen')),
+  opt(bool('suppressRaggedEOFs')),
+];
+
+const connectOptions = (): Param[] => [
+  opt(str('host', '127.0.0.1')),
+  int('port', 1, [1, 65535]),
+  opt(str('servername', 'localhost')),
+  opt(of('certDB', 'CertDB', '$db')),
+  opt(str('clientCertNickname', 'test_user')),
+  opt(bool('rejectUnauthorized')),
+  opt(str('minVersion', 'TLSv1.2')),
+  opt(str('maxVersion', 'TLSv1.3')),
+  opt(of('ALPNProtocols', 'string[]', ['h2'])),
+  opt(of('socket', 'Duplex', '$duplex')),
+  opt(int('timeout', 1000, [1, MAX_TIMER])),
+  opt(of('session', 'Buffer', '$der')),
+  opt(bool('allowHalfOpen')),
+  opt(bool('suppressRaggedEOFs')),
+];
+
+/** Every public callable, keyed as the harness calls it. */
+export const surface: Record<string, Entry> = {
+  // nss.ts
+  'fn:init': {
+    batch: 'init',
+    params: [
+      opt(
+        options('opts', [
+          opt(str('dbDir', '$dbDir')),
+          opt(bool('readOnly', false)),
+          opt(bool('loadBuiltinRoots', false)),
+          opt(str('rootsModule', '/nonexistent/libnssckbi.so')),
+          opt(bool('fips', false)),
+          opt({ name: 'password', types: ['string', 'function'], valid: 'DB_passwd' }),
+        ]),
+      ),
+    ],
+  },
+  'fn:isInitialized': { params: [] },
+  'fn:shutdown': { params: [], batch: 'none' },
+  'fn:setPasswordCallback': { params: [cb('cb')] },
+  'fn:isFIPS': { params: [] },
+  'fn:enableFIPS': { params: [bool('on', false)], batch: 'none' },
+  'fn:generateRandom': { params: [int('length', 16, [0, 2 ** 20])] },
+  'fn:liveHandles': { params: [] },
+  'fn:isSystemFIPS': { params: [] },
+  // errors
+  'new:NSPRError': {
+    params: [int('errno', -8179), opt(str('code', 'X')), opt(str('message', 'm'))],
+  },
+  'NSPRError#name': { params: [] },
+  'new:CertVerifyError': {
+    params: [int('errno', -8179), int('usages', 0), of('log', 'object', [], { accepts: [] })],
+  },
+  'CertVerifyError#name': { params: [] },
+  'fn:errorName': { params: [int('errno', -8179)] },
+  'fn:errorMessage': { params: [int('errno', -8179)] },
+  // certdb
+  'new:CertDB': { params: [] },
+  'CertDB#findCertFromNickname': { params: [str('nick', 'test_server')] },
+  'CertDB#findCertsFromNickname': { params: [str('nick', 'test_server')] },
+  'CertDB#findCertByDER': { params: [of('der', 'Buffer', '$der')] },
+  'CertDB#getCertNicknames': { params: [int('what', 1, U32)] },
+  'CertDB#listCertificates': { params: [opt(int('type', 5, U32))] },
+  'CertDB#importCertificate': {
+    params: [
+      { name: 'data', types: ['Certificate', 'Buffer', 'string'], valid: '$der' },
+      options('opts', [
+        str('nickname', 'test_server'),
+        opt(str('trust', 'P,,')),
+        opt(of('slot', 'PK11Slot', '$slot')),
+      ]),
+    ],
+  },
+  'CertDB#getTrust': { params: [of('cert', 'Certificate', '$cert')] },
+  'CertDB#setTrust': { params: [of('cert', 'Certificate', '$caCert'), str('trust', 'CT,,CT')] },
+  'CertDB#deleteCertificate': {
+    // A certificate no other case needs (the database is a private copy).
+    params: [of('cert', 'Certificate', '$spareCert'), opt(options('opts', [opt(bool('withKey', false))]))],
+  },
+  'CertDB#importPKCS12': {
+    params: [
+      of('data', 'Buffer', '$p12'),
+      str('password', 'p12-password'),
+      opt(options('opts', [opt(of('slot', 'PK11Slot', '$slot'))])),
+    ],
+  },
+  'CertDB#importPKCS12Async': {
+    params: [
+      of('data', 'Buffer', '$p12'),
+      str('password', 'p12-password'),
+      opt(options('opts', [opt(of('slot', 'PK11Slot', '$slot'))])),
+    ],
+  },
+  'CertDB#exportPKCS12': { params: [str('nickname', 'test_user'), str('password', 'pw')] },
+  'CertDB#exportPKCS12Async': { params: [str('nickname', 'test_user'), str('password', 'pw')] },
+  'CertDB#findKeyByAnyCert': { params: [of('cert', 'Certificate', '$cert')] },
+  'fn:getDefaultCertDB': { params: [] },
+  // certificate
+  // Not for users to call: the refusal says where these objects come from.
+  'new:Certificate': { params: [of('native', 'object', null, { mentions: 'Certificates come from' })] },
+  'static:Certificate.fromDER': { params: [of('der', 'Buffer', '$der')] },
+  'static:Certificate.fromPEM': { params: [str('pem', '$pem')] },
+  ...Object.fromEntries(
+    [
+      'native',
+      'subject',
+      'issuer',
+      'subjectCommonName',
+      'serialNumber',
+      'version',
+      'validNotBefore',
+      'validNotAfter',
+      'nickname',
+      'derData',
+      'subjectAltNames',
+      'keyUsage',
+      'extKeyUsage',
+      'isCA',
+      'fingerprint256',
+      'fingerprint',
+      'publicKeyType',
+      'publicKeyBits',
+      'toPEM',
+      'toX509Certificate',
+      'toString',
+    ].map((m) => [`Certificate#${m}`, { params: [] }]),
+  ),
+  'Certificate#checkValidTimes': { params: [opt(of('at', 'Date', '$date'))] },
+  'Certificate#verifyNow': {
+    params: [of('certdb', 'CertDB', '$db'), bool('checkSig'), int('requiredUsages', 2, U32)],
+  },
+  'Certificate#verify': {
+    params: [
+      of('certdb', 'CertDB', '$db'),
+      bool('checkSig'),
+      int('requiredUsages', 2, U32),
+      of('at', 'Date', '$date'),
+    ],
+  },
+  'Certificate#verifyHostname': { params: [str('hostname', 'localhost')] },
+  'Certificate#hasSignerInCaNames': { params: [of('caNames', 'Buffer[]', [])] },
+  'Certificate#getChain': { params: [of('certdb', 'CertDB', '$db')] },
+  'Certificate#equals': { params: [of('other', 'Certificate', '$cert')] },
+  // private key
+  // Not for users to call: the refusal says where these objects come from.
+  'new:PrivateKey': { params: [of('native', 'object', null, { mentions: 'PrivateKey objects come from' })] },
+  'PrivateKey#native': { params: [] },
+  'PrivateKey#keyType': { params: [] },
+  'PrivateKey#slot': { params: [] },
+  'PrivateKey#toString': { params: [] },
+  // issuance
+  'fn:generateKeyPair': {
+    params: [
+      options('opts', [
+        { name: 'type', types: ['string'], valid: 'ec' },
+        opt(int('bits', 2048, [1024, 16384])),
+        opt(str('curve', 'P-256')),
+        opt(of('slot', 'PK11Slot', '$slot')),
+        opt(bool('permanent', false)),
+        opt(bool('extractable', false)),
+        opt(str('nickname', 'gen')),
+        opt(of('pinArgs', 'object', [])),
+      ]),
+    ],
+  },
+  'fn:createCertificateRequest': {
+    params: [
+      of('key', 'PrivateKey', '$key'),
+      options('opts', [
+        str('subject', 'CN=x'),
+        opt(of('subjectAltNames', 'string[]', ['DNS:x'])),
+        opt(of('keyUsage', 'string[]', ['digitalSignature'])),
+        opt(of('extKeyUsage', 'string[]', ['serverAuth'])),
+        opt(str('hash', 'sha256')),
+      ]),
+    ],
+  },
+  'fn:createCertificate': {
+    params: [
+      options(
+        'opts',
+        [
+          opt(str('subject', 'CN=x')),
+          { name: 'publicKeyFrom', types: ['PrivateKey', 'Buffer', 'string'], valid: '$key' },
+          opt(of('issuer', 'object', { certificate: '$caCert', key: '$caKey' })),
+          {
+            name: 'serialNumber',
+            types: ['bigint', 'integer', 'string'],
+            valid: 5,
+            optional: true,
+            range: [1, 2 ** 53],
+          },
+          opt(of('notBefore', 'Date', '$date')),
+          opt(of('notAfter', 'Date', '$date')),
+          opt(bool('isCA', false)),
+          opt(int('pathLength', 0, [0, MAX_TIMER])),
+          opt(of('subjectAltNames', 'string[]', ['DNS:x'])),
+          opt(of('keyUsage', 'string[]', ['digitalSignature'])),
+          opt(of('extKeyUsage', 'string[]', ['serverAuth'])),
+          opt(str('hash', 'sha256')),
+          // A certificate without an issuer signs itself and needs a subject.
+        ],
+        { valid: { subject: 'CN=x', publicKeyFrom: '$key' } },
+      ),
+    ],
+  },
+  'fn:pemEncode': { params: [of('der', 'Buffer', '$der'), str('label', 'CERTIFICATE')] },
+  // slots and modules
+  // Not for users to call: the refusal says where these objects come from.
+  'new:PK11Slot': { params: [of('native', 'object', null, { mentions: 'PK11Slot objects come from' })] },
+  ...Object.fromEntries(
+    [
+      'native',
+      'slotName',
+      'tokenName',
+      'isHW',
+      'isRemovable',
+      'isPresent',
+      'isInternal',
+      'isReadOnly',
+      'needLogin',
+      'isLoggedIn',
+      'logout',
+      'listCertificates',
+      'toString',
+    ].map((m) => [`PK11Slot#${m}`, { params: [] }]),
+  ),
+  'PK11Slot#login': { params: [str('pin', 'DB_passwd')] },
+  'PK11Slot#changePassword': {
+    // Never with two valid values: the other parameter is wrong in every case.
+    params: [str('oldPassword', 'DB_passwd'), str('newPassword', '$wrong:number')],
+  },
+  'fn:getAllTokens': { params: [] },
+  'fn:getInternalKeySlot': { params: [] },
+  'fn:findSlotByName': { params: [str('name', 'NSS User Private Key and Certificate Services')] },
+  // Not for users to call: the refusal says where these objects come from.
+  'new:PKCS11Module': {
+    params: [of('native', 'object', null, { mentions: 'PKCS11Module objects come from' })],
+  },
+  ...Object.fromEntries(
+    ['name', 'library', 'loaded', 'tokenPollInterval', 'isInternal', 'isFIPS', 'listSlots', 'toString'].map(
+      (m) => [`PKCS11Module#${m}`, { params: [] }],
+    ),
+  ),
+  'PKCS11Module#=tokenPollInterval': { params: [int('tokenPollInterval', 1000, [10, 3_600_000])] },
+  'PKCS11Module#unload': { params: [], batch: 'none' },
+  'fn:loadPKCS11Module': {
+    params: [
+      options('opts', [str('name', 'x'), str('library', '/nonexistent/lib.so'), opt(str('parameters', ''))]),
+    ],
+  },
+  'fn:listModules': { params: [] },
+  // TLS
+  'new:SSLSocket': { params: [opt(options('opts', socketOptions()))] },
+  'static:SSLSocket.importTCPSocket': {
+    params: [
+      of('socket', 'Duplex', '$duplex'),
+      opt(options('opts', [opt(bool('asServer', false)), ...socketOptions()])),
+    ],
+  },
+  ...withClass('SSLSocket', configurable),
+  ...Object.fromEntries(
+    [
+      'closeNotifyReceived',
+      'connectionState',
+      'connecting',
+      'getHostname',
+      'invalidateSession',
+      'dataPending',
+      'getPeerCertificate',
+      'getPeerCertificateChain',
+      'getCertificate',
+      'getSecurityStatus',
+      'getSSLChannelInfo',
+      'getNegotiatedHost',
+      'getSessionID',
+      'connectionInfoString',
+      'alpnProtocol',
+      'getProtocol',
+      'getCipher',
+      'remoteAddress',
+      'remotePort',
+      'localAddress',
+      'localPort',
+      'ref',
+      'unref',
+    ].map((m) => [`SSLSocket#${m}`, { params: [] }]),
+  ),
+  // Internal steps of the stream and of the server's accept: not for users, not called here.
+  'SSLSocket#startHandshake': { params: [], batch: 'none' },
+  'SSLSocket#destroySoon': { params: [], batch: 'none' },
+  'SSLSocket#inherit': { params: [], batch: 'none' },
+  'SSLSocket#_read': { params: [], batch: 'none' },
+  'SSLSocket#_write': { params: [], batch: 'none' },
+  'SSLSocket#_final': { params: [], batch: 'none' },
+  'SSLSocket#_destroy': { params: [], batch: 'none' },
+  'SSLSocket#connect': {
+    self: 'fresh',
+    params: [
+      options('opts', [
+        str('host', '127.0.0.1'),
+        int('port', 1, [1, 65535]),
+        opt(int('timeout', 100, [1, MAX_TIMER])),
+      ]),
+    ],
+  },
+  'SSLSocket#attach': {
+    self: 'fresh',
+    params: [of('transport', 'Duplex', '$duplex'), bool('asServer', false)],
+  },
+  'SSLSocket#resetHandshake': { self: 'fresh', params: [bool('asServer', false)] },
+  'SSLSocket#setHostname': { self: 'fresh', params: [str('name', 'localhost')] },
+  'SSLSocket#setSockPeerID': { self: 'fresh', params: [str('id', 'peer')] },
+  'SSLSocket#setSession': { self: 'fresh', params: [of('session', 'Buffer', '$der')] },
+  'SSLSocket#forceHandshake': {
+    params: [opt(options('opts', [opt(int('timeout', 1000, [1, MAX_TIMER]))]))],
+  },
+  'SSLSocket#rehandshake': { params: [bool('flushCache', false)], batch: 'none' },
+  'SSLSocket#keyUpdate': { params: [bool('requestPeerUpdate', false)] },
+  'SSLSocket#getCipherSuiteInfo': { params: [int('suite', 0x1301, U16)] },
+  'SSLSocket#exportKeyingMaterial': {
+    params: [
+      int('length', 16, [1, 2 ** 16]),
+      str('label', 'EXPORTER-test'),
+      opt(of('context', 'Buffer', '$der')),
+    ],
+  },
+  'SSLSocket#setNoDelay': { params: [opt(bool('noDelay'))] },
+  'SSLSocket#setKeepAlive': { params: [opt(bool('enable')), opt(int('delay', 1000, [0, MAX_TIMER]))] },
+  'SSLSocket#setTimeout': {
+    self: 'fresh',
+    params: [int('ms', 1000, [0, MAX_TIMER]), opt(of('callback', 'function', '$noop'))],
+  },
+  'fn:nssGetClientAuthData': { params: [opt(str('nickname', 'test_user'))] },
+  'fn:getCipherSuiteInfo': { params: [int('suite', 0x1301, U16)] },
+  'new:SSLServer': {
+    params: [
+      opt(
+        options('opts', [
+          opt({ name: 'family', types: ['string'], valid: 'ipv4' }),
+          opt(of('certDB', 'CertDB', '$db')),
+          opt(bool('allowHalfOpen')),
+        ]),
+      ),
+    ],
+  },
+  ...withClass('SSLServer', configurable),
+  'SSLServer#handshakeTimeout': { params: [] },
+  'SSLServer#=handshakeTimeout': { params: [int('handshakeTimeout', 1000, [0, MAX_TIMER])] },
+  'SSLServer#configSecureServer': {
+    self: 'fresh',
+    params: [of('cert', 'Certificate', '$cert'), of('key', 'PrivateKey', '$key')],
+  },
+  'SSLServer#setSNICallback': { params: [cb('cb')] },
+  'SSLServer#listen': {
+    self: 'fresh',
+    params: [
+      options('opts', [
+        int('port', 0, [0, 65535]),
+        opt(str('host', '127.0.0.1')),
+        opt(int('backlog', 16, [0, 2 ** 53])),
+      ]),
+    ],
+  },
+  'SSLServer#handleConnection': { params: [], batch: 'none' },
+  'SSLServer#accept': {
+    self: 'fresh',
+    params: [opt(options('opts', [opt(int('timeout', 10, [1, MAX_TIMER]))]))],
+  },
+  'SSLServer#address': { params: [] },
+  'SSLServer#close': { params: [], batch: 'none' },
+  'fn:configServerSessionIDCache': {
+    params: [
+      opt(
+        options('opts', [
+          opt(int('maxEntries', 100, [0, MAX_TIMER])),
+          opt(int('timeout', 100, [1, MAX_TIMER])),
+        ]),
+      ),
+    ],
+  },
+  'fn:clearSessionCache': { params: [] },
+  'fn:configClientSessionCache': {
+    params: [options('opts', [opt(int('maxUsedTickets', 2, [0, 2 ** 53]))])],
+  },
+  'new:Agent': {
+    params: [
+      opt(
+        options('opts', [
+          opt(
+            options(
+              'nss',
+              connectOptions().map((p) => ({ ...p, optional: true })),
+            ),
+          ),
+        ]),
+      ),
+    ],
+  },
+  'Agent#createConnection': { params: [], batch: 'none' },
+  'fn:connect': { params: [options('opts', connectOptions())] },
+  'fn:createConnection': {
+    params: [options('opts', connectOptions()), opt(of('onSecureConnect', 'function', '$noop'))],
+  },
+  'fn:createServer': {
+    params: [
+      options('opts', [
+        { name: 'certNickname', types: ['string', 'string[]'], valid: 'test_server' },
+        opt(of('certDB', 'CertDB', '$db')),
+        opt(bool('requestCert', false)),
+        opt(bool('requireCert', false)),
+        opt(bool('allowHalfOpen', false)),
+        opt(of('ALPNProtocols', 'string[]', ['h2'])),
+      ]),
+      opt(of('onSecureConnection', 'function', '$noop')),
+    ],
+  },
+};
+
+/** Wrong-value labels (harness.cjs builds them), and the parameter types each one would satisfy. */
+const wrongLabels: Record<string, (t: ParamType, p: Param) => boolean> = {
+  undefined: () => false,
+  null: (t) => t === 'null',
+  number: (t, p) => t === 'integer' && inRange(p, 42),
+  fraction: () => false,
+  NaN: () => false,
+  Infinity: () => false,
+  negative: (t, p) => t === 'integer' && inRange(p, -1),
+  huge: (t, p) => t === 'integer' && inRange(p, 2 ** 32 + 1),
+  string: (t) => t === 'string',
+  boolean: (t) => t === 'boolean',
+  symbol: () => false,
+  bigint: (t) => t === 'bigint',
+  object: (t) => t === 'object',
+  array: (t) => t === 'string[]' || t === 'object',
+  function: (t) => t === 'function',
+  buffer: (t) => t === 'Buffer',
+  invalidDate: () => false,
+  throwingGetter: (t) => t === 'object',
+};
+
+function inRange(p: Param, n: number): boolean {
+  const [min, max] = p.range ?? [-(2 ** 53), 2 ** 53];
+  return n >= min && n <= max;
+}
+
+export interface Case {
+  id: number;
+  key: string;
+  self?: 'fresh';
+  args: unknown[];
+  /** The parameter or option name the error must carry. */
+  names: string;
+  wrong: string;
+  /** What must happen: a TypeError/RangeError naming it, or the caller's own getter error. */
+  expect: 'argument' | 'getter';
+}
+
+/** Every wrong-value case the table implies. */
+export function generateCases(filter: (key: string, e: Entry) => boolean): Case[] {
+  const cases: Case[] = [];
+  for (const [key, entry] of Object.entries(surface)) {
+    if (entry.batch === 'none' || !filter(key, entry)) continue;
+    const validArgs = entry.params.map((p) => p.valid);
+    entry.params.forEach((p, i) => {
+      for (const label of labelsFor(p)) {
+        const args = [...validArgs];
+        args[i] = `$wrong:${label}`;
+        cases.push({
+          id: cases.length,
+          key,
+          self: entry.self,
+          args,
+          names: p.mentions ?? p.name,
+          wrong: label,
+          expect: 'argument',
+        });
+      }
+      for (const f of p.fields ?? []) {
+        for (const label of [...labelsFor(f), ...(f.fields ? [] : ['throwingField'])]) {
+          const args = [...validArgs];
+          args[i] = { ...(p.valid as object), [f.name]: `$wrong:${label}` };
+          cases.push({
+            id: cases.length,
+            key,
+            self: entry.self,
+            args,
+            names: f.name,
+            wrong: label,
+            expect: label === 'throwingField' ? 'getter' : 'argument',
+          });
+        }
+      }
+    });
+  }
+  return cases;
+}
+
+function labelsFor(p: Param): string[] {
+  return Object.entries(wrongLabels)
+    .filter(([label]) => !(label === 'undefined' && p.optional))
+    .filter(([label]) => !(p.accepts ?? []).includes(label))
+    .filter(([, fits]) => !p.types.some((t) => fits(t, p)))
+    .map(([label]) => label);
+}
+
+export interface Outcome {
+  id: number;
+  kind: 'ok' | 'TypeError' | 'RangeError' | 'NSPRError' | 'Error' | 'thrown' | 'hang';
+  code?: string;
+  message?: string;
+}
+
+/** Runs cases in a child process; a case without an outcome line crashed or hung the child. */
+export async function runCases(
+  fixture: FixtureDB,
+  cases: Case[],
+  opts: { init?: boolean; ms?: number } = {},
+): Promise<{ outcomes: Map<number, Outcome>; status: number | null; stderr: string; done: boolean }> {
+  const harness = path.join(__dirname, 'harness.cjs');
+  const input = path.join(tempDir('cases'), 'cases.json');
+  fs.writeFileSync(input, JSON.stringify({ fixture, cases, init: opts.init ?? true }));
+  const r = await nodeScript(`require(${JSON.stringify(harness)})`, {
+    env: { HARDENING_INPUT: input },
+    ms: opts.ms ?? 120_000,
+  });
+  const outcomes = new Map<number, Outcome>();
+  for (const line of r.stdout.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const o = JSON.parse(line) as Outcome;
+    outcomes.set(o.id, o);
+  }
+  return {
+    outcomes,
+    status: r.status,
+    stderr: r.stderr,
+    done: r.stdout.includes('\ndone\n') || r.stdout.startsWith('done\n'),
+  };
+}
+
+/** Why an outcome is not what the case requires, or undefined when it is. */
+export function judge(c: Case, o: Outcome | undefined): string | undefined {
+  if (!o) return 'no outcome: the process crashed or hung';
+  if (c.expect === 'getter') {
+    return o.kind === 'Error' && o.message === 'getter thrown by the caller'
+      ? undefined
+      : `expected the getter's own error, got ${o.kind} ${o.code ?? ''} ${o.message ?? ''}`;
+  }
+  if (o.kind !== 'TypeError' && o.kind !== 'RangeError') {
+    return `expected a TypeError or RangeError naming "${c.names}", got ${o.kind} ${o.code ?? ''} ${o.message ?? ''}`;
+  }
+  if (!o.message?.includes(c.names)) return `${o.kind} does not name "${c.names}": ${o.message}`;
+  return undefined;
+}
+
+export function expectAllJudged(cases: Case[], outcomes: Map<number, Outcome>): void {
+  const failures = cases
+    .map((c) => ({ c, why: judge(c, outcomes.get(c.id)) }))
+    .filter((f) => f.why)
+    .map((f) => `${f.c.key} ${f.c.names}=${f.c.wrong}: ${f.why}`);
+  // For working through a long list: HARDENING_FAILURES names a file that gets every failure.
+  if (process.env.HARDENING_FAILURES && failures.length) {
+    fs.appendFileSync(process.env.HARDENING_FAILURES, failures.join('\n') + '\n');
+  }
+  expect(failures).toEqual([]);
+}
