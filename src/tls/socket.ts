@@ -41,6 +41,7 @@ const SSL_ERROR_NO_CERTIFICATE = -12285;
 const PR_END_OF_FILE_ERROR = -5938;
 const PR_IO_TIMEOUT_ERROR = -5990;
 const PR_CONNECT_RESET_ERROR = -5961;
+const PR_INVALID_STATE_ERROR = -5931;
 const SSL_ERROR_RX_MALFORMED_CLIENT_HELLO = -12260;
 
 /** Security status of the connection (python-nss `get_security_status`). */
@@ -434,7 +435,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     this.#engine.setPeerAddress(tcp?.remoteAddress ?? '127.0.0.1', tcp?.remotePort ?? 0);
     // FIPS mode may have been turned on since the socket was made: no handshake runs outside the profile.
     this.enforceFIPSProfile();
-    this.resetHandshake(asServer);
+    this.#resetHandshake(asServer);
     transport.on('data', (chunk: Buffer) => this.#receive(chunk));
     transport.on('end', () => this.#receive(null));
     transport.on('error', (err: Error) => {
@@ -457,8 +458,24 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   }
 
   /** Starts over as client or server (`SSL_ResetHandshake`); the next I/O begins a new handshake. */
+  /**
+   * Sets which side of the handshake this socket takes (`SSL_ResetHandshake`), before the handshake: once a
+   * transport is attached it throws {@link NSPRError} `'PR_INVALID_STATE_ERROR'` (NSS would go on with a
+   * half-reset connection, and crashes on an established one); {@link rehandshake} handshakes again.
+   */
   resetHandshake(asServer: boolean): void {
     checkBoolean(asServer, 'asServer');
+    if (this.#transport || this.#state.finished) {
+      throw new NSPRError(
+        PR_INVALID_STATE_ERROR,
+        undefined,
+        'resetHandshake() applies before the socket has a transport: use rehandshake() to handshake again',
+      );
+    }
+    this.#resetHandshake(asServer);
+  }
+
+  #resetHandshake(asServer: boolean): void {
     this.#asServer = asServer;
     this.#hello =
       asServer && this.sniCallback ? { data: Buffer.alloc(0), deciding: false, ended: false } : null;

@@ -663,11 +663,11 @@ export interface Outcome {
 export async function runCases(
   fixture: FixtureDB,
   cases: Case[],
-  opts: { init?: boolean; ms?: number } = {},
+  opts: { init?: boolean; ms?: number; after?: 'close' | 'shutdown' } = {},
 ): Promise<{ outcomes: Map<number, Outcome>; status: number | null; stderr: string; done: boolean }> {
   const harness = path.join(__dirname, 'harness.cjs');
   const input = path.join(tempDir('cases'), 'cases.json');
-  fs.writeFileSync(input, JSON.stringify({ fixture, cases, init: opts.init ?? true }));
+  fs.writeFileSync(input, JSON.stringify({ fixture, cases, init: opts.init ?? true, after: opts.after }));
   const r = await nodeScript(`require(${JSON.stringify(harness)})`, {
     env: { HARDENING_INPUT: input },
     ms: opts.ms ?? 120_000,
@@ -711,4 +711,19 @@ export function expectAllJudged(cases: Case[], outcomes: Map<number, Outcome>): 
     fs.appendFileSync(process.env.HARDENING_FAILURES, failures.join('\n') + '\n');
   }
   expect(failures).toEqual([]);
+}
+
+/** One call per callable with valid arguments (for use after close() or shutdown()). */
+export function validCases(filter: (key: string, e: Entry) => boolean): Case[] {
+  return Object.entries(surface)
+    .filter(([key, e]) => e.batch === undefined && filter(key, e))
+    .map(([key, e], id) => ({
+      id,
+      key,
+      self: e.self,
+      args: e.params.filter((p) => !p.optional).map((p) => p.valid),
+      names: '',
+      wrong: 'none',
+      expect: 'argument' as const,
+    }));
 }
