@@ -157,7 +157,10 @@ void SSLEngine::Release() {
 }
 
 PRFileDesc* SSLEngine::Fd(Napi::Env env) const {
-  if (fd_ == nullptr) throw MakeCodedError(env, "NSS_SHUT_DOWN", SEC_ERROR_NOT_INITIALIZED, "the SSL socket is closed");
+  if (fd_ == nullptr && closed_)
+    throw MakeCodedError(env, "PR_BAD_DESCRIPTOR_ERROR", PR_BAD_DESCRIPTOR_ERROR, "the SSL socket is closed");
+  if (fd_ == nullptr)
+    throw MakeCodedError(env, "NSS_SHUT_DOWN", SEC_ERROR_NOT_INITIALIZED, "NSS was shut down; the SSL socket is closed");
   return fd_;
 }
 
@@ -625,6 +628,8 @@ Napi::Value SSLEngine::ShutdownSend(const Napi::CallbackInfo& info) {
 
 // close() → ciphertext NSS wrote while closing (an alert), or null. The engine is unusable afterwards.
 Napi::Value SSLEngine::Close(const Napi::CallbackInfo& info) {
+  // Already released by shutdown(): it stays a socket NSS was shut down under.
+  if (fd_ != nullptr) closed_ = true;
   Release();
   return TakeOutput(info.Env());
 }

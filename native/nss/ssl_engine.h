@@ -115,6 +115,8 @@ class SSLEngine : public Napi::ObjectWrap<SSLEngine>, public Handle {
   bool hasPendingError_ = false;
   // Inside cycle(): a Release() asked by a hook waits until the cycle returns.
   bool cycling_ = false;
+  // close() released the socket (rather than shutdown()): later calls say the socket is closed.
+  bool closed_ = false;
   bool releaseAfterCycle_ = false;
 };
 

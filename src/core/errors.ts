@@ -16,7 +16,8 @@ export function errorMessage(errno: number): string {
 /**
  * An NSS or NSPR failure. `code` is NSS's name for the error (`'SSL_ERROR_BAD_CERT_DOMAIN'`), `errno` its
  * number, and the message NSS's own text. A few package-level conditions have codes of their own:
- * `'NSS_SHUT_DOWN'` (an object used after {@link shutdown}) and `'NSS_ALREADY_INITIALIZED'`.
+ * `'NSS_SHUT_DOWN'` (an object used after {@link shutdown}) and `'NSS_ALREADY_INITIALIZED'`. An
+ * `SSLSocket` used after `destroy()` says `'PR_BAD_DESCRIPTOR_ERROR'` (the socket is closed; NSS is not).
  */
 export class NSPRError extends Error {
   /** The NSS/NSPR error number (negative, as in `secerr.h`, `sslerr.h`, `prerr.h`). */
