@@ -200,15 +200,6 @@ Arena NewArena(Napi::Env env) {
   return Arena(arena);
 }
 
-std::string OidToString(const SECItem* oid) {
-  char* text = CERT_GetOidString(oid);
-  if (text == nullptr) return "";
-  std::string out = text;
-  PR_smprintf_free(text);
-  if (out.rfind("OID.", 0) == 0) out.erase(0, 4);
-  return out;
-}
-
 void AddExtensions(Napi::Env env, void* handle, Napi::Value extensions) {
   Napi::Array list = extensions.As<Napi::Array>();
   Arena arena = NewArena(env);

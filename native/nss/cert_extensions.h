@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 
+#include "cert_info.h"
+
 namespace nss {
 
 struct ArenaDeleter {
@@ -15,9 +17,6 @@ struct ArenaDeleter {
 using Arena = std::unique_ptr<PLArenaPool, ArenaDeleter>;
 // A new arena; throws NSPRError SEC_ERROR_NO_MEMORY when there is none.
 Arena NewArena(Napi::Env env);
-
-// Dotted form of an OID ("2.5.29.17").
-std::string OidToString(const SECItem* oid);
 
 // Adds `extensions`, a JS array of { oid: string, critical: boolean, value: Buffer }, through an extension
 // handle from CERT_StartCertExtensions / CERT_StartCertificateRequestAttributes. Throws on failure.

@@ -1,7 +1,5 @@
 #include "certificate.h"
 
-#include <arpa/inet.h>
-
 #include <memory>
 #include <certdb.h>
 #include <keyhi.h>
@@ -11,6 +9,7 @@
 #include <ssl.h>
 
 #include "cert_extensions.h"
+#include "cert_info.h"
 #include "errors.h"
 #include "private_key.h"
 
@@ -25,58 +24,18 @@ PRTime TimeArg(const Napi::Value& value) {
   return PR_Now();
 }
 
-Napi::Value AltNames(Napi::Env env, CERTCertificate* cert) {
-  Napi::Array out = Napi::Array::New(env);
-  SECItem ext = {siBuffer, nullptr, 0};
-  if (CERT_FindCertExtension(cert, SEC_OID_X509_SUBJECT_ALT_NAME, &ext) != SECSuccess) return out;
-  PLArenaPool* arena = PORT_NewArena(DER_DEFAULT_CHUNKSIZE);
-  CERTGeneralName* head = arena ? CERT_DecodeAltNameExtension(arena, &ext) : nullptr;
-  uint32_t n = 0;
-  for (CERTGeneralName* name = head; name != nullptr;) {
-    const SECItem& item = name->name.other;
-    std::string text(reinterpret_cast<const char*>(item.data), item.len);
-    switch (name->type) {
-      case certDNSName: out.Set(n++, "DNS:" + text); break;
-      case certRFC822Name: out.Set(n++, "email:" + text); break;
-      case certURI: out.Set(n++, "URI:" + text); break;
-      case certIPAddress: {
-        char buf[INET6_ADDRSTRLEN] = {0};
-        int family = item.len == 4 ? AF_INET : item.len == 16 ? AF_INET6 : 0;
-        if (family != 0 && inet_ntop(family, item.data, buf, sizeof buf) != nullptr) {
-          out.Set(n++, std::string("IP:") + buf);
-        }
-        break;
-      }
-      case certDirectoryName: {
-        char* dn = CERT_NameToAscii(&name->name.directoryName);
-        if (dn != nullptr) {
-          out.Set(n++, std::string("DirName:") + dn);
-          PORT_Free(dn);
-        }
-        break;
-      }
-      default: break;
-    }
-    name = CERT_GetNextGeneralName(name);
-    if (name == head) break;
-  }
-  if (arena) PORT_FreeArena(arena, PR_FALSE);
-  SECITEM_FreeItem(&ext, PR_FALSE);
+Napi::Array StringArray(Napi::Env env, const std::vector<std::string>& strings) {
+  Napi::Array out = Napi::Array::New(env, strings.size());
+  for (size_t i = 0; i < strings.size(); i++) out.Set(static_cast<uint32_t>(i), strings[i]);
   return out;
 }
 
+Napi::Value AltNames(Napi::Env env, CERTCertificate* cert) { return StringArray(env, AltNameStrings(cert)); }
+
 Napi::Value ExtKeyUsage(Napi::Env env, CERTCertificate* cert) {
-  SECItem ext = {siBuffer, nullptr, 0};
-  if (CERT_FindCertExtension(cert, SEC_OID_X509_EXT_KEY_USAGE, &ext) != SECSuccess) return env.Null();
-  Napi::Array out = Napi::Array::New(env);
-  CERTOidSequence* seq = CERT_DecodeOidSequence(&ext);
-  if (seq != nullptr) {
-    uint32_t n = 0;
-    for (SECItem** oid = seq->oids; oid != nullptr && *oid != nullptr; oid++) out.Set(n++, OidToString(*oid));
-    CERT_DestroyOidSequence(seq);
-  }
-  SECITEM_FreeItem(&ext, PR_FALSE);
-  return out;
+  std::vector<std::string> oids;
+  if (!ExtKeyUsageOids(cert, &oids)) return env.Null();
+  return StringArray(env, oids);
 }
 
 }  // namespace

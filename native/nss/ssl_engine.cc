@@ -12,6 +12,7 @@
 #include "certificate.h"
 #include "errors.h"
 #include "private_key.h"
+#include "ssl_cycle.h"
 
 namespace nss {
 
@@ -33,8 +34,6 @@ class SocketPinArg {
 };
 
 namespace {
-
-constexpr size_t kReadChunk = 16 * 1024 + 64;
 
 Napi::Buffer<char> OwnedBuffer(Napi::Env env, std::string* data) {
   return Napi::Buffer<char>::New(env, data->data(), data->size(),
@@ -453,54 +452,33 @@ Napi::Value SSLEngine::Cycle(const Napi::CallbackInfo& info) {
       }
     }
   } cycleScope(this);
-  if (info[0].IsBuffer()) {
-    Napi::Buffer<char> input = info[0].As<Napi::Buffer<char>>();
-    io_.AppendInput(input.Data(), input.Length());
-  }
-  if (info[1].ToBoolean()) io_.inputEOF = true;
   // Events recorded since the last cycle (completing a decision can finish a handshake between cycles).
   SocketPinArg socketPin(env, fd, PinArgs(env));
 
-  PRErrorCode error = 0;
-  bool eof = false;
+  const char* input = nullptr;
+  size_t inputLength = 0;
+  if (info[0].IsBuffer()) {
+    Napi::Buffer<char> buffer = info[0].As<Napi::Buffer<char>>();
+    input = buffer.Data();
+    inputLength = buffer.Length();
+  }
+  // The Buffers stay alive in the caller's array for the length of the call.
+  CycleWrites writes;
+  bool hasWrites = info[2].IsArray();
+  if (hasWrites) {
+    Napi::Array list = info[2].As<Napi::Array>();
+    for (uint32_t i = 0; i < list.Length(); i++) {
+      Napi::Buffer<char> chunk = list.Get(i).As<Napi::Buffer<char>>();
+      writes.emplace_back(chunk.Data(), chunk.Length());
+    }
+  }
   // Owned here until the Buffer takes it, so an exception on the way (a failing Set) frees it.
   std::unique_ptr<std::string> cleartext(new std::string());
-  auto readAll = [&]() {
-    while (error == 0 && !eof) {
-      size_t start = cleartext->size();
-      cleartext->resize(start + kReadChunk);
-      PRInt32 n = PR_Read(fd, &(*cleartext)[start], static_cast<PRInt32>(kReadChunk));
-      cleartext->resize(start + (n > 0 ? n : 0));
-      if (n == 0) eof = true;
-      if (n < 0) {
-        PRErrorCode e = PR_GetError();
-        if (e != PR_WOULD_BLOCK_ERROR) error = e;
-        break;
-      }
-    }
-  };
-  readAll();
-  double written = 0;
-  if (error == 0 && info[2].IsArray()) {
-    Napi::Array writes = info[2].As<Napi::Array>();
-    for (uint32_t i = 0; i < writes.Length() && error == 0; i++) {
-      Napi::Buffer<char> chunk = writes.Get(i).As<Napi::Buffer<char>>();
-      size_t offset = 0;
-      while (offset < chunk.Length()) {
-        PRInt32 n = PR_Write(fd, chunk.Data() + offset, static_cast<PRInt32>(chunk.Length() - offset));
-        if (n < 0) {
-          PRErrorCode e = PR_GetError();
-          if (e != PR_WOULD_BLOCK_ERROR) error = e;
-          break;
-        }
-        offset += n;
-      }
-      written += offset;
-      if (offset < chunk.Length()) break;
-    }
-    // Writing may have finished a handshake step that makes more input readable.
-    if (error == 0) readAll();
-  }
+  CycleIO io = RunCycle(fd, &io_, input, inputLength, info[1].ToBoolean(), hasWrites ? &writes : nullptr,
+                        cleartext.get());
+  PRErrorCode error = io.error;
+  bool eof = io.eof;
+  double written = io.written;
 
   Napi::Object out = Napi::Object::New(env);
   if (cleartext->empty()) {
