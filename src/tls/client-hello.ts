@@ -52,7 +52,10 @@ function serverName(body: Buffer): string | null {
       const length = body.readUInt16BE(pos + 2);
       pos += 4;
       if (type === SERVER_NAME_EXTENSION) {
-        const listEnd = Math.min(pos + 2 + body.readUInt16BE(pos), pos + length);
+        // Within the extension and the extensions block: an extension length running past the message
+        // once made the name run past it too (toString stops at the end of the buffer), handing the SNI
+        // callback a cut-off string that was no entry of the hello (found by test/hardening/client-hello-fuzz).
+        const listEnd = Math.min(pos + 2 + body.readUInt16BE(pos), pos + length, end);
         for (let p = pos + 2; p + 3 <= listEnd;) {
           const nameType = body.readUInt8(p);
           const nameLength = body.readUInt16BE(p + 1);
