@@ -87,10 +87,12 @@ PRInt32 SNIHook(PRFileDesc*, const SECItem*, PRUint32 count, void*) {
   return count == 0 ? SSL_SNI_CURRENT_CONFIG_IS_USED : 0;
 }
 
+#if !FUZZ_SERVER
 SECStatus OnResumptionToken(PRFileDesc*, const PRUint8* token, unsigned int len, void* ctx) {
   static_cast<Engine*>(ctx)->sessions.emplace_back(reinterpret_cast<const char*>(token), len);
   return SECSuccess;
 }
+#endif
 
 // SSLEngine::InstallHooks.
 void InstallHooks(Engine* e) {
@@ -112,6 +114,7 @@ void SetPeerAddress(Engine* e) {
   e->io.hasPeer = true;
 }
 
+#if FUZZ_SERVER
 // The server's model: new SSLServer() with configSecureServer for an RSA and an EC certificate.
 void MakeServerModel() {
   PRFileDesc* bottom = nss::NewMemIOLayer(&gModelIO);
@@ -124,6 +127,7 @@ void MakeServerModel() {
     abort();
   }
 }
+#endif
 
 }  // namespace
 

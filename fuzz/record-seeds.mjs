@@ -6,7 +6,8 @@
 // PKCS#12 seeds are made by openssl pkcs12 and pk12util, DER seeds by openssl.
 //
 // Needs openssl, certutil and pk12util on PATH, and the compiled package (npm run compile; the addon built).
-// Usage: node fuzz/record-seeds.mjs   (rewrites fuzz/corpus/{engine_server,engine_client,pkcs12,cert_der})
+// Usage: node fuzz/record-seeds.mjs   (rewrites fuzz/corpus/{engine_server,engine_client,pkcs12,cert_der};
+// files named regression-* there are reproducers of findings and are kept)
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -214,6 +215,7 @@ function opensslClient(port, opts) {
   if (opts.clientCert) args.push('-cert', file('client.pem'), '-key', file('client.key'));
   if (opts.alpn) args.push('-alpn', 'h2,http/1.1');
   if (opts.cipher) args.push('-cipher', opts.cipher);
+  if (opts.groups) args.push('-groups', opts.groups);
   const proc = spawn('openssl', args, { stdio: ['pipe', 'ignore', 'ignore'] });
   return (async () => {
     await sleep(500);
@@ -306,6 +308,8 @@ const scenarios = [
   ['nss-tls13-client-auth', 'nss', 'nss', { version: 'tls1.3', clientCert: true }],
   ['nss-tls12', 'nss', 'nss', { version: 'tls1.2' }],
   ['openssl-to-nss-tls13', 'openssl', 'nss', { version: 'tls1.3' }],
+  // A key share for a group NSS does not enable: the server answers with a HelloRetryRequest.
+  ['openssl-to-nss-tls13-hello-retry', 'openssl', 'nss', { version: 'tls1.3', groups: 'ffdhe8192:X25519' }],
   [
     'openssl-to-nss-tls12-renegotiation',
     'openssl',
@@ -330,14 +334,23 @@ function clientFlags(opts) {
   return flags;
 }
 
+/** Empties a corpus directory of recorded seeds; regression-* files (reproducers of findings) stay. */
+function clearSeeds(dir) {
+  const full = path.join(corpus, dir);
+  fs.mkdirSync(full, { recursive: true });
+  for (const name of fs.readdirSync(full)) {
+    if (!name.startsWith('regression-')) fs.rmSync(path.join(full, name));
+  }
+  return full;
+}
+
 function writeSeed(dir, name, data) {
   fs.mkdirSync(path.join(corpus, dir), { recursive: true });
   fs.writeFileSync(path.join(corpus, dir, name), data);
 }
 
 async function recordHandshakes() {
-  for (const dir of ['engine_server', 'engine_client'])
-    fs.rmSync(path.join(corpus, dir), { recursive: true, force: true });
+  for (const dir of ['engine_server', 'engine_client']) clearSeeds(dir);
   for (const [name, clientKind, serverKind, opts] of scenarios) {
     const server = await servers[serverKind](opts);
     const { toServer, toClient } = await record(server.port, (port) => clients[clientKind](port, opts));
@@ -352,9 +365,7 @@ async function recordHandshakes() {
 }
 
 function makePKCS12Seeds() {
-  const dir = path.join(corpus, 'pkcs12');
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(dir, { recursive: true });
+  const dir = clearSeeds('pkcs12');
   const base = ['pkcs12', '-export', '-in', file('server.pem'), '-inkey', file('server.key')];
   const variants = [
     ['openssl-aes-fuzz.p12', ['-passout', 'pass:fuzz']],
@@ -409,9 +420,7 @@ function makePKCS12Seeds() {
 }
 
 function makeDERSeeds() {
-  const dir = path.join(corpus, 'cert_der');
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(dir, { recursive: true });
+  const dir = clearSeeds('cert_der');
   const der = (pem, name) =>
     run('openssl', ['x509', '-in', pem, '-outform', 'der', '-out', path.join(dir, name)]);
   der(file('server.pem'), 'rsa-server.der');
