@@ -129,6 +129,29 @@ void ApplyDefaultProfile(PRFileDesc* fd, bool server) {
   if (!server) SSL_OptionSet(fd, SSL_REQUIRE_DH_NAMED_GROUPS, PR_TRUE);
 }
 
+namespace {
+
+// libFuzzer treats this section as extra coverage counters (it reads __start_/__stop___libfuzzer_extra_counters).
+__attribute__((used, section("__libfuzzer_extra_counters"))) uint8_t gExtraCounters[1 << 14];
+
+}  // namespace
+
+void Feature(uint32_t kind, uint32_t value) {
+  uint32_t h = (kind * 0x9E3779B1u) ^ (value * 0x85EBCA77u);
+  h ^= h >> 15;
+  uint8_t& counter = gExtraCounters[h % sizeof gExtraCounters];
+  if (counter < 255) counter++;
+}
+
+uint32_t SizeClass(size_t n) {
+  uint32_t c = 0;
+  while (n > 0) {
+    c++;
+    n >>= 1;
+  }
+  return c;
+}
+
 bool Framing::Next(const uint8_t** chunk, size_t* length) {
   if (pos >= size) return false;
   if (size - pos < 2) {

@@ -36,4 +36,13 @@ struct Framing {
   bool Next(const uint8_t** chunk, size_t* length);
 };
 
+// NSS is the system's, not instrumented: libFuzzer's coverage sees only node-nss's code. What NSS does is
+// fed back through libFuzzer's extra counters instead: each distinct (kind, value) an input produces (an
+// error code, an alert, a handshake state, an output size class) counts as a feature, so that an input
+// taking NSS somewhere new is kept even when it runs no new line of ours.
+void Feature(uint32_t kind, uint32_t value);
+
+// log2 size class of a byte count (0 for 0).
+uint32_t SizeClass(size_t n);
+
 }  // namespace fuzz

@@ -45,8 +45,10 @@ enum Flag : uint8_t {
 };
 
 fuzz::Identity gRSA, gEC;
+#if FUZZ_SERVER
 nss::MemIOBuffers gModelIO;
 PRFileDesc* gModel = nullptr;  // the SSLServer's engine, which accepted sockets are made from
+#endif
 
 // The engine's hook state, as SSLEngine keeps it (native/nss/ssl_engine.cc).
 struct Engine {
@@ -80,7 +82,12 @@ SECStatus ClientAuthDataHook(void* arg, PRFileDesc*, CERTDistNames*, CERTCertifi
 }
 
 void HandshakeCallback(PRFileDesc*, void* arg) { static_cast<Engine*>(arg)->handshakes++; }
-void AlertCallback(const PRFileDesc*, void*, const SSLAlert*) {}
+void AlertReceived(const PRFileDesc*, void*, const SSLAlert* alert) {
+  fuzz::Feature(1, alert->level << 8 | alert->description);
+}
+void AlertSent(const PRFileDesc*, void*, const SSLAlert* alert) {
+  fuzz::Feature(2, alert->level << 8 | alert->description);
+}
 
 // SSLEngine::SNIHook without an SNI callback: keep the configuration, answer with the name's index.
 PRInt32 SNIHook(PRFileDesc*, const SECItem*, PRUint32 count, void*) {
@@ -100,8 +107,8 @@ void InstallHooks(Engine* e) {
   SSL_SetResumptionTokenCallback(e->fd, nullptr, nullptr);
   SSL_AuthCertificateHook(e->fd, AuthCertificateHook, e);
   SSL_HandshakeCallback(e->fd, HandshakeCallback, e);
-  SSL_AlertReceivedCallback(e->fd, AlertCallback, e);
-  SSL_AlertSentCallback(e->fd, AlertCallback, e);
+  SSL_AlertReceivedCallback(e->fd, AlertReceived, e);
+  SSL_AlertSentCallback(e->fd, AlertSent, e);
   SSL_SNISocketConfigHook(e->fd, SNIHook, e);
   SSL_GetClientAuthDataHook(e->fd, ClientAuthDataHook, e);
 }
@@ -180,6 +187,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 #endif
 
   bool secured = false;
+  uint32_t cycles = 0;
   std::string pendingWrite;
   if (!(FUZZ_SERVER)) pendingWrite = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
   auto cycle = [&](const uint8_t* input, size_t length, bool eof) -> bool {
@@ -189,6 +197,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     nss::CycleIO r = nss::RunCycle(e.fd, &e.io, reinterpret_cast<const char*>(input), length, eof, &writes,
                                    &cleartext);
     pendingWrite.erase(0, static_cast<size_t>(r.written));
+    // Where NSS got to: this cycle's error and output size, and the handshake state it reports.
+    uint32_t step = cycles < 15 ? cycles++ : 15;
+    fuzz::Feature(3, step << 24 | (static_cast<uint32_t>(r.error) & 0xffffff));
+    fuzz::Feature(4, step << 8 | fuzz::SizeClass(e.io.output.size()));
+    fuzz::Feature(5, fuzz::SizeClass(cleartext.size()) << 8 | r.eof << 1 | (e.handshakes > 0));
+    SSLPreliminaryChannelInfo pre;
+    if (SSL_GetPreliminaryChannelInfo(e.fd, &pre, sizeof pre) == SECSuccess) {
+      fuzz::Feature(6, pre.valuesSet << 16 | pre.protocolVersion);
+      fuzz::Feature(7, pre.cipherSuite);
+    }
     e.io.output.clear();  // the ciphertext goes nowhere
     e.sessions.clear();
     if (e.handshakes > 0) {

@@ -135,11 +135,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     SECItem ucs2 = UCS2(password);
     nss::PKCS12Outcome outcome;
     CERTCertList* certs = nss::DecodePKCS12(gSlot, &item, &ucs2, nullptr, &outcome);
+    // How far the decoder got (the step and NSS's error, see common.h's Feature) and what it imported.
+    fuzz::Feature(1, static_cast<uint32_t>(outcome.step.size()) << 24 | (static_cast<uint32_t>(outcome.error) & 0xffffff));
     if (certs != nullptr) {
+      uint32_t count = 0;
       // Certificate::FromList's walk: a reference to each.
       for (CERTCertListNode* n = CERT_LIST_HEAD(certs); !CERT_LIST_END(n, certs); n = CERT_LIST_NEXT(n)) {
-        nss::AltNameStrings(n->cert);
+        fuzz::Feature(2, static_cast<uint32_t>(nss::AltNameStrings(n->cert).size()));
+        count++;
       }
+      fuzz::Feature(3, count);
       CERT_DestroyCertList(certs);
     }
     EmptyDatabase();
@@ -153,7 +158,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 #else
   SECItem der = {siBuffer, const_cast<unsigned char*>(data), static_cast<unsigned int>(size)};
+  PORT_SetError(0);
   CERTCertificate* cert = CERT_NewTempCertificate(CERT_GetDefaultCertDB(), &der, nullptr, PR_FALSE, PR_TRUE);
+  // How far NSS's decoder got (see common.h's Feature).
+  fuzz::Feature(1, static_cast<uint32_t>(PR_GetError()));
   if (cert == nullptr) return 0;
   // Certificate::Info.
   char* cn = CERT_GetCommonName(&cert->subject);
@@ -161,20 +169,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (cert->version.len != 0) DER_GetInteger(&cert->version);
   PRTime notBefore = 0, notAfter = 0;
   CERT_GetCertTimes(cert, &notBefore, &notAfter);
-  nss::AltNameStrings(cert);
+  for (const std::string& name : nss::AltNameStrings(cert)) fuzz::Feature(2, name.empty() ? 0 : name[0]);
   std::vector<std::string> oids;
-  nss::ExtKeyUsageOids(cert, &oids);
-  CERT_IsCACert(cert, nullptr);
+  fuzz::Feature(3, nss::ExtKeyUsageOids(cert, &oids) << 8 | static_cast<uint32_t>(oids.size()));
+  fuzz::Feature(4, CERT_IsCACert(cert, nullptr));
   SECKEYPublicKey* key = CERT_ExtractPublicKey(cert);
   if (key) {
-    SECKEY_PublicKeyStrengthInBits(key);
+    fuzz::Feature(5, SECKEY_GetPublicKeyType(key) << 16 | SECKEY_PublicKeyStrengthInBits(key));
     SECKEY_DestroyPublicKey(key);
   }
   // ExtensionList (extensions()) and verifyHostname.
   for (CERTCertExtension** ext = cert->extensions; ext != nullptr && *ext != nullptr; ext++) {
+    fuzz::Feature(6, static_cast<uint32_t>(SECOID_FindOIDTag(&(*ext)->id)));
     nss::OidToString(&(*ext)->id);
   }
-  CERT_VerifyCertName(cert, "localhost");
+  fuzz::Feature(7, CERT_VerifyCertName(cert, "localhost") == SECSuccess);
   CERT_CheckCertValidTimes(cert, PR_Now(), PR_FALSE);
   CERT_DestroyCertificate(cert);
 #endif
