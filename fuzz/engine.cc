@@ -37,7 +37,7 @@ enum Flag : uint8_t {
   kRequestCert = 1 << 0,   // server: SSL_REQUEST_CERTIFICATE; client: a clientAuth callback with a certificate
   kRequireCert = 1 << 1,   // server: SSL_REQUIRE_CERTIFICATE always; client: watch sessions (tickets on)
   kAcceptAll = 1 << 2,     // server: an auth callback accepting any certificate; client: the check fails
-  kNoLimit = 1 << 3,       // server: renegotiationLimit Infinity (no limiter)
+  kNoLimit = 1 << 3,       // server: renegotiationLimit Infinity (no limiter); client: TLS 1.2 only
   kALPN = 1 << 4,          // both: ALPN h2, http/1.1
   kPostHandshake = 1 << 5, // both: after the first handshake, a key update (1.3) or renegotiation (1.2)
   kEOF = 1 << 6,           // the transport ends after the last chunk
@@ -173,6 +173,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   SSL_ResetHandshake(e.fd, PR_TRUE);
 #else
   fuzz::ApplyDefaultProfile(e.fd, false);
+  // setSSLVersionRange('tls1.2', 'tls1.2'): a TLS 1.2 ServerHello from a server that also speaks 1.3 carries
+  // the downgrade sentinel, which a client offering 1.3 refuses (measured: SSL_ERROR_RX_MALFORMED_SERVER_HELLO
+  // for every recorded TLS 1.2 flight).
+  if (flags & kNoLimit) {
+    SSLVersionRange range = {SSL_LIBRARY_VERSION_TLS_1_2, SSL_LIBRARY_VERSION_TLS_1_2};
+    SSL_VersionRangeSet(e.fd, &range);
+  }
   e.clientAuthHook = flags & kRequestCert;
   if (flags & kRequireCert) {
     SSL_SetResumptionTokenCallback(e.fd, OnResumptionToken, &e);

@@ -26,7 +26,7 @@ const nss = createRequire(import.meta.url)(path.join(root, 'dist', 'index.js'));
 const REQUEST_CERT = 1; // server: request a certificate; client: answer with one
 const WATCH_SESSIONS = 2; // client: resumption token callback, tickets on
 const ACCEPT_ALL = 4; // server: an auth callback that accepts any certificate
-const NO_LIMIT = 8; // server: renegotiations allowed
+const NO_LIMIT = 8; // server: renegotiations allowed; client: TLS 1.2 only
 const ALPN = 16;
 const EOF = 64;
 const ECHO = 128;
@@ -331,6 +331,7 @@ function clientFlags(opts) {
   let flags = EOF | WATCH_SESSIONS;
   if (opts.clientCert) flags |= REQUEST_CERT;
   if (opts.alpn) flags |= ALPN;
+  if (opts.version === 'tls1.2') flags |= NO_LIMIT;
   return flags;
 }
 
