@@ -7,7 +7,9 @@
 # Environment: FUZZ_TIME (seconds per harness, default 60; the first argument wins), FUZZ_SUMMARY (a file
 # that gets one JSON line per harness), FUZZ_WORK (working directory, kept; default a temporary one,
 # removed), CXX (default clang++), FUZZ_RSS_MB (default 2048).
-# Exits non-zero when a harness fails to build, or finds a crash, leak, timeout or out-of-memory input (the
+# Per harness it prints (and writes to FUZZ_SUMMARY) the time run, executions and executions per second,
+# seed and final corpus size, cov/ft (which include the NSS-state extra counters, see fuzz/common.h) and
+# peak RSS. Exits non-zero when a harness fails to build, or finds a crash, leak, timeout or out-of-memory input (the
 # reproducers are copied to fuzz-findings/<harness>/ in the current directory).
 set -euo pipefail
 
@@ -70,9 +72,11 @@ for name in "${harnesses[@]}"; do
   # shellcheck disable=SC2086 # $src is a list of words
   "$cxx" "${flags[@]}" "${nss_cflags[@]}" $src -o "$bin" "${nss_libs[@]}"
   cp -R "fuzz/corpus/$name/." "$work/corpus/$name/"
+  seeds="$(find "fuzz/corpus/$name" -type f | wc -l)"
   log="$work/$name.log"
   echo "== $name: fuzzing for ${seconds}s"
   rc=0
+  started=$SECONDS
   # fast_unwind_on_malloc=0: NSS is built without frame pointers, and only the slow unwinder sees past its
   # first frame (lsan.supp's entries match on NSS frames). It costs: 20 frames keep the pkcs12 harness at
   # about two thirds of its speed with fast unwinding (measured: 21 against 32 inputs/s with 12 frames).
@@ -83,6 +87,7 @@ for name in "${harnesses[@]}"; do
     "$bin" -max_total_time="$seconds" -rss_limit_mb="${FUZZ_RSS_MB:-2048}" -timeout=30 \
     -max_len="$(max_len "$name")" -print_final_stats=1 -artifact_prefix="$work/artifacts/$name/" \
     "$work/corpus/$name" > "$log" 2>&1 || rc=$?
+  elapsed=$((SECONDS - started))
   rm -rf "$tmp"
 
   status="$(grep -E 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+/' "$log" | tail -n 1 || true)"
@@ -95,10 +100,10 @@ for name in "${harnesses[@]}"; do
   per_sec="$(stat average_exec_per_sec)"
   rss="$(stat peak_rss_mb)"
   findings="$(find "$work/artifacts/$name" -type f | wc -l)"
-  echo "== $name: execs ${execs:-?} (${per_sec:-?}/s), corpus ${corp:-?} files (${corp_bytes:-?}), cov ${cov:-?} ft ${ft:-?}, peak RSS ${rss:-?} MB, findings $findings, exit $rc"
+  echo "== $name: ${elapsed}s, execs ${execs:-?} (${per_sec:-?}/s), corpus $seeds -> ${corp:-?} files (${corp_bytes:-?}), cov ${cov:-?} ft ${ft:-?}, peak RSS ${rss:-?} MB, findings $findings, exit $rc"
   if [[ -n "${FUZZ_SUMMARY:-}" ]]; then
-    printf '{"harness":"%s","seconds":%s,"execs":%s,"execs_per_sec":%s,"corpus_files":%s,"corpus_size":"%s","cov":%s,"ft":%s,"peak_rss_mb":%s,"findings":%s,"exit":%s}\n' \
-      "$name" "$seconds" "${execs:-null}" "${per_sec:-null}" "${corp:-null}" "${corp_bytes:-}" "${cov:-null}" \
+    printf '{"harness":"%s","seconds":%s,"elapsed":%s,"seeds":%s,"execs":%s,"execs_per_sec":%s,"corpus_files":%s,"corpus_size":"%s","cov":%s,"ft":%s,"peak_rss_mb":%s,"findings":%s,"exit":%s}\n' \
+      "$name" "$seconds" "$elapsed" "$seeds" "${execs:-null}" "${per_sec:-null}" "${corp:-null}" "${corp_bytes:-}" "${cov:-null}" \
       "${ft:-null}" "${rss:-null}" "$findings" "$rc" >> "$FUZZ_SUMMARY"
   fi
   if [[ $rc -ne 0 || $findings -ne 0 ]]; then
