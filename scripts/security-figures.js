@@ -58,10 +58,18 @@ const hardening = fs.existsSync(files.hardening)
       .filter(Boolean)
       .map((line) => JSON.parse(line))
   : [];
-const fuzz = readJSON(files.fuzz);
 const current = fs.readFileSync(doc, 'utf8');
 const previous = /<!-- figures-data (.*) -->/.exec(current);
 const previousData = previous ? JSON.parse(previous[1]) : {};
+// fuzz/run.sh writes one JSON line per harness.
+const fuzz = fs.existsSync(files.fuzz)
+  ? fs
+      .readFileSync(files.fuzz, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line))
+  : previousData.fuzz;
+
 // The sanitizer run takes long; without --asan the last recorded one stays.
 const asan = readJSON(files.asan) ?? previousData.asan;
 
@@ -90,7 +98,11 @@ function stable(d) {
       ),
     );
   }
-  return { counts, asanFindings: d.asan?.findings, fuzzCrashes: (d.fuzz ?? []).map?.((f) => f.crashes) };
+  return {
+    counts,
+    asanFindings: d.asan?.findings,
+    fuzzFindings: (d.fuzz ?? []).map((f) => `${f.harness} ${f.findings}`),
+  };
 }
 
 function render(d) {

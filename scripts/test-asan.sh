@@ -12,12 +12,13 @@ logs="$(mktemp -d)"
 restore() { [[ -n "${NODE_NSS_ASAN_KEEP_BUILD:-}" ]] || npx node-gyp rebuild -j 2 >/dev/null; }
 trap restore EXIT
 
-# Compiled first: generating the ES module wrapper loads the addon, which needs the runtimes preloaded.
-npm run compile >/dev/null
+preload="$(g++ -print-file-name=libasan.so):$(g++ -print-file-name=libubsan.so)"
 CXXFLAGS="$flags" LDFLAGS="-fsanitize=address,undefined" npx node-gyp rebuild -j 2 >/dev/null
+# Generating the ES module wrapper loads the addon, which now needs the runtimes preloaded.
+LD_PRELOAD="$preload" ASAN_OPTIONS=detect_leaks=0 npm run compile >/dev/null
 
 status=0
-LD_PRELOAD="$(g++ -print-file-name=libasan.so):$(g++ -print-file-name=libubsan.so)" \
+LD_PRELOAD="$preload" \
   ASAN_OPTIONS="log_path=$logs/asan:log_exe_name=1:detect_leaks=1:check_initialization_order=1" \
   LSAN_OPTIONS="suppressions=$PWD/test/asan/lsan.supp:print_suppressions=0:exitcode=0" \
   UBSAN_OPTIONS="log_path=$logs/ubsan:log_exe_name=1:print_stacktrace=1:halt_on_error=1" \
