@@ -54,24 +54,20 @@ if (fs.existsSync(path.join(root, 'fuzz', 'run.sh')))
 if (options.asan) step('sanitizer run', 'bash', ['scripts/test-asan.sh']);
 
 const readJSON = (file) => (fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : undefined);
-const hardening = fs.existsSync(files.hardening)
-  ? fs
-      .readFileSync(files.hardening, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line))
-  : [];
+/** A file of one JSON value per line (what the tests and fuzz/run.sh append), or undefined. */
+const readJSONLines = (file) =>
+  fs.existsSync(file)
+    ? fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line))
+    : undefined;
+const hardening = readJSONLines(files.hardening) ?? [];
 const current = fs.readFileSync(doc, 'utf8');
 const previous = /<!-- figures-data (.*) -->/.exec(current);
 const previousData = previous ? JSON.parse(previous[1]) : {};
-// fuzz/run.sh writes one JSON line per harness.
-const fuzz = fs.existsSync(files.fuzz)
-  ? fs
-      .readFileSync(files.fuzz, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line))
-  : previousData.fuzz;
+const fuzz = readJSONLines(files.fuzz) ?? previousData.fuzz;
 
 // The sanitizer run takes long; without --asan the last recorded one stays.
 const asan = readJSON(files.asan) ?? readJSON(options['asan-summary'] ?? '') ?? previousData.asan;

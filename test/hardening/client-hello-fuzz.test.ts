@@ -10,21 +10,10 @@ import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { init, shutdown, SSLSocket } from 'node-nss';
 import { clientHelloServerName } from '../../dist/tls/client-hello.js';
+import { prng } from '../support/hostile.js';
 
 const LIMIT = 64 * 1024; // the reader's bound (client-hello.ts)
 const ITERATIONS = 20_000;
-
-/** mulberry32: a small deterministic PRNG, so that a failure reproduces with the same seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---- oracles --------------------------------------------------------------------------------------------
 
