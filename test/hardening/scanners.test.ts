@@ -55,51 +55,63 @@ describe('testssl.sh against node-nss serve', () => {
     try {
       await serve.seen(/listening on \d+/);
       const port = Number(/listening on (\d+)/.exec(serve.output())?.[1]);
-      const json = path.join(tempDir('testssl'), 'findings.json');
-      const status = await new Promise<number | null>((resolve) => {
-        const scan = spawn(
-          'testssl',
-          [
-            ...[
-              '--quiet',
-              '--color',
-              '0',
-              '--warnings',
-              'off',
-              '--ip',
-              'one',
-              '--sneaky',
-              '--jsonfile',
-              json,
+      type Finding = { id: string; severity: string; finding: string };
+      /** One testssl run of `checks`; null when it was killed. testssl's exit status counts its findings. */
+      const scan = async (checks: string[]): Promise<Finding[] | null> => {
+        const json = path.join(tempDir('testssl'), 'findings.json');
+        const status = await new Promise<number | null>((resolve) => {
+          const proc = spawn(
+            'testssl',
+            [
+              ...[
+                '--quiet',
+                '--color',
+                '0',
+                '--warnings',
+                'off',
+                '--ip',
+                'one',
+                '--sneaky',
+                '--jsonfile',
+                json,
+              ],
+              ...checks,
+              `127.0.0.1:${port}`,
             ],
-            ...['-p', '-s', '-f', '-S', '-U', `127.0.0.1:${port}`],
-          ],
-          { stdio: 'ignore' },
-        );
-        const timer = setTimeout(() => scan.kill('SIGKILL'), 400_000);
-        scan.on('close', (code) => (clearTimeout(timer), resolve(code)));
-      });
-      const findings = JSON.parse(fs.readFileSync(json, 'utf8')) as Array<{
-        id: string;
-        severity: string;
-        finding: string;
-      }>;
-      // testssl's exit status counts its findings; the JSON says which they are.
-      expect(status).not.toBeNull();
-      const flagged = findings
+            { stdio: 'ignore' },
+          );
+          const timer = setTimeout(() => proc.kill('SIGKILL'), 400_000);
+          proc.on('close', (code) => (clearTimeout(timer), resolve(code)));
+        });
+        return status === null ? null : (JSON.parse(fs.readFileSync(json, 'utf8')) as Finding[]);
+      };
+      let findings = await scan(['-p', '-s', '-f', '-S', '-U']);
+      expect(findings).not.toBeNull();
+      // A WARN "check failed because of connect problem" is a check testssl could not make (one openssl
+      // s_client of its session-resumption check exited without a certificate once in CI, with the suite's
+      // load tests beside it; not reproduced in 200 runs here): those checks are made again, and must pass.
+      const unchecked = findings!.filter((f) => f.severity === 'WARN' && /connect problem/.test(f.finding));
+      if (unchecked.length > 0) {
+        const again = await scan(['-S']);
+        expect(again).not.toBeNull();
+        const retried = new Map(again!.map((f) => [f.id, f]));
+        findings = findings!.map((f) => (unchecked.includes(f) ? (retried.get(f.id) ?? f) : f));
+      }
+      const flagged = findings!
         .filter((f) => !['OK', 'INFO', 'DEBUG'].includes(f.severity) && !(f.id in NOT_NODE_NSS))
         .map((f) => `${f.severity} ${f.id}: ${f.finding}`);
       expect(flagged).toEqual([]);
-      const severity = new Map(findings.map((f) => [f.id, f.severity]));
+      const severity = new Map(findings!.map((f) => [f.id, f.severity]));
       for (const id of [...VULNERABILITIES, 'SSLv2', 'SSLv3', 'TLS1_2', 'TLS1_3', 'PFS', 'cipherlist_NULL'])
         expect(`${id} ${severity.get(id)}`).toBe(`${id} OK`);
       for (const old of ['TLS1', 'TLS1_1'])
-        expect(findings.find((f) => f.id === old)?.finding).toMatch(/not offered/);
+        expect(findings!.find((f) => f.id === old)?.finding).toMatch(/not offered/);
       recordFigures('scanners', {
         scanner: 'testssl.sh',
-        checks: findings.length,
+        checks: findings!.length,
+        recheckedAfterConnectProblem: unchecked.length,
         flaggedAboutNodeNSS: flagged.length,
-        aboutTheCertificateOrScanner: findings.filter((f) => f.id in NOT_NODE_NSS && f.severity !== 'OK')
+        aboutTheCertificateOrScanner: findings!.filter((f) => f.id in NOT_NODE_NSS && f.severity !== 'OK')
           .length,
       });
     } finally {
