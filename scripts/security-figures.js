@@ -4,9 +4,10 @@
 // (ASAN_SUMMARY). With --check it runs them and compares the counts that do not depend on timing with the
 // document instead of writing it.
 //
-//   node scripts/security-figures.js [--asan | --asan-summary FILE] [--fuzz-seconds N] [--check]
+//   node scripts/security-figures.js [--asan | --asan-summary FILE] [--fuzz-seconds N | --fuzz-summary FILE] [--check]
 //
-// --asan-summary takes the sanitizer figures from a run already made (CI writes .asan-summary.json).
+// --asan-summary and --fuzz-summary take those figures from runs already made (CI writes .asan-summary.json
+// and .fuzz-summary.json).
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -23,6 +24,7 @@ const { values: options } = parseArgs({
   options: {
     asan: { type: 'boolean', default: false },
     'asan-summary': { type: 'string' },
+    'fuzz-summary': { type: 'string' },
     check: { type: 'boolean', default: false },
     'fuzz-seconds': { type: 'string', default: '60' },
   },
@@ -49,7 +51,7 @@ function step(what, cmd, args) {
 }
 
 step('hardening tests', 'npx', ['vitest', 'run', 'test/hardening', 'test/soak.test.ts']);
-if (fs.existsSync(path.join(root, 'fuzz', 'run.sh')))
+if (!options['fuzz-summary'] && fs.existsSync(path.join(root, 'fuzz', 'run.sh')))
   step('fuzzers', 'bash', ['fuzz/run.sh', options['fuzz-seconds']]);
 if (options.asan) step('sanitizer run', 'bash', ['scripts/test-asan.sh']);
 
@@ -67,7 +69,7 @@ const hardening = readJSONLines(files.hardening) ?? [];
 const current = fs.readFileSync(doc, 'utf8');
 const previous = /<!-- figures-data (.*) -->/.exec(current);
 const previousData = previous ? JSON.parse(previous[1]) : {};
-const fuzz = readJSONLines(files.fuzz) ?? previousData.fuzz;
+const fuzz = readJSONLines(files.fuzz) ?? readJSONLines(options['fuzz-summary'] ?? '') ?? previousData.fuzz;
 
 // The sanitizer run takes long; without --asan the last recorded one stays.
 const asan = readJSON(files.asan) ?? readJSON(options['asan-summary'] ?? '') ?? previousData.asan;
