@@ -84,10 +84,16 @@ async function main() {
   nss.shutdown();
   process.stdout.write(JSON.stringify({ first: seenFirst, second: second.seen }) + '\n');
   process.stdout.write('done\n');
-  process.exit(0);
+  exitWhenFlushed(0);
+}
+
+// process.exit() drops stdout writes still queued for a pipe the parent reads slowly (seen in CI under the
+// sanitizers: the last six outcome lines of a batch lost); exit once everything written has gone out.
+function exitWhenFlushed(code) {
+  process.stdout.write('', () => process.exit(code));
 }
 
 main().catch((e) => {
   process.stdout.write(`harness failed: ${e && e.stack}\n`);
-  process.exit(3);
+  exitWhenFlushed(3);
 });
