@@ -5,6 +5,7 @@
 // ended ('ok' or the error's code) and how long it took; a crash shows as a missing line.
 
 const nss = require('node-nss');
+const { runChild } = require('./child.cjs');
 
 const fixture = JSON.parse(process.env.HARDENING_FIXTURE);
 nss.init({ dbDir: fixture.db, password: fixture.password, loadBuiltinRoots: false });
@@ -195,17 +196,6 @@ async function main() {
   await plain.srv.close();
   await clientAuth.srv.close();
   nss.shutdown();
-  process.stdout.write('done\n');
-  exitWhenFlushed(0);
 }
 
-// process.exit() drops stdout writes still queued for a pipe the parent reads slowly (seen in CI under the
-// sanitizers: the last six outcome lines of a batch lost); exit once everything written has gone out.
-function exitWhenFlushed(code) {
-  process.stdout.write('', () => process.exit(code));
-}
-
-main().catch((e) => {
-  process.stdout.write(`harness failed: ${e && e.stack}\n`);
-  exitWhenFlushed(3);
-});
+runChild(main);

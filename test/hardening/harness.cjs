@@ -8,6 +8,7 @@
 
 const fs = require('node:fs');
 const nss = require('node-nss');
+const { runChild } = require('./child.cjs');
 
 // The cases come in a file: a few thousand of them exceed what an environment variable may hold.
 const env = JSON.parse(fs.readFileSync(process.env.HARDENING_INPUT, 'utf8'));
@@ -293,17 +294,6 @@ async function main() {
   for (const o of Object.values(objects)) if (o && typeof o.destroy === 'function') o.destroy();
   if (objects.serverForSocket && !env.after) await objects.serverForSocket.close();
   if (nss.isInitialized()) nss.shutdown();
-  process.stdout.write('done\n');
-  exitWhenFlushed(0);
 }
 
-// process.exit() drops stdout writes still queued for a pipe the parent reads slowly (seen in CI under the
-// sanitizers: the last six outcome lines of a batch lost); exit once everything written has gone out.
-function exitWhenFlushed(code) {
-  process.stdout.write('', () => process.exit(code));
-}
-
-main().catch((e) => {
-  process.stdout.write(`harness failed: ${e && e.stack}\n`);
-  exitWhenFlushed(3);
-});
+runChild(main);

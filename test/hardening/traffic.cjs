@@ -3,6 +3,7 @@
 // Child-process side of "shutdown() while traffic flows": an echo exchange runs, shutdown() is called in the
 // middle of it, and then init() and a new exchange. Prints one JSON line with what each side saw.
 const nss = require('node-nss');
+const { runChild } = require('./child.cjs');
 
 const fixture = JSON.parse(process.env.HARDENING_FIXTURE);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -83,17 +84,6 @@ async function main() {
   await second.server.close();
   nss.shutdown();
   process.stdout.write(JSON.stringify({ first: seenFirst, second: second.seen }) + '\n');
-  process.stdout.write('done\n');
-  exitWhenFlushed(0);
 }
 
-// process.exit() drops stdout writes still queued for a pipe the parent reads slowly (seen in CI under the
-// sanitizers: the last six outcome lines of a batch lost); exit once everything written has gone out.
-function exitWhenFlushed(code) {
-  process.stdout.write('', () => process.exit(code));
-}
-
-main().catch((e) => {
-  process.stdout.write(`harness failed: ${e && e.stack}\n`);
-  exitWhenFlushed(3);
-});
+runChild(main);
