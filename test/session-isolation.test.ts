@@ -292,63 +292,187 @@ describe('IPv6 peers', () => {
   });
 });
 
-describe('server side: a session made at one server does not open another with a stricter policy', () => {
+describe("server side: a resumed session passes the server's policy of now", () => {
   // NSS's server session-ID cache and ticket keys are process-wide. An attacker holding a session from a
   // lenient server (any client certificate will do) offers it to a strict one in the same process (its auth
-  // callback accepts only test_user); a resumed handshake runs no certificate check of its own.
-  it.each(versions)('%s: the strict server re-checks a resumed session and refuses it', async (version) => {
+  // callback accepts only test_user); a resumed handshake runs no certificate check of its own. Then the
+  // lenient server itself is made strict: a session it made before is judged by its policy of now.
+  it.each(versions)(
+    '%s: a stricter server refuses it, and so does its own server made stricter',
+    async (version) => {
+      const range = { minVersion: version, maxVersion: version } as const;
+      const lenient = createServer({ certNickname: 'test_server', requireCert: true, ...range });
+      lenient.setAuthCertificateCallback(() => true);
+      const strict = createServer({ certNickname: 'test_server', requireCert: true, ...range });
+      const strictSaw: string[] = [];
+      const strictCheck = (sock: SSLSocket) => {
+        const cn = sock.getPeerCertificate()?.subjectCommonName ?? 'none';
+        strictSaw.push(cn);
+        return cn === 'test_user';
+      };
+      strict.setAuthCertificateCallback(strictCheck);
+      const accepted: string[] = [];
+      for (const server of [lenient, strict]) {
+        server.on('secureConnection', (s: SSLSocket) => {
+          if (server === strict) accepted.push(s.getPeerCertificate()?.subjectCommonName ?? 'none');
+          s.end('welcome');
+        });
+        server.on('connection', (s: SSLSocket) => s.on('error', () => undefined));
+      }
+      const a = await lenient.listen({ port: 0 });
+      const b = await strict.listen({ port: 0 });
+      // The attacker is openssl s_client: it keeps the lenient server's session (-sess_out) and offers it to
+      // the strict one (-sess_in), with a certificate the strict server does not accept.
+      const sess = path.join(tempDir('sess'), `${version}.pem`);
+      const flag = opensslVersion[version];
+      // Asynchronous: the servers answer from this process's event loop.
+      const client = (port: number, extra: string[]) =>
+        within(
+          20_000,
+          'openssl s_client',
+          new Promise<{ stdout: string }>((resolve) => {
+            const proc = spawn('openssl', [
+              ...['s_client', '-connect', `127.0.0.1:${port}`, flag, '-servername', 'localhost', '-ign_eof'],
+              ...['-cert', fx.certs.test_server.pemPath, '-key', fx.keyPemPaths.test_server, ...extra],
+            ]);
+            let stdout = '';
+            proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+            proc.stdin.end();
+            proc.on('close', () => resolve({ stdout }));
+          }),
+        );
+      try {
+        const first = await client(a.port, ['-sess_out', sess]);
+        expect(first.stdout).toContain('welcome');
+        const again = await client(a.port, ['-sess_in', sess]);
+        expect(again.stdout).toMatch(/^Reused, /m); // the lenient server resumes its own session
+        const attack = await client(b.port, ['-sess_in', sess]);
+        expect(accepted).toEqual([]);
+        expect(attack.stdout).not.toContain('welcome');
+        expect(strictSaw).toEqual([]); // refused as another server's session, before any check
+        // One server made strict after it made the session: its own session is re-checked when resumed.
+        const sess2 = path.join(tempDir('sess'), `${version}-own.pem`);
+        expect((await client(a.port, ['-sess_out', sess2])).stdout).toContain('welcome');
+        lenient.setAuthCertificateCallback(strictCheck);
+        const resumedAtA = await client(a.port, ['-sess_in', sess2]);
+        expect(resumedAtA.stdout).not.toContain('welcome');
+        expect(strictSaw).toContain('localhost'); // the strict callback judged the resumed session's certificate
+      } finally {
+        await lenient.close();
+        await strict.close();
+      }
+    },
+  );
+});
+
+describe('server side: a session made at one server is never resumed at another', () => {
+  // NSS's server cache and ticket keys are process-wide and a resumed handshake shows no certificate: a
+  // client that made a session with one SSLServer and is sent (by an attacker, or by a port that changed
+  // hands) to another in the same process must not resume there as if it were still speaking to the first.
+
+  /** A server with `certNickname` that echoes; its accepted and failed connections are recorded. */
+  function server(certNickname: string, version: Version) {
     const range = { minVersion: version, maxVersion: version } as const;
-    const lenient = createServer({ certNickname: 'test_server', requireCert: true, ...range });
-    lenient.setAuthCertificateCallback(() => true);
-    const strict = createServer({ certNickname: 'test_server', requireCert: true, ...range });
-    const strictSaw: string[] = [];
-    strict.setAuthCertificateCallback((sock) => {
-      const cn = sock.getPeerCertificate()?.subjectCommonName ?? 'none';
-      strictSaw.push(cn);
-      return cn === 'test_user';
+    const s = createServer({ certNickname, ...range }, (sock) => sock.pipe(sock));
+    const seen = { secure: [] as boolean[], failed: [] as string[] };
+    s.on('secureConnection', (sock: SSLSocket) => seen.secure.push(sock.getSSLChannelInfo().resumed));
+    s.on('tlsClientError', (err: Error & { code?: string }) => seen.failed.push(err.code ?? err.message));
+    s.on('connection', (sock: SSLSocket) => sock.on('error', () => undefined));
+    return { s, seen };
+  }
+
+  /** A round trip with a default, verifying client; whose certificate it saw and whether it resumed. */
+  async function visit(
+    port: number,
+    opts: { session?: Buffer; watch?: boolean } = {},
+  ): Promise<{ resumed: boolean; server: string; session: Buffer | undefined }> {
+    const sock = createConnection({
+      host: '127.0.0.1',
+      port,
+      servername: 'localhost',
+      session: opts.session,
     });
-    const accepted: string[] = [];
-    for (const server of [lenient, strict]) {
-      server.on('secureConnection', (s: SSLSocket) => {
-        if (server === strict) accepted.push(s.getPeerCertificate()?.subjectCommonName ?? 'none');
-        s.end('welcome');
-      });
-      server.on('connection', (s: SSLSocket) => s.on('error', () => undefined));
-    }
-    const a = await lenient.listen({ port: 0 });
-    const b = await strict.listen({ port: 0 });
-    // The attacker is openssl s_client: it keeps the lenient server's session (-sess_out) and offers it to
-    // the strict one (-sess_in), with a certificate the strict server does not accept.
-    const sess = path.join(tempDir('sess'), `${version}.pem`);
-    const flag = opensslVersion[version];
-    // Asynchronous: the servers answer from this process's event loop.
-    const client = (port: number, extra: string[]) =>
-      within(
-        20_000,
-        'openssl s_client',
-        new Promise<{ stdout: string }>((resolve) => {
-          const proc = spawn('openssl', [
-            ...['s_client', '-connect', `127.0.0.1:${port}`, flag, '-servername', 'localhost', '-ign_eof'],
-            ...['-cert', fx.certs.test_server.pemPath, '-key', fx.keyPemPaths.test_server, ...extra],
-          ]);
-          let stdout = '';
-          proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-          proc.stdin.end();
-          proc.on('close', () => resolve({ stdout }));
-        }),
-      );
+    let latest: Buffer | undefined;
+    // As in node:tls, a socket that listens for 'session' keeps its sessions out of the shared cache.
+    if (opts.watch) sock.on('session', (s: Buffer) => (latest = s));
     try {
-      const first = await client(a.port, ['-sess_out', sess]);
-      expect(first.stdout).toContain('welcome');
-      const again = await client(a.port, ['-sess_in', sess]);
-      expect(again.stdout).toMatch(/^Reused, /m); // the lenient server resumes its own session
-      const attack = await client(b.port, ['-sess_in', sess]);
-      expect(accepted).toEqual([]);
-      expect(attack.stdout).not.toContain('welcome');
-      expect(strictSaw).toContain('localhost'); // the strict callback judged the certificate itself
+      await within(
+        10_000,
+        'handshake',
+        new Promise((r, j) => sock.once('secureConnect', r).once('error', j)),
+      );
+      const back = readBytes(sock, 4);
+      sock.write('ping');
+      await within(10_000, 'echo', back); // a TLS 1.3 ticket arrives after the handshake
+      const resumed = sock.getSSLChannelInfo().resumed;
+      const cert = sock.getPeerCertificate()?.subject ?? '';
+      return { resumed, server: /OU=intermediate/.test(cert) ? 'B' : 'A', session: latest };
     } finally {
-      await lenient.close();
-      await strict.close();
+      sock.destroy();
+    }
+  }
+
+  // node-nss servers send no TLS 1.2 tickets (see server-sessions.ts), and NSS exports only ticket sessions:
+  // for TLS 1.2 the port take-over below is the way to offer one server's session to another.
+  it('tls1.3: a session exported at one server and offered to another fails there; each resumes its own', async () => {
+    const a = server('test_server', 'tls1.3');
+    const b = server('test_int_server', 'tls1.3');
+    const pa = (await a.s.listen({ port: 0, host: '127.0.0.1' })).port;
+    const pb = (await b.s.listen({ port: 0, host: '127.0.0.1' })).port;
+    try {
+      expect(await visit(pa)).toMatchObject({ resumed: false, server: 'A' });
+      expect(await visit(pa)).toMatchObject({ resumed: true, server: 'A' }); // its own: resumed
+      const exported = await visit(pa, { watch: true });
+      expect(exported.session).toBeDefined();
+      // A's session, offered to B (the same client policy, so the client offers it).
+      await expect(visit(pb, { session: exported.session })).rejects.toThrow();
+      expect(b.seen.secure).toEqual([]);
+      expect(b.seen.failed).toEqual(['SSL_ERROR_APPLICATION_ABORT']);
+      // B's own sessions still resume at B.
+      expect(await visit(pb)).toMatchObject({ resumed: false, server: 'B' });
+      expect(await visit(pb)).toMatchObject({ resumed: true, server: 'B' });
+      expect(a.seen.secure).toEqual([false, true, true]);
+    } finally {
+      await Promise.all([a.s.close(), b.s.close()]);
     }
   });
+
+  it.each(versions)(
+    '%s: a server that takes over a port does not inherit the sessions made there',
+    async (version) => {
+      const a = server('test_server', version);
+      const { port } = await a.s.listen({ port: 0, host: '127.0.0.1' });
+      expect(await visit(port)).toMatchObject({ resumed: false, server: 'A' });
+      expect(await visit(port)).toMatchObject({ resumed: true, server: 'A' });
+      await a.s.close();
+      const b = server('test_int_server', version);
+      await b.s.listen({ port, host: '127.0.0.1' });
+      try {
+        // The client's cache offers A's sessions for 127.0.0.1:port, and B refuses each (NSS cannot decline
+        // one and go on with a full handshake): in TLS 1.3 the handshake fails and the client drops that
+        // ticket (it holds one per connection made); in TLS 1.2 the client finishes first, the connection fails
+        // and the session leaves NSS's server cache. Then a full handshake with B.
+        const outcomes: string[] = [];
+        for (let i = 0; i < 4 && outcomes.at(-1) !== 'B'; i++) {
+          const seen = await visit(port).then(
+            (r) => (r.resumed ? `resumed ${r.server}` : r.server),
+            () => 'refused',
+          );
+          outcomes.push(seen);
+        }
+        expect(outcomes.at(-1)).toBe('B');
+        const refusals = outcomes.length - 1;
+        expect(outcomes.slice(0, -1)).toEqual(Array<string>(refusals).fill('refused'));
+        expect(refusals).toBeGreaterThanOrEqual(1);
+        expect(refusals).toBeLessThanOrEqual(2);
+        expect(b.seen).toEqual({
+          secure: [false],
+          failed: Array<string>(refusals).fill('SSL_ERROR_APPLICATION_ABORT'),
+        });
+        expect(await visit(port)).toMatchObject({ resumed: true, server: 'B' });
+      } finally {
+        await b.s.close();
+      }
+    },
+  );
 });

@@ -363,6 +363,11 @@ export declare class NativeSSLEngine {
   setHandlers(handlers: NativeSSLHandlers): void;
   /** Kept on this object, as the handlers are. */
   setPinArgs(pinArgs: readonly unknown[]): void;
+  /**
+   * Server: TLS 1.3 tickets carry `context` (sent after each handshake when `sendTickets`), and a ticket with
+   * another context fails the handshake. Engines made from this one inherit both.
+   */
+  setServerSessionContext(context: Buffer, sendTickets: boolean): void;
   cycle(input: Buffer | null, eof: boolean, writes: Buffer[]): NativeCycleResult;
   /** NSS's own check of the peer's certificate (`SSL_AuthCertificate`); `isServer`: this end is the server. */
   defaultAuth(checkSig: boolean, isServer: boolean): number;
@@ -387,6 +392,8 @@ export declare class NativeSSLEngine {
   exportKeyingMaterial(length: number, label: string, context: Buffer | null): Buffer;
   watchSessions(on: boolean): void;
   setSession(token: Buffer): void;
+  /** Server: whether this handshake's first ClientHello offered a ticket with this server's context. */
+  ownTicketOffered(): boolean;
 }
 
 export interface SSLBinding {

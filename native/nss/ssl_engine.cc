@@ -1,5 +1,6 @@
 #include "ssl_engine.h"
 
+#include <cstring>
 #include <memory>
 
 #include <cert.h>
@@ -64,6 +65,7 @@ void SSLEngine::Init(Napi::Env env, Napi::Object exports) {
           InstanceMethod<&SSLEngine::ResetHandshake>("resetHandshake"),
           InstanceMethod<&SSLEngine::SetHandlers>("setHandlers"),
           InstanceMethod<&SSLEngine::SetPinArgs>("setPinArgs"),
+          InstanceMethod<&SSLEngine::SetServerSessionContext>("setServerSessionContext"),
           InstanceMethod<&SSLEngine::Cycle>("cycle"),
           InstanceMethod<&SSLEngine::DefaultAuth>("defaultAuth"),
           InstanceMethod<&SSLEngine::AuthComplete>("authComplete"),
@@ -87,6 +89,7 @@ void SSLEngine::Init(Napi::Env env, Napi::Object exports) {
           InstanceMethod<&SSLEngine::ExportKeyingMaterial>("exportKeyingMaterial"),
           InstanceMethod<&SSLEngine::WatchSessions>("watchSessions"),
           InstanceMethod<&SSLEngine::SetSession>("setSession"),
+          InstanceMethod<&SSLEngine::OwnTicketOffered>("ownTicketOffered"),
       });
   AddonData* data = AddonData::Get(env);
   data->sslEngineClass = Napi::Persistent(cls);
@@ -121,7 +124,11 @@ SSLEngine::SSLEngine(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SSLEngin
   Napi::Env env = info.Env();
   RequireInit(env);
   PRFileDesc* model = nullptr;
-  if (info.Length() > 0 && info[0].IsObject()) model = FromValue(info[0], "model")->Fd(env);
+  SSLEngine* modelEngine = nullptr;
+  if (info.Length() > 0 && info[0].IsObject()) {
+    modelEngine = FromValue(info[0], "model");
+    model = modelEngine->Fd(env);
+  }
   PRFileDesc* bottom = NewMemIOLayer(&io_);
   if (bottom == nullptr) ThrowLastError(env, "creating the memory transport");
   fd_ = SSL_ImportFD(model, bottom);
@@ -129,6 +136,11 @@ SSLEngine::SSLEngine(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SSLEngin
     PRErrorCode error = PR_GetError();
     PR_Close(bottom);
     throw MakeNSPRError(env, error, "SSL_ImportFD");
+  }
+  if (modelEngine != nullptr) {
+    // What NSS's model copy cannot carry: the model's server session context.
+    sessionContext_ = modelEngine->sessionContext_;
+    sendTickets_ = modelEngine->sendTickets_;
   }
   InstallHooks();
   Track(env);
@@ -180,6 +192,8 @@ void SSLEngine::InstallHooks() {
   SSL_AlertSentCallback(fd_, AlertSent, this);
   SSL_SNISocketConfigHook(fd_, SNIHook, this);
   SSL_GetClientAuthDataHook(fd_, ClientAuthDataHook, this);
+  // Experimental API, servers only: installed by ResetHandshake(true) when there is a session context.
+  SSL_HelloRetryRequestCallback(fd_, nullptr, nullptr);
 }
 
 SECStatus SSLEngine::AuthCertificateHook(void* arg, PRFileDesc* fd, PRBool checkSig, PRBool isServer) {
@@ -221,7 +235,39 @@ SECStatus SSLEngine::ClientAuthDataHook(void* arg, PRFileDesc*, CERTDistNames* c
   return SECWouldBlock;
 }
 
-void SSLEngine::HandshakeCallback(PRFileDesc*, void* arg) { static_cast<SSLEngine*>(arg)->handshakes_++; }
+void SSLEngine::HandshakeCallback(PRFileDesc*, void* arg) {
+  SSLEngine* self = static_cast<SSLEngine*>(arg);
+  self->handshakes_++;
+  if (self->sendTickets_ && !self->sessionContext_.empty()) self->ticketDue_ = true;
+}
+
+// Server, TLS 1.3, each ClientHello. NSS decrypts a resumption ticket with process-wide keys and remembers
+// nothing of the server that issued it but the kind of certificate (tls13_CanResume), so any SSLServer in
+// this process would resume any other's session. Tickets from here carry this server's context as their app
+// token, which NSS hands to this callback when a ClientHello offers one (firstHello; after a
+// HelloRetryRequest the token is the retry token instead). NSS offers no way to decline a ticket and make a
+// full handshake from here (only fail or go on), so a ticket of another server fails the handshake, as NSS
+// itself does when a ticket's server name differs from the negotiated one.
+SSLHelloRetryRequestAction SSLEngine::HelloRetryHook(PRBool firstHello, const PRUint8* token, unsigned int tokenLength,
+                                                     PRUint8*, unsigned int*, unsigned int, void* arg) {
+  SSLEngine* self = static_cast<SSLEngine*>(arg);
+  if (!firstHello || tokenLength == 0) return ssl_hello_retry_accept;
+  const std::string& own = self->sessionContext_;
+  if (tokenLength != own.size() || memcmp(token, own.data(), tokenLength) != 0) return ssl_hello_retry_fail;
+  self->ownTicketOffered_ = true;
+  return ssl_hello_retry_accept;
+}
+
+// After a TLS 1.3 server handshake: a ticket tagged with this server's context (NSS's own automatic ticket is
+// off on these servers, see HelloRetryHook). Not sent for older versions, nor where NSS refuses (an external
+// PSK); a missing ticket costs only the next resumption.
+void SSLEngine::SendTaggedTicket() {
+  SSLChannelInfo ci;
+  if (SSL_GetChannelInfo(fd_, &ci, sizeof ci) != SECSuccess || ci.protocolVersion < SSL_LIBRARY_VERSION_TLS_1_3)
+    return;
+  SSL_SendSessionTicket(fd_, reinterpret_cast<const PRUint8*>(sessionContext_.data()),
+                        static_cast<unsigned int>(sessionContext_.size()));
+}
 
 void SSLEngine::AlertReceived(const PRFileDesc*, void* arg, const SSLAlert* alert) {
   SSLEngine* self = static_cast<SSLEngine*>(arg);
@@ -402,9 +448,32 @@ Napi::Value SSLEngine::SetPeerAddress(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value SSLEngine::ResetHandshake(const Napi::CallbackInfo& info) {
-  ThrowIfFailed(info.Env(), SSL_ResetHandshake(Fd(info.Env()), info[0].ToBoolean() ? PR_TRUE : PR_FALSE),
-                "SSL_ResetHandshake");
+  PRFileDesc* fd = Fd(info.Env());
+  bool asServer = info[0].ToBoolean();
+  ThrowIfFailed(info.Env(), SSL_ResetHandshake(fd, asServer ? PR_TRUE : PR_FALSE), "SSL_ResetHandshake");
+  ownTicketOffered_ = false;
+  ticketDue_ = false;
+  if (asServer && !sessionContext_.empty()) {
+    // Experimental API: without it no offered ticket could be checked, so none is handed out.
+    if (SSL_HelloRetryRequestCallback(fd, HelloRetryHook, this) != SECSuccess) sendTickets_ = false;
+  } else {
+    SSL_HelloRetryRequestCallback(fd, nullptr, nullptr);
+  }
   return info.Env().Undefined();
+}
+
+// setServerSessionContext(context, sendTickets): see HelloRetryHook. Inherited by engines made from this one.
+// At most 255 bytes (NSS's limit for a retry token, and plenty for a tag).
+Napi::Value SSLEngine::SetServerSessionContext(const Napi::CallbackInfo& info) {
+  Napi::Buffer<char> context = info[0].As<Napi::Buffer<char>>();
+  sessionContext_.assign(context.Data(), context.Length());
+  sendTickets_ = info[1].ToBoolean();
+  return info.Env().Undefined();
+}
+
+// ownTicketOffered() → whether this handshake's first ClientHello offered a ticket with this server's context.
+Napi::Value SSLEngine::OwnTicketOffered(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), ownTicketOffered_);
 }
 
 // setHandlers({ serverAuth?, sni?, clientAuth: boolean }). The object is kept on this engine's JS object
@@ -476,6 +545,10 @@ Napi::Value SSLEngine::Cycle(const Napi::CallbackInfo& info) {
   std::unique_ptr<std::string> cleartext(new std::string());
   CycleIO io = RunCycle(fd, &io_, input, inputLength, info[1].ToBoolean(), hasWrites ? &writes : nullptr,
                         cleartext.get());
+  if (ticketDue_) {
+    ticketDue_ = false;
+    if (io.error == 0) SendTaggedTicket();
+  }
   PRErrorCode error = io.error;
   bool eof = io.eof;
   double written = io.written;

@@ -5,6 +5,7 @@
 #pragma once
 #include <napi.h>
 #include <ssl.h>
+#include <sslexp.h>
 
 #include <string>
 #include <vector>
@@ -42,6 +43,10 @@ class SSLEngine : public Napi::ObjectWrap<SSLEngine>, public Handle {
   static void AlertReceived(const PRFileDesc* fd, void* arg, const SSLAlert* alert);
   static void AlertSent(const PRFileDesc* fd, void* arg, const SSLAlert* alert);
   static PRInt32 SNIHook(PRFileDesc* fd, const SECItem* names, PRUint32 count, void* arg);
+  static SSLHelloRetryRequestAction HelloRetryHook(PRBool firstHello, const PRUint8* token, unsigned int tokenLength,
+                                                   PRUint8* retryToken, unsigned int* retryTokenLength,
+                                                   unsigned int retryTokenMax, void* arg);
+  void SendTaggedTicket();
 
   // configuration
   Napi::Value OptionSet(const Napi::CallbackInfo& info);
@@ -62,6 +67,7 @@ class SSLEngine : public Napi::ObjectWrap<SSLEngine>, public Handle {
   Napi::Value ResetHandshake(const Napi::CallbackInfo& info);
   Napi::Value SetHandlers(const Napi::CallbackInfo& info);
   Napi::Value SetPinArgs(const Napi::CallbackInfo& info);
+  Napi::Value SetServerSessionContext(const Napi::CallbackInfo& info);
   // driving
   Napi::Value Cycle(const Napi::CallbackInfo& info);
   Napi::Value DefaultAuth(const Napi::CallbackInfo& info);
@@ -87,6 +93,7 @@ class SSLEngine : public Napi::ObjectWrap<SSLEngine>, public Handle {
   Napi::Value ExportKeyingMaterial(const Napi::CallbackInfo& info);
   Napi::Value WatchSessions(const Napi::CallbackInfo& info);
   Napi::Value SetSession(const Napi::CallbackInfo& info);
+  Napi::Value OwnTicketOffered(const Napi::CallbackInfo& info);
   static SECStatus OnResumptionToken(PRFileDesc* fd, const PRUint8* token, unsigned int len, void* ctx);
 
   PRFileDesc* fd_ = nullptr;
@@ -100,6 +107,13 @@ class SSLEngine : public Napi::ObjectWrap<SSLEngine>, public Handle {
   bool clientAuthPending_ = false;
   std::vector<std::string> caNames_;
   std::vector<std::string> sessionTokens_;  // resumption tokens NSS handed over (client, when watched)
+  // Server: the context that tags this server's TLS 1.3 tickets (SSL_SendSessionTicket's app token) and that
+  // a ticket offered to it must carry; whether to send such a ticket after each TLS 1.3 handshake; whether
+  // this handshake's first ClientHello offered one with this context; a handshake finished in this cycle.
+  std::string sessionContext_;
+  bool sendTickets_ = false;
+  bool ownTicketOffered_ = false;
+  bool ticketDue_ = false;
   bool closeNotifyReceived_ = false;
   int alertReceived_ = -1;  // level << 8 | description of the last alert, or -1
   int alertSent_ = -1;

@@ -4,6 +4,7 @@
 import type { NativeSSLEngine } from '../../types/binding.js';
 import type { Certificate } from '../pki/certificate.js';
 import type { PrivateKey } from '../pki/private-key.js';
+import type { ServerSessions } from './server-sessions.js';
 
 /** What a client-auth-data callback answers: a certificate and its key, or `null`/`false` for none. */
 export type ClientAuthData = [Certificate, PrivateKey] | null | false;
@@ -58,6 +59,8 @@ export interface SSLModel {
   readonly namedGroups: number[] | undefined;
   /** @internal */
   readonly fipsProfile: boolean;
+  /** @internal A server's sessions, shared with the sockets made from it. */
+  readonly serverSessions: ServerSessions | undefined;
   /** How many renegotiations a client may start (copied by sockets made from this one). */
   readonly renegotiationLimit: number;
   /** The window of `renegotiationLimit` in milliseconds. */

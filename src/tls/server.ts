@@ -23,6 +23,7 @@ import {
   checkString,
 } from '../core/validate.js';
 import { applyDefaultProfile } from './defaults.js';
+import { ServerSessions, serverSessionLimits } from './server-sessions.js';
 
 const PR_IO_TIMEOUT_ERROR = -5990;
 
@@ -38,6 +39,7 @@ export function configServerSessionIDCache(opts: { maxEntries?: number; timeout?
   if (opts.maxEntries !== undefined) checkInteger(opts.maxEntries, 'opts.maxEntries', 0, 0x7fffffff);
   if (opts.timeout !== undefined) checkInteger(opts.timeout, 'opts.timeout', 0, 0x7fffffff);
   binding.configServerSessionIDCache(opts.maxEntries ?? 0, opts.timeout ?? 0);
+  serverSessionLimits(opts.maxEntries ?? 0, opts.timeout ?? 0);
   sessionCacheConfigured = true;
 }
 
@@ -60,6 +62,8 @@ export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmit
   }> = [];
   #handshakeTimeout = 120_000;
   readonly #allowHalfOpen: boolean;
+  readonly #sessions = new ServerSessions();
+  #tickets = true;
 
   constructor(opts: { family?: 'ipv4' | 'ipv6'; certDB?: CertDB; allowHalfOpen?: boolean } = {}) {
     super();
@@ -78,8 +82,11 @@ export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmit
     }
     this.#engine = new binding.NativeSSLEngine(null);
     applyDefaultProfile(this.#engine, 'server');
-    // TLS 1.3 resumption needs tickets from the server.
-    this.#engine.optionSet(ssl.SSL_ENABLE_SESSION_TICKETS, 1);
+    // TLS 1.3 resumption needs tickets from the server: ones tagged with this server's context (see
+    // server-sessions.ts). NSS's own untagged tickets stay off, and with them TLS 1.2 tickets, which cannot
+    // carry a tag: TLS 1.2 clients resume through the session-ID cache.
+    this.#engine.optionSet(ssl.SSL_ENABLE_SESSION_TICKETS, 0);
+    this.#engine.setServerSessionContext(this.#sessions.context, this.#tickets);
     this.enforceFIPSProfile();
     if (opts.certDB !== undefined) this.setCertificateDB(opts.certDB);
   }
@@ -87,6 +94,28 @@ export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmit
   /** @internal */
   get engine(): NativeSSLEngine {
     return this.#engine;
+  }
+
+  /** @internal The sessions this server made, shared by its accepted sockets. */
+  get serverSessions(): ServerSessions {
+    return this.#sessions;
+  }
+
+  /**
+   * As on a socket; `SSL_ENABLE_SESSION_TICKETS` (default on) says whether this server sends TLS 1.3 session
+   * tickets, which only this server accepts back. TLS 1.2 sessions resume by session ID only.
+   */
+  override setSSLOption(option: number, value: boolean | number): void {
+    super.setSSLOption(option, value);
+    if (option !== ssl.SSL_ENABLE_SESSION_TICKETS) return;
+    this.#tickets = this.#engine.optionGet(option) === 1;
+    this.#engine.optionSet(option, 0);
+    this.#engine.setServerSessionContext(this.#sessions.context, this.#tickets);
+  }
+
+  override getSSLOption(option: number): number {
+    if (option === ssl.SSL_ENABLE_SESSION_TICKETS) return this.#tickets ? 1 : 0;
+    return super.getSSLOption(option);
   }
 
   /**

@@ -17,6 +17,7 @@ import type { ClientAuthData, ClientAuthDataCallback, SNICallback, SSLModel } fr
 import { SSLConfigurable, versionName } from './config.js';
 import * as ssl from './constants.js';
 import { usedTicketLeftInCache } from './session-cache.js';
+import { ServerSessions } from './server-sessions.js';
 import { peerID, policyTag, sessionPolicy, unwrapSession, wrapSession } from './peer-id.js';
 import { RenegotiationLimiter } from './renegotiation-limit.js';
 import { applyDefaultProfile } from './defaults.js';
@@ -38,6 +39,7 @@ import { SocketState } from './socket-state.js';
 
 const SSL_ERROR_BAD_CERTIFICATE = -12284;
 const SSL_ERROR_NO_CERTIFICATE = -12285;
+const SSL_ERROR_APPLICATION_ABORT = -12123; // SSL_ERROR_BASE + 165
 const PR_END_OF_FILE_ERROR = -5938;
 const PR_IO_TIMEOUT_ERROR = -5990;
 const PR_CONNECT_RESET_ERROR = -5961;
@@ -237,6 +239,8 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   #session: { tag: Buffer; token: Buffer } | undefined;
   /** The explicit `setSockPeerID`, combined with the session policy when the handshake starts. */
   #userPeerID: string | undefined;
+  /** Server role: the sessions this socket may resume (see server-sessions.ts). */
+  #serverSessions: ServerSessions | undefined;
   /** A client handshake is about to start: its peer ID (and session) are still to be given to NSS. */
   #sessionPolicyDue = false;
   /** The digest of the policy this client's sessions are made under (tags its `'session'` Buffers). */
@@ -299,6 +303,8 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
       (typeof model !== 'object' || model === null || !(model.engine instanceof Object))
     )
       throw new TypeError('The "opts.model" argument must be an SSLSocket or an SSLServer');
+    // A server's sessions before its engine is copied: the copy takes the session context along.
+    this.#serverSessions = model?.serverSessions;
     this.#engine = new binding.NativeSSLEngine(model ? model.engine : null);
     if (!model) {
       applyDefaultProfile(this.#engine, 'socket');
@@ -326,6 +332,25 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   /** @internal */
   get engine(): NativeSSLEngine {
     return this.#engine;
+  }
+
+  /** @internal The sessions this socket accepts as a server, once it is one; passed on to sockets it models. */
+  get serverSessions(): ServerSessions | undefined {
+    return this.#serverSessions;
+  }
+
+  /**
+   * Server role: its server's (or model's) sessions, else its own, made when first needed. NSS's untagged
+   * tickets go off then: this socket's TLS 1.3 tickets are tagged instead.
+   */
+  #sessionsAsServer(): ServerSessions {
+    if (this.#serverSessions === undefined) {
+      this.#serverSessions = new ServerSessions();
+      const tickets = this.#engine.optionGet(ssl.SSL_ENABLE_SESSION_TICKETS) === 1;
+      this.#engine.optionSet(ssl.SSL_ENABLE_SESSION_TICKETS, 0);
+      this.#engine.setServerSessionContext(this.#serverSessions.context, tickets);
+    }
+    return this.#serverSessions;
   }
 
   /** @internal Takes the configuration of an SSLServer or socket it was made from. */
@@ -477,6 +502,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
 
   #resetHandshake(asServer: boolean): void {
     this.#asServer = asServer;
+    if (asServer) this.#sessionsAsServer();
     this.#hello =
       asServer && this.sniCallback ? { data: Buffer.alloc(0), deciding: false, ended: false } : null;
     this.#sniDecision = undefined;
@@ -816,7 +842,9 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
    */
   #firstServerHandshake(): boolean {
     const { resumed, protocolVersion } = this.#engine.channelInfo();
-    const refused = resumed ? this.#recheckResumedClient() : undefined;
+    const tls13 = protocolVersion >= ssl.SSL_LIBRARY_VERSION_TLS_1_3;
+    if (!resumed && !tls13) this.#sessionsAsServer().remember(this.#engine.sessionID());
+    const refused = resumed ? (this.#refuseForeignSession(tls13) ?? this.#recheckResumedClient()) : undefined;
     if (refused) {
       this.#fail(refused);
       return false;
@@ -844,12 +872,31 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     }
   }
 
+  /** Server, first handshake that resumed a session: refused unless this server made the session. */
+  #refuseForeignSession(tls13: boolean): NSPRError | undefined {
+    // TLS 1.3: the ticket's tag was checked as the ClientHello came in; a resumption without a ticket this
+    // server tagged (one offered only after a HelloRetryRequest, whose token NSS does not show) is refused.
+    const ours = tls13
+      ? this.#engine.ownTicketOffered()
+      : this.#sessionsAsServer().made(this.#engine.sessionID());
+    if (ours) return undefined;
+    // TLS 1.2: the client finished first and keeps the session; out of NSS's shared cache, it makes its next
+    // connection a full handshake.
+    if (!tls13) this.#engine.invalidateSession();
+    return new NSPRError(
+      SSL_ERROR_APPLICATION_ABORT,
+      undefined,
+      'a resumed session was made by another server in this process',
+    );
+  }
+
   /**
-   * Server, first handshake that resumed a session: it passes this server's own client-certificate policy. NSS's
-   * server session cache and ticket keys are process-wide, and a resumed handshake runs no certificate check,
-   * so a session made at a lenient server in this process (any certificate, or none) would otherwise open a
-   * strict one (measured: openssl s_client -sess_out at one SSLServer, -sess_in at another, was let in with
-   * a certificate the second server's callback refuses).
+   * Server, first handshake that resumed a session: the session is this server's (see server-sessions.ts)
+   * and passes this server's own client-certificate policy. NSS's server session cache and ticket keys are
+   * process-wide, and a resumed handshake runs no certificate check, so a session made at a lenient server
+   * in this process (any certificate, or none) would otherwise open a strict one (measured: openssl s_client
+   * -sess_out at one SSLServer, -sess_in at another, was let in with a certificate the second server's
+   * callback refuses).
    */
   #recheckResumedClient(): NSPRError | undefined {
     const hasPeer = this.#engine.peerCertificate() !== null;

@@ -183,11 +183,13 @@ export function nodeServer(creds: Credentials): ServerImpl {
       });
       return {
         events: server,
-        listen: (onRaw) =>
-          new Promise((resolve) => {
+        listen: async (onRaw) => {
+          const port = await freshPort();
+          return new Promise((resolve) => {
             server.on('connection', onRaw);
-            server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port));
-          }),
+            server.listen(port, '127.0.0.1', () => resolve(port));
+          });
+        },
         handle: (raw) => server.emit('connection', raw),
         close: () =>
           new Promise((resolve) => {
@@ -197,6 +199,26 @@ export function nodeServer(creds: Credentials): ServerImpl {
       };
     },
   };
+}
+
+// Every leg's server gets a port no earlier leg in this process had. A node-nss client keeps its sessions
+// per host and port, and a node-nss server refuses (fails) a session another server in the process made,
+// where a node:tls server makes a full handshake instead (NSS cannot decline a ticket and go on): a port
+// handed out again would make a leg depend on the legs before it.
+const usedPorts = new Set<number>();
+
+/** A loopback port free now and not used by an earlier leg. */
+async function freshPort(): Promise<number> {
+  for (;;) {
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    if (!usedPorts.has(port)) {
+      usedPorts.add(port);
+      return port;
+    }
+  }
 }
 
 export function nssServer(creds: Credentials): ServerImpl {
@@ -214,7 +236,7 @@ export function nssServer(creds: Credentials): ServerImpl {
       return {
         events: server,
         // node-nss's SSLServer does not show its TCP connections.
-        listen: async () => (await server.listen({ port: 0, host: '127.0.0.1' })).port,
+        listen: async () => (await server.listen({ port: await freshPort(), host: '127.0.0.1' })).port,
         handle: (raw) => server.handleConnection(raw),
         close: () => server.close(),
       };
@@ -524,7 +546,8 @@ export async function runLeg(plan: LegPlan): Promise<LegRecord> {
           onRaw(raw);
           instance.handle(raw);
         });
-        await new Promise<void>((resolve) => tcp?.listen(0, '127.0.0.1', resolve));
+        const port = await freshPort();
+        await new Promise<void>((resolve) => tcp?.listen(port, '127.0.0.1', resolve));
         leg.port = (tcp.address() as net.AddressInfo).port;
       } else leg.port = await instance.listen(onRaw);
     }

@@ -136,6 +136,7 @@ const configurable: Record<string, Entry> = {
   '#setALPNProtocols': { params: [of('list', 'string[]', ['h2'])] },
   '#applyHandlers': { params: [] },
   '#engine': { params: [] },
+  '#serverSessions': { params: [] },
 };
 const withClass = (cls: string, entries: Record<string, Entry>) =>
   Object.fromEntries(Object.entries(entries).map(([k, v]) => [`${cls}${k}`, v]));
