@@ -263,25 +263,40 @@ export interface Binding extends SSLBinding {
   NativeSlot: typeof NativeSlot;
 }
 
-export interface NativeCycleResult {
-  cleartext: Buffer | null;
-  ciphertext: Buffer | null;
+/**
+ * What `cycle()` returns: `null` when NSS released no cleartext and wrote no ciphertext, else
+ * `[cleartext, ciphertext]` (either may be null). Its scalars are in the engine's cycle state.
+ */
+export type NativeCycleOutput = null | [cleartext: Buffer | null, ciphertext: Buffer | null];
+
+/** The slots of the Float64Array given to `setCycleState`, written by every `cycle()`. */
+export declare const enum CycleState {
   /** Bytes of the `writes` NSS accepted, in order. */
-  written: number;
-  handshakes: number;
-  serverAuthCalls: number;
-  authPending: boolean;
-  clientAuthPending: boolean;
+  written = 0,
+  handshakes = 1,
+  serverAuthCalls = 2,
+  /** CycleFlag bits. */
+  flags = 3,
+  /** The first error other than PR_WOULD_BLOCK_ERROR, or 0. */
+  error = 4,
+  length = 5,
+}
+
+export declare const enum CycleFlag {
+  authPending = 1,
+  clientAuthPending = 2,
+  closeNotify = 4,
+  eof = 8,
+  /** `cycleExtras()` has what this cycle also brought. */
+  extras = 16,
+}
+
+/** What a cycle rarely brings, from `cycleExtras()`. */
+export interface NativeCycleExtras {
   caNames?: Buffer[];
-  closeNotify: boolean;
-  eof: boolean;
-  error: number;
-  /** level << 8 | description, or -1 */
-  alertReceived: number;
-  alertSent: number;
+  sessions?: Buffer[];
   /** An exception thrown by a JavaScript handler NSS called synchronously during this cycle. */
   callbackError?: unknown;
-  sessions?: Buffer[];
 }
 
 export interface NativeSecurityStatus {
@@ -368,7 +383,11 @@ export declare class NativeSSLEngine {
    * another context fails the handshake. Engines made from this one inherit both.
    */
   setServerSessionContext(context: Buffer, sendTickets: boolean): void;
-  cycle(input: Buffer | null, eof: boolean, writes: Buffer[]): NativeCycleResult;
+  cycle(input: Buffer | null, eof: boolean, writes: Buffer[]): NativeCycleOutput;
+  /** Where every `cycle()` writes its scalars (CycleState slots); kept by the engine. */
+  setCycleState(state: Float64Array): void;
+  /** The extras of the last cycle that flagged them (CycleFlag.extras), once; else undefined. */
+  cycleExtras(): NativeCycleExtras | undefined;
   /** NSS's own check of the peer's certificate (`SSL_AuthCertificate`); `isServer`: this end is the server. */
   defaultAuth(checkSig: boolean, isServer: boolean): number;
   authComplete(error: number): void;

@@ -67,6 +67,8 @@ void SSLEngine::Init(Napi::Env env, Napi::Object exports) {
           InstanceMethod<&SSLEngine::SetPinArgs>("setPinArgs"),
           InstanceMethod<&SSLEngine::SetServerSessionContext>("setServerSessionContext"),
           InstanceMethod<&SSLEngine::Cycle>("cycle"),
+          InstanceMethod<&SSLEngine::SetCycleState>("setCycleState"),
+          InstanceMethod<&SSLEngine::CycleExtras>("cycleExtras"),
           InstanceMethod<&SSLEngine::DefaultAuth>("defaultAuth"),
           InstanceMethod<&SSLEngine::AuthComplete>("authComplete"),
           InstanceMethod<&SSLEngine::DefaultClientAuth>("defaultClientAuth"),
@@ -189,7 +191,7 @@ void SSLEngine::InstallHooks() {
   SSL_AuthCertificateHook(fd_, AuthCertificateHook, this);
   SSL_HandshakeCallback(fd_, HandshakeCallback, this);
   SSL_AlertReceivedCallback(fd_, AlertReceived, this);
-  SSL_AlertSentCallback(fd_, AlertSent, this);
+  SSL_AlertSentCallback(fd_, nullptr, nullptr);  // a model's would point into the model's engine
   SSL_SNISocketConfigHook(fd_, SNIHook, this);
   SSL_GetClientAuthDataHook(fd_, ClientAuthDataHook, this);
   // Experimental API, servers only: installed by ResetHandshake(true) when there is a session context.
@@ -272,12 +274,8 @@ void SSLEngine::SendTaggedTicket() {
 void SSLEngine::AlertReceived(const PRFileDesc*, void* arg, const SSLAlert* alert) {
   SSLEngine* self = static_cast<SSLEngine*>(arg);
   if (alert->description == 0 /* close_notify */) self->closeNotifyReceived_ = true;
-  self->alertReceived_ = alert->level << 8 | alert->description;
 }
 
-void SSLEngine::AlertSent(const PRFileDesc*, void* arg, const SSLAlert* alert) {
-  static_cast<SSLEngine*>(arg)->alertSent_ = alert->level << 8 | alert->description;
-}
 
 // Server SNI: the handler gets the name and returns undefined (keep the configuration) or
 // { cert, key } to serve for this connection. Answering with the name's index (0) rather than
@@ -553,51 +551,77 @@ Napi::Value SSLEngine::Cycle(const Napi::CallbackInfo& info) {
   bool eof = io.eof;
   double written = io.written;
 
-  Napi::Object out = Napi::Object::New(env);
-  if (cleartext->empty()) {
-    out.Set("cleartext", env.Null());
-  } else {
-    out.Set("cleartext", OwnedBuffer(env, cleartext.release()));
-  }
-  out.Set("ciphertext", TakeOutput(env));
-  out.Set("written", written);
-  out.Set("handshakes", handshakes_);
-  out.Set("serverAuthCalls", serverAuthCalls_);
-  out.Set("authPending", authPending_);
-  out.Set("clientAuthPending", clientAuthPending_);
-  if (clientAuthPending_) {
-    Napi::Array names = Napi::Array::New(env, caNames_.size());
-    for (size_t i = 0; i < caNames_.size(); i++) {
-      names.Set(static_cast<uint32_t>(i), Napi::Buffer<char>::Copy(env, caNames_[i].data(), caNames_[i].size()));
+  // Scalars go into the state array the socket handed over once (setCycleState), as node's TLSWrap shares
+  // its state: building a result object of a dozen named properties on every crossing cost more than the
+  // rest of a small record's cycle. What is rare (CA names, sessions, a handler's exception) waits for
+  // cycleExtras(), announced by a flag.
+  bool extras = clientAuthPending_ || !sessionTokens_.empty() || hasPendingError_ || socketPin.pin.hasCallbackError;
+  if (extras) {
+    extras_.Reset();
+    Napi::Object more = Napi::Object::New(env);
+    if (clientAuthPending_) {
+      Napi::Array names = Napi::Array::New(env, caNames_.size());
+      for (size_t i = 0; i < caNames_.size(); i++) {
+        names.Set(static_cast<uint32_t>(i), Napi::Buffer<char>::Copy(env, caNames_[i].data(), caNames_[i].size()));
+      }
+      more.Set("caNames", names);
     }
-    out.Set("caNames", names);
-  }
-  if (!sessionTokens_.empty()) {
-    Napi::Array tokens = Napi::Array::New(env, sessionTokens_.size());
-    for (size_t i = 0; i < sessionTokens_.size(); i++) {
-      tokens.Set(static_cast<uint32_t>(i), Napi::Buffer<char>::Copy(env, sessionTokens_[i].data(), sessionTokens_[i].size()));
+    if (!sessionTokens_.empty()) {
+      Napi::Array tokens = Napi::Array::New(env, sessionTokens_.size());
+      for (size_t i = 0; i < sessionTokens_.size(); i++) {
+        tokens.Set(static_cast<uint32_t>(i),
+                   Napi::Buffer<char>::Copy(env, sessionTokens_[i].data(), sessionTokens_[i].size()));
+      }
+      more.Set("sessions", tokens);
+      sessionTokens_.clear();
     }
-    out.Set("sessions", tokens);
-    sessionTokens_.clear();
+    if (hasPendingError_) {
+      more.Set("callbackError", pendingError_.Value());
+      hasPendingError_ = false;
+      pendingError_ = Napi::Error();  // a persistent reference: holding on to it would keep what it refers to
+    } else if (socketPin.pin.hasCallbackError) {
+      more.Set("callbackError", socketPin.pin.callbackError.Value());
+    }
+    extras_ = Napi::Persistent(more);
   }
-  out.Set("closeNotify", closeNotifyReceived_);
-  out.Set("eof", eof);
-  out.Set("error", error);
-  out.Set("alertReceived", alertReceived_);
-  out.Set("alertSent", alertSent_);
+  if (cycleState_ != nullptr) {
+    cycleState_[kStateWritten] = written;
+    cycleState_[kStateHandshakes] = handshakes_;
+    cycleState_[kStateServerAuthCalls] = serverAuthCalls_;
+    cycleState_[kStateFlags] = (authPending_ ? kFlagAuthPending : 0) | (clientAuthPending_ ? kFlagClientAuthPending : 0) |
+                              (closeNotifyReceived_ ? kFlagCloseNotify : 0) | (eof ? kFlagEOF : 0) |
+                              (extras ? kFlagExtras : 0);
+    cycleState_[kStateError] = error;
+  }
   handshakes_ = 0;
   serverAuthCalls_ = 0;
   authPending_ = false;
   clientAuthPending_ = false;
-  alertReceived_ = alertSent_ = -1;
-  if (hasPendingError_) {
-    out.Set("callbackError", pendingError_.Value());
-    hasPendingError_ = false;
-    pendingError_ = Napi::Error();  // a persistent reference: holding on to it would keep what it refers to
-  } else if (socketPin.pin.hasCallbackError) {
-    out.Set("callbackError", socketPin.pin.callbackError.Value());
-  }
+  Napi::Value ciphertext = TakeOutput(env);
+  if (cleartext->empty() && ciphertext.IsNull()) return env.Null();
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(0u, cleartext->empty() ? env.Null() : Napi::Value(OwnedBuffer(env, cleartext.release())));
+  out.Set(1u, ciphertext);
   return out;
+}
+
+// setCycleState(state: Float64Array): where cycle() writes its scalars (see Cycle).
+Napi::Value SSLEngine::SetCycleState(const Napi::CallbackInfo& info) {
+  Napi::Float64Array state = info[0].As<Napi::Float64Array>();
+  if (state.ElementLength() < kStateLength) {
+    throw Napi::RangeError::New(info.Env(), "the cycle state needs " + std::to_string(kStateLength) + " slots");
+  }
+  cycleStateRef_ = Napi::Persistent(state);
+  cycleState_ = state.Data();
+  return info.Env().Undefined();
+}
+
+// cycleExtras() → { caNames?, sessions?, callbackError? } of the last cycle that flagged extras, once.
+Napi::Value SSLEngine::CycleExtras(const Napi::CallbackInfo& info) {
+  if (extras_.IsEmpty()) return info.Env().Undefined();
+  Napi::Value more = extras_.Value();
+  extras_.Reset();
+  return more;
 }
 
 // defaultAuth(checkSig) → 0 or the NSS error: NSS's own check (chain against the database + hostname).

@@ -41,7 +41,6 @@ class SSLEngine : public Napi::ObjectWrap<SSLEngine>, public Handle {
                                       CERTCertificate** cert, SECKEYPrivateKey** key);
   static void HandshakeCallback(PRFileDesc* fd, void* arg);
   static void AlertReceived(const PRFileDesc* fd, void* arg, const SSLAlert* alert);
-  static void AlertSent(const PRFileDesc* fd, void* arg, const SSLAlert* alert);
   static PRInt32 SNIHook(PRFileDesc* fd, const SECItem* names, PRUint32 count, void* arg);
   static SSLHelloRetryRequestAction HelloRetryHook(PRBool firstHello, const PRUint8* token, unsigned int tokenLength,
                                                    PRUint8* retryToken, unsigned int* retryTokenLength,
@@ -70,6 +69,8 @@ class SSLEngine : public Napi::ObjectWrap<SSLEngine>, public Handle {
   Napi::Value SetServerSessionContext(const Napi::CallbackInfo& info);
   // driving
   Napi::Value Cycle(const Napi::CallbackInfo& info);
+  Napi::Value SetCycleState(const Napi::CallbackInfo& info);
+  Napi::Value CycleExtras(const Napi::CallbackInfo& info);
   Napi::Value DefaultAuth(const Napi::CallbackInfo& info);
   Napi::Value AuthComplete(const Napi::CallbackInfo& info);
   Napi::Value DefaultClientAuth(const Napi::CallbackInfo& info);
@@ -96,6 +97,15 @@ class SSLEngine : public Napi::ObjectWrap<SSLEngine>, public Handle {
   Napi::Value OwnTicketOffered(const Napi::CallbackInfo& info);
   static SECStatus OnResumptionToken(PRFileDesc* fd, const PRUint8* token, unsigned int len, void* ctx);
 
+  // The cycle state's slots and flags (types/binding.d.ts, CycleState).
+  static constexpr int kStateWritten = 0, kStateHandshakes = 1, kStateServerAuthCalls = 2, kStateFlags = 3,
+                       kStateError = 4, kStateLength = 5;
+  static constexpr int kFlagAuthPending = 1, kFlagClientAuthPending = 2, kFlagCloseNotify = 4, kFlagEOF = 8,
+                       kFlagExtras = 16;
+  Napi::Reference<Napi::Float64Array> cycleStateRef_;
+  double* cycleState_ = nullptr;
+  Napi::ObjectReference extras_;
+
   PRFileDesc* fd_ = nullptr;
   MemIOBuffers io_;
   Napi::Env env_;
@@ -115,8 +125,6 @@ class SSLEngine : public Napi::ObjectWrap<SSLEngine>, public Handle {
   bool ownTicketOffered_ = false;
   bool ticketDue_ = false;
   bool closeNotifyReceived_ = false;
-  int alertReceived_ = -1;  // level << 8 | description of the last alert, or -1
-  int alertSent_ = -1;
   // The JavaScript handlers for NSS's synchronous hooks (server role) and the pin arguments are kept on the
   // engine's own JS object (see Own), not in persistent references: a reference is a GC root, the handlers
   // close over the JavaScript socket, and a socket dropped without destroy() was then never collected.

@@ -2,10 +2,12 @@ import * as net from 'node:net';
 import { Duplex } from 'node:stream';
 import type {
   NativeCertificate,
-  NativeCycleResult,
+  NativeCycleOutput,
   NativePrivateKey,
   NativeSSLEngine,
 } from '../../types/binding.js';
+// Const enums, inlined by the compiler: nothing of this import is left at run time.
+import { CycleFlag, CycleState } from '../../types/binding.js';
 import { binding } from '../core/binding.js';
 import { Certificate } from '../pki/certificate.js';
 import { CertDB } from '../pki/certdb.js';
@@ -205,6 +207,8 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   #transport: Duplex | undefined;
   #asServer = false;
   #pendingWrites: Array<{ chunk: Buffer; callback: (err?: Error | null) => void }> = [];
+  /** Where the engine writes each cycle's scalars (CycleState slots). */
+  readonly #cycleState = new Float64Array(CycleState.length);
   #ciphertextWaiting = false;
   #deciding = false;
   /** Async callbacks deciding for NSS (certificate check, client certificate): input waits meanwhile. */
@@ -306,6 +310,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     // A server's sessions before its engine is copied: the copy takes the session context along.
     this.#serverSessions = model?.serverSessions;
     this.#engine = new binding.NativeSSLEngine(model ? model.engine : null);
+    this.#engine.setCycleState(this.#cycleState);
     if (!model) {
       applyDefaultProfile(this.#engine, 'socket');
     } else {
@@ -704,12 +709,12 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     }
     const eof = !hold && this.#inputEnded && !this.#inputEndGiven;
     this.#inputEndGiven ||= eof;
-    let r: NativeCycleResult;
+    let out: NativeCycleOutput;
     this.#inNative = true;
     socketsInCycle++;
     try {
       if (this.#sessionPolicyDue) this.#applySessionPolicy();
-      r = this.#engine.cycle(
+      out = this.#engine.cycle(
         input,
         eof,
         this.#pendingWrites.map((w) => w.chunk),
@@ -731,33 +736,39 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
       return;
     }
     this.#leaveNative();
+    const state = this.#cycleState;
+    const flags = state[CycleState.flags]!;
+    const extras = flags & CycleFlag.extras ? this.#engine.cycleExtras() : undefined;
     // What NSS wrote goes out first: anything a listener below makes NSS write comes after it.
-    if (r.ciphertext) this.#sendCiphertext(r.ciphertext);
-    if (r.callbackError !== undefined && !this.#callbackFailure) {
-      this.#callbackFailure = callbackError('callback', r.callbackError, SSL_ERROR_BAD_CERTIFICATE);
+    if (out?.[1]) this.#sendCiphertext(out[1]);
+    if (extras?.callbackError !== undefined && !this.#callbackFailure) {
+      this.#callbackFailure = callbackError('callback', extras.callbackError, SSL_ERROR_BAD_CERTIFICATE);
     }
-    if (r.serverAuthCalls > 0) {
-      this.#serverAuthCalls += r.serverAuthCalls;
+    const serverAuthCalls = state[CycleState.serverAuthCalls]!;
+    if (serverAuthCalls > 0) {
+      this.#serverAuthCalls += serverAuthCalls;
       this.#authWaiters.splice(0).forEach((w) => w());
     }
     if (this.#state.finished) return; // destroyed by a hook (deferred above)
     // 'secureConnect' before the data that came with the last handshake flight, as node:tls orders them.
-    if (r.handshakes > 0 && !this.#handshakeDone(r.handshakes)) return;
-    if (r.cleartext && !this.push(r.cleartext)) this.#transport?.pause();
-    this.#consumeWritten(r.written);
-    if (r.error !== 0) {
-      if (r.error === PR_END_OF_FILE_ERROR && this.#inputEndGiven && this.#state.secured) {
+    const handshakes = state[CycleState.handshakes]!;
+    if (handshakes > 0 && !this.#handshakeDone(handshakes)) return;
+    if (out?.[0] && !this.push(out[0])) this.#transport?.pause();
+    this.#consumeWritten(state[CycleState.written]!);
+    const error = state[CycleState.error]!;
+    if (error !== 0) {
+      if (error === PR_END_OF_FILE_ERROR && this.#inputEndGiven && this.#state.secured) {
         this.#peerEnded(false);
         return;
       }
-      this.#fail(this.#handshakeError(r.error));
+      this.#fail(this.#handshakeError(error));
       return;
     }
-    if (r.authPending) void this.#authenticate();
-    if (r.clientAuthPending) void this.#chooseClientCertificate(r.caNames ?? []);
+    if (flags & CycleFlag.authPending) void this.#authenticate();
+    if (flags & CycleFlag.clientAuthPending) void this.#chooseClientCertificate(extras?.caNames ?? []);
     const tag = this.#policyTag;
-    if (tag) r.sessions?.forEach((token) => this.emit('session', wrapSession(tag, token)));
-    if (r.eof) this.#peerEnded(r.closeNotify);
+    if (tag) extras?.sessions?.forEach((token) => this.emit('session', wrapSession(tag, token)));
+    if (flags & CycleFlag.eof) this.#peerEnded((flags & CycleFlag.closeNotify) !== 0);
   }
 
   #leaveNative(): void {
