@@ -5,9 +5,11 @@
 // document instead of writing it.
 //
 //   node scripts/security-figures.js [--asan | --asan-summary FILE] [--fuzz-seconds N | --fuzz-summary FILE] [--check]
+//   node scripts/security-figures.js --rerender
 //
 // --asan-summary and --fuzz-summary take those figures from runs already made (CI writes .asan-summary.json
-// and .fuzz-summary.json).
+// and .fuzz-summary.json). --rerender runs nothing: it writes the block again from the data the document
+// already holds (after a change to how the figures are shown).
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -26,6 +28,7 @@ const { values: options } = parseArgs({
     'asan-summary': { type: 'string' },
     'fuzz-summary': { type: 'string' },
     check: { type: 'boolean', default: false },
+    rerender: { type: 'boolean', default: false },
     'fuzz-seconds': { type: 'string', default: '60' },
   },
 });
@@ -50,10 +53,12 @@ function step(what, cmd, args) {
     throw new Error(`${what} failed (exit ${r.status}): the figures are only written from green runs`);
 }
 
-step('hardening tests', 'npx', ['vitest', 'run', 'test/hardening', 'test/soak.test.ts']);
-if (!options['fuzz-summary'] && fs.existsSync(path.join(root, 'fuzz', 'run.sh')))
-  step('fuzzers', 'bash', ['fuzz/run.sh', options['fuzz-seconds']]);
-if (options.asan) step('sanitizer run', 'bash', ['scripts/test-asan.sh']);
+if (!options.rerender) {
+  step('hardening tests', 'npx', ['vitest', 'run', 'test/hardening', 'test/soak.test.ts']);
+  if (!options['fuzz-summary'] && fs.existsSync(path.join(root, 'fuzz', 'run.sh')))
+    step('fuzzers', 'bash', ['fuzz/run.sh', options['fuzz-seconds']]);
+  if (options.asan) step('sanitizer run', 'bash', ['scripts/test-asan.sh']);
+}
 
 const readJSON = (file) => (fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : undefined);
 /** A file of one JSON value per line (what the tests and fuzz/run.sh append), or undefined. */
@@ -74,14 +79,16 @@ const fuzz = readJSONLines(files.fuzz) ?? readJSONLines(options['fuzz-summary'] 
 // The sanitizer run takes long; without --asan the last recorded one stays.
 const asan = readJSON(files.asan) ?? readJSON(options['asan-summary'] ?? '') ?? previousData.asan;
 
-const data = {
-  date: new Date().toISOString().slice(0, 10),
-  nss: spawnSync('pkg-config', ['--modversion', 'nss'], { encoding: 'utf8' }).stdout.trim(),
-  node: process.version,
-  hardening,
-  fuzz,
-  asan,
-};
+const data = options.rerender
+  ? previousData
+  : {
+      date: new Date().toISOString().slice(0, 10),
+      nss: spawnSync('pkg-config', ['--modversion', 'nss'], { encoding: 'utf8' }).stdout.trim(),
+      node: process.version,
+      hardening,
+      fuzz,
+      asan,
+    };
 
 /** A summary line's test: `test`, or the file it came from. */
 const nameOf = (entry) => entry.test ?? path.basename(entry.file ?? 'unknown').replace(/\.test\.ts$/, '');
@@ -124,12 +131,13 @@ function render(d) {
     lines.push(
       '- **Fuzzing** (libFuzzer):',
       '',
-      '  | harness | seconds | executions | corpus | coverage | crashes |',
+      '  | harness | seconds | executions | corpus (seeds → kept) | coverage (edges) | findings |',
     );
     lines.push('  | --- | --- | --- | --- | --- | --- |');
+    // fuzz/run.sh's summary lines: execs, seeds → corpus_files, cov (libFuzzer's edge count), findings.
     for (const f of d.fuzz)
       lines.push(
-        `  | ${f.harness} | ${f.seconds} | ${f.executions} | ${f.corpus} | ${f.coverage ?? ''} | ${f.crashes} |`,
+        `  | ${f.harness} | ${f.seconds} | ${f.execs} | ${f.seeds} → ${f.corpus_files} files | ${f.cov ?? ''} | ${f.findings} |`,
       );
     lines.push('');
   }
@@ -141,10 +149,17 @@ function render(d) {
   }
   for (const [test, entries] of byTest) {
     lines.push(`- **${test}**:`);
-    for (const { test: _test, file: _file, ...rest } of entries) {
-      const parts = Object.entries(rest).map(
-        ([k, v]) => `${k} ${typeof v === 'number' ? +v.toFixed(2) : JSON.stringify(v)}`,
-      );
+    // `notes` (what each group of cases measured) stay in the data below; `outcomes` is summarised.
+    for (const { test: _test, file: _file, notes: _notes, ...rest } of entries) {
+      const parts = Object.entries(rest).map(([k, v]) => {
+        if (typeof v === 'number') return `${k} ${+v.toFixed(2)}`;
+        if (k === 'outcomes' && v && typeof v === 'object') {
+          const counts = Object.entries(v).sort((a, b) => b[1] - a[1]);
+          const top = counts.slice(0, 4).map(([code, n]) => `${code} ${n}`);
+          return `${counts.length} distinct NSS error codes (most: ${top.join(', ')})`;
+        }
+        return `${k} ${JSON.stringify(v)}`;
+      });
       lines.push(`  - ${parts.join(', ')}`);
     }
   }
