@@ -107,6 +107,9 @@ const scenarios: Scenario[] = [
         ...record,
         client: {
           ...record.client,
+          // Whether the client's TLS socket sees the server's end before the agent closes it races in the
+          // reference too (node:tls against node:tls, seen both with and without that 'end').
+          events: record.client.events.filter((e) => e !== 'end'),
           notes: { ...record.client.notes, http: rest, finish: { finishes, finishedInTime } },
         },
       };
