@@ -6,6 +6,8 @@
 // server has a session context of its own: TLS 1.3 tickets carry it (the native engine tags them and checks
 // the tag of an offered ticket), and a TLS 1.2 session resumes only if this server made it.
 import { randomBytes } from 'node:crypto';
+import type { NativeSSLEngine } from '../../types/binding.js';
+import * as ssl from './constants.js';
 
 // NSS's defaults for SSL_ConfigServerSessionIDCache (sslsnce.c): 10,000 entries, 24 hours (also its maximum;
 // at least 5 s).
@@ -22,6 +24,18 @@ export function serverSessionLimits(maxEntries: number, timeoutSeconds: number):
     maxEntries: maxEntries === 0 ? NSS_DEFAULT_ENTRIES : maxEntries,
     lifetimeMs: Math.min(Math.max(seconds, NSS_MIN_TIMEOUT_S), NSS_DEFAULT_TIMEOUT_S) * 1000,
   };
+}
+
+/**
+ * @internal Makes `engine`'s TLS 1.3 tickets carry `context`: NSS's own `SSL_ENABLE_SESSION_TICKETS` (untagged
+ * tickets, TLS 1.2 tickets) goes off, and what it said becomes whether tagged tickets are sent, which is
+ * returned.
+ */
+export function tagTickets(engine: NativeSSLEngine, context: Buffer): boolean {
+  const tickets = engine.optionGet(ssl.SSL_ENABLE_SESSION_TICKETS) === 1;
+  engine.optionSet(ssl.SSL_ENABLE_SESSION_TICKETS, 0);
+  engine.setServerSessionContext(context, tickets);
+  return tickets;
 }
 
 /** @internal One server's sessions: its ticket context and the TLS 1.2 session IDs it made. */

@@ -23,7 +23,7 @@ import {
   checkString,
 } from '../core/validate.js';
 import { applyDefaultProfile } from './defaults.js';
-import { ServerSessions, serverSessionLimits } from './server-sessions.js';
+import { ServerSessions, serverSessionLimits, tagTickets } from './server-sessions.js';
 
 const PR_IO_TIMEOUT_ERROR = -5990;
 
@@ -63,7 +63,8 @@ export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmit
   #handshakeTimeout = 120_000;
   readonly #allowHalfOpen: boolean;
   readonly #sessions = new ServerSessions();
-  #tickets = true;
+  /** Whether this server sends (tagged) TLS 1.3 tickets: `SSL_ENABLE_SESSION_TICKETS` as the user set it. */
+  #tickets: boolean;
 
   constructor(opts: { family?: 'ipv4' | 'ipv6'; certDB?: CertDB; allowHalfOpen?: boolean } = {}) {
     super();
@@ -85,8 +86,8 @@ export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmit
     // TLS 1.3 resumption needs tickets from the server: ones tagged with this server's context (see
     // server-sessions.ts). NSS's own untagged tickets stay off, and with them TLS 1.2 tickets, which cannot
     // carry a tag: TLS 1.2 clients resume through the session-ID cache.
-    this.#engine.optionSet(ssl.SSL_ENABLE_SESSION_TICKETS, 0);
-    this.#engine.setServerSessionContext(this.#sessions.context, this.#tickets);
+    this.#engine.optionSet(ssl.SSL_ENABLE_SESSION_TICKETS, 1);
+    this.#tickets = tagTickets(this.#engine, this.#sessions.context);
     this.enforceFIPSProfile();
     if (opts.certDB !== undefined) this.setCertificateDB(opts.certDB);
   }
@@ -107,10 +108,8 @@ export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmit
    */
   override setSSLOption(option: number, value: boolean | number): void {
     super.setSSLOption(option, value);
-    if (option !== ssl.SSL_ENABLE_SESSION_TICKETS) return;
-    this.#tickets = this.#engine.optionGet(option) === 1;
-    this.#engine.optionSet(option, 0);
-    this.#engine.setServerSessionContext(this.#sessions.context, this.#tickets);
+    if (option === ssl.SSL_ENABLE_SESSION_TICKETS)
+      this.#tickets = tagTickets(this.#engine, this.#sessions.context);
   }
 
   override getSSLOption(option: number): number {

@@ -19,7 +19,7 @@ import type { ClientAuthData, ClientAuthDataCallback, SNICallback, SSLModel } fr
 import { SSLConfigurable, versionName } from './config.js';
 import * as ssl from './constants.js';
 import { usedTicketLeftInCache } from './session-cache.js';
-import { ServerSessions } from './server-sessions.js';
+import { ServerSessions, tagTickets } from './server-sessions.js';
 import { peerID, policyTag, sessionPolicy, unwrapSession, wrapSession } from './peer-id.js';
 import { RenegotiationLimiter } from './renegotiation-limit.js';
 import { applyDefaultProfile } from './defaults.js';
@@ -351,9 +351,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   #sessionsAsServer(): ServerSessions {
     if (this.#serverSessions === undefined) {
       this.#serverSessions = new ServerSessions();
-      const tickets = this.#engine.optionGet(ssl.SSL_ENABLE_SESSION_TICKETS) === 1;
-      this.#engine.optionSet(ssl.SSL_ENABLE_SESSION_TICKETS, 0);
-      this.#engine.setServerSessionContext(this.#serverSessions.context, tickets);
+      tagTickets(this.#engine, this.#serverSessions.context);
     }
     return this.#serverSessions;
   }
