@@ -2,6 +2,7 @@
 // server, client), made with certutil through the package's own tools, and the same certificates and keys
 // as PEM for node:tls, so that both libraries authenticate with identical keys.
 import { execFile, execFileSync } from 'node:child_process';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -95,6 +96,12 @@ async function exportKey(db, dir, keyType, role) {
     'pass:x',
   ]);
   fs.writeFileSync(pemPath(dir, keyType, role, 'key'), stdout);
+  // node:tls gets these files: a pair that does not match would show up only as a handshake failure.
+  const cert = new X509Certificate(fs.readFileSync(pemPath(dir, keyType, role, 'cert')));
+  if (!cert.checkPrivateKey(createPrivateKey(stdout)))
+    throw new Error(
+      `bench certificates: the exported key of ${nickname(keyType, role)} is not its certificate's`,
+    );
 }
 
 /** The PEM file of `nickname(keyType, role)`'s certificate (`kind` 'cert') or key ('key') in `dir`. */

@@ -284,6 +284,17 @@ async function measure(scenario, library, certs, timeoutMs) {
   };
   try {
     return await Promise.race([run(), timeout]);
+  } catch (err) {
+    // A client failure alone rarely says why (an alert number): add what the server saw, if it can tell.
+    const seen = await Promise.race([
+      server.call('report').then(
+        (r) => r.errors?.first ?? [],
+        () => [],
+      ),
+      new Promise((resolve) => setTimeout(resolve, 2000, [])),
+    ]);
+    if (seen.length) err.message += `\nserver saw: ${seen.join('; ')}`;
+    throw err;
   } finally {
     clearTimeout(timer);
     await Promise.all([server.stop(), client.stop()]);
