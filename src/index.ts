@@ -47,6 +47,7 @@ export { SSLServer, configServerSessionIDCache } from './tls/server.js';
 export { DEFAULT_TLS_PROFILE } from './tls/defaults.js';
 export type { DefaultTLSProfile } from './tls/defaults.js';
 export { clearSessionCache, configClientSessionCache } from './tls/session-cache.js';
+export { clearVerificationCache, configVerificationCache } from './tls/verification-cache.js';
 export { Agent, connect, createConnection, createServer } from './tls/connect.js';
 export type { ConnectOptions, CreateServerOptions, TLSVersionName } from './tls/connect.js';
 export type { AuthCertificateCallback, BadCertCallback, HandshakeCallback } from './tls/socket.js';

@@ -119,6 +119,7 @@ export function init(opts: InitOptions = {}): void {
   const dir = dbDir === undefined ? null : expandHome(dbDir);
   if (dir !== null && !binding.isInitialized()) checkDatabase(dir, readOnly);
   const roots = loadBuiltinRoots ? (rootsModule ?? findRootsModule() ?? null) : null;
+  const wasInitialized = binding.isInitialized();
   binding.init({
     dbDir: dir,
     readOnly,
@@ -126,6 +127,8 @@ export function init(opts: InitOptions = {}): void {
     rootsModule: roots,
     password: typeof password === 'string' ? password : null,
   });
+  // Another thread's database, or the same one after a shutdown: verify again.
+  if (!wasInitialized) binding.trustChanged();
   if (typeof password === 'function') setPasswordCallback(password);
   opened = { dbDir: dir, readOnly };
   if (fips === true && !binding.isFIPS()) {
@@ -211,6 +214,8 @@ export function enableFIPS(on: boolean): void {
       );
     }
     throw err;
+  } finally {
+    binding.trustChanged();
   }
   syncFIPSKeySizes(on);
 }
@@ -236,7 +241,9 @@ export function shutdown(): void {
   }
   runShutdownChecks();
   opened = undefined;
-  if (binding.shutdown()) runShutdownHooks();
+  const closed = binding.shutdown();
+  binding.trustChanged();
+  if (closed) runShutdownHooks();
 }
 
 /**

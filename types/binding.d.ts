@@ -191,6 +191,10 @@ export interface Binding extends SSLBinding {
   versions(): { nss: string; nspr: string };
   /** How many certificates, keys, slots and sockets this environment holds in NSS. */
   liveHandles(): number;
+  /** Counts a change that can alter a verification's outcome, process-wide (all threads see it). */
+  trustChanged(): void;
+  /** The count of such changes so far. */
+  trustEpoch(): number;
   // errors (errors.cc)
   setErrorClass(errorClass: NativeErrorClass): void;
   errorName(errno: number): string | null;
@@ -404,6 +408,10 @@ export declare class NativeSSLEngine {
   channelInfo(): NativeChannelInfo;
   peerCertificate(): NativeCertificate | null;
   peerCertificateChain(): NativeCertificate[];
+  /** The certificates as the peer sent them (DER) and the earliest end of validity among them (ms). */
+  peerChainDER(): [ders: Buffer[], earliestNotAfter: number];
+  /** The host-name step of `SSL_AuthCertificate` alone: 0 or SSL_ERROR_BAD_CERT_DOMAIN (also with no URL). */
+  checkPeerName(): number;
   localCertificate(): NativeCertificate | null;
   negotiatedHost(): string | null;
   sessionID(): Buffer;

@@ -1,4 +1,5 @@
 #include "context.h"
+#include <atomic>
 
 #include <nssutil.h>
 #include <prinit.h>
@@ -244,6 +245,20 @@ Napi::Value GenerateRandom(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// A process-wide count of the changes that can alter a certificate verification's outcome (trust, imports,
+// deletions, tokens, logins, FIPS, init and shutdown), bumped by whichever thread made one, so that a cache of
+// verifications in any thread sees changes made in every other.
+std::atomic<uint32_t> trustEpoch{0};
+
+Napi::Value TrustChanged(const Napi::CallbackInfo& info) {
+  trustEpoch.fetch_add(1);
+  return info.Env().Undefined();
+}
+
+Napi::Value TrustEpoch(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), trustEpoch.load());
+}
+
 // Number of NSS objects this environment holds (for leak tests).
 Napi::Value LiveHandles(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(AddonData::Get(info.Env())->handles.size()));
@@ -425,6 +440,8 @@ void InitContext(Napi::Env env, Napi::Object exports) {
   exports.Set("generateRandom", Napi::Function::New(env, GenerateRandom));
   exports.Set("versions", Napi::Function::New(env, Versions));
   exports.Set("liveHandles", Napi::Function::New(env, LiveHandles));
+  exports.Set("trustChanged", Napi::Function::New(env, TrustChanged));
+  exports.Set("trustEpoch", Napi::Function::New(env, TrustEpoch));
 }
 
 }  // namespace nss

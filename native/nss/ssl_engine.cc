@@ -1,6 +1,8 @@
 #include "ssl_engine.h"
 
+#include <algorithm>
 #include <cstring>
+#include <limits>
 #include <memory>
 
 #include <cert.h>
@@ -84,6 +86,8 @@ void SSLEngine::Init(Napi::Env env, Napi::Object exports) {
           InstanceMethod<&SSLEngine::ChannelInfo>("channelInfo"),
           InstanceMethod<&SSLEngine::PeerCertificate>("peerCertificate"),
           InstanceMethod<&SSLEngine::PeerCertificateChain>("peerCertificateChain"),
+          InstanceMethod<&SSLEngine::PeerChainDER>("peerChainDER"),
+          InstanceMethod<&SSLEngine::CheckPeerName>("checkPeerName"),
           InstanceMethod<&SSLEngine::LocalCertificate>("localCertificate"),
           InstanceMethod<&SSLEngine::NegotiatedHost>("negotiatedHost"),
           InstanceMethod<&SSLEngine::SessionID>("sessionID"),
@@ -831,6 +835,43 @@ Napi::Value SSLEngine::PeerCertificate(const Napi::CallbackInfo& info) {
 
 Napi::Value SSLEngine::PeerCertificateChain(const Napi::CallbackInfo& info) {
   return Certificate::FromList(info.Env(), SSL_PeerCertificateChain(Fd(info.Env())));
+}
+
+// peerChainDER() → [ders, earliestNotAfter]: the certificates as the peer sent them, and the earliest end of
+// validity among them (milliseconds since the epoch; Infinity when none is readable).
+Napi::Value SSLEngine::PeerChainDER(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CERTCertList* list = SSL_PeerCertificateChain(Fd(env));
+  Napi::Array ders = Napi::Array::New(env);
+  double earliest = std::numeric_limits<double>::infinity();
+  if (list != nullptr) {
+    std::unique_ptr<CERTCertList, void (*)(CERTCertList*)> owned(list, CERT_DestroyCertList);
+    uint32_t n = 0;
+    for (CERTCertListNode* node = CERT_LIST_HEAD(list); !CERT_LIST_END(node, list); node = CERT_LIST_NEXT(node)) {
+      const SECItem& der = node->cert->derCert;
+      ders.Set(n++, Napi::Buffer<uint8_t>::Copy(env, der.data, der.len));
+      PRTime notBefore, notAfter;
+      if (CERT_GetCertTimes(node->cert, &notBefore, &notAfter) == SECSuccess) {
+        earliest = std::min(earliest, static_cast<double>(notAfter / PR_USEC_PER_MSEC));
+      }
+    }
+  }
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(0u, ders);
+  out.Set(1u, Napi::Number::New(env, earliest));
+  return out;
+}
+
+// checkPeerName() → 0 or SSL_ERROR_BAD_CERT_DOMAIN: the host-name step of SSL_AuthCertificate on its own
+// (sslauth.c: CERT_VerifyCertName against the URL, failing when no URL was set).
+Napi::Value SSLEngine::CheckPeerName(const Napi::CallbackInfo& info) {
+  PRFileDesc* fd = Fd(info.Env());
+  char* url = SSL_RevealURL(fd);
+  CERTCertificate* cert = SSL_PeerCertificate(fd);
+  bool ok = url != nullptr && url[0] != '\0' && cert != nullptr && CERT_VerifyCertName(cert, url) == SECSuccess;
+  if (url != nullptr) PORT_Free(url);
+  if (cert != nullptr) CERT_DestroyCertificate(cert);
+  return Napi::Number::New(info.Env(), ok ? 0 : SSL_ERROR_BAD_CERT_DOMAIN);
 }
 
 Napi::Value SSLEngine::LocalCertificate(const Napi::CallbackInfo& info) {

@@ -87,6 +87,8 @@ class SSLEngine : public Napi::ObjectWrap<SSLEngine>, public Handle {
   Napi::Value ChannelInfo(const Napi::CallbackInfo& info);
   Napi::Value PeerCertificate(const Napi::CallbackInfo& info);
   Napi::Value PeerCertificateChain(const Napi::CallbackInfo& info);
+  Napi::Value PeerChainDER(const Napi::CallbackInfo& info);
+  Napi::Value CheckPeerName(const Napi::CallbackInfo& info);
   Napi::Value LocalCertificate(const Napi::CallbackInfo& info);
   Napi::Value NegotiatedHost(const Napi::CallbackInfo& info);
   Napi::Value SessionID(const Napi::CallbackInfo& info);

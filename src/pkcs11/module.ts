@@ -82,8 +82,12 @@ export class PKCS11Module extends EventEmitter {
    */
   unload(): void {
     this.#stopWatching();
-    this.#native.unload();
-    this.#unloaded = true;
+    try {
+      this.#native.unload();
+      this.#unloaded = true;
+    } finally {
+      binding.trustChanged();
+    }
   }
 
   override toString(): string {
@@ -99,6 +103,7 @@ export class PKCS11Module extends EventEmitter {
         const slot = new PK11Slot(native);
         if (known.get(slot.slotName) === present) return;
         known.set(slot.slotName, present);
+        binding.trustChanged(); // a token's certificates and trust came or went
         this.emit(present ? 'tokenInserted' : 'tokenRemoved', slot);
       }, this.#pollInterval);
       this.#watching = true;
@@ -134,7 +139,11 @@ export function loadPKCS11Module(opts: LoadPKCS11ModuleOptions): PKCS11Module {
   checkNonEmptyString(opts.name, 'opts.name');
   checkNonEmptyString(opts.library, 'opts.library');
   if (opts.parameters !== undefined) checkString(opts.parameters, 'opts.parameters');
-  return new PKCS11Module(binding.loadPKCS11Module(opts.name, opts.library, opts.parameters ?? null));
+  try {
+    return new PKCS11Module(binding.loadPKCS11Module(opts.name, opts.library, opts.parameters ?? null));
+  } finally {
+    binding.trustChanged();
+  }
 }
 
 /** Every module NSS has loaded: the internal softoken, the root store, and modules from the database or {@link loadPKCS11Module}. */

@@ -142,9 +142,13 @@ export class CertDB {
     checkNonEmptyString(opts.nickname, 'opts.nickname');
     if (opts.trust !== undefined) checkTrust(opts.trust);
     if (opts.slot !== undefined) checkInstance(opts.slot, PK11Slot, 'opts.slot');
-    const native = binding.importCertificate(der, opts.nickname, opts.slot?.native ?? null, pinArgs);
-    if (opts.trust !== undefined) native.setTrust(opts.trust, pinArgs);
-    return new Certificate(native);
+    try {
+      const native = binding.importCertificate(der, opts.nickname, opts.slot?.native ?? null, pinArgs);
+      if (opts.trust !== undefined) native.setTrust(opts.trust, pinArgs);
+      return new Certificate(native);
+    } finally {
+      binding.trustChanged();
+    }
   }
 
   /** Trust of `cert` in certutil syntax (`'CT,C,C'`, `'u,u,u'`, `',,'`). */
@@ -158,7 +162,11 @@ export class CertDB {
   setTrust(cert: Certificate, trust: string, ...pinArgs: unknown[]): void {
     checkInstance(cert, Certificate, 'cert');
     checkTrust(trust);
-    cert.native.setTrust(trust, pinArgs);
+    try {
+      cert.native.setTrust(trust, pinArgs);
+    } finally {
+      binding.trustChanged();
+    }
   }
 
   /** Removes a certificate from the database; with `withKey` its private key too. */
@@ -166,7 +174,11 @@ export class CertDB {
     checkInstance(cert, Certificate, 'cert');
     checkObject(opts, 'opts');
     if (opts.withKey !== undefined) checkBoolean(opts.withKey, 'opts.withKey');
-    binding.deleteCertificate(cert.native, opts.withKey ?? false, pinArgs);
+    try {
+      binding.deleteCertificate(cert.native, opts.withKey ?? false, pinArgs);
+    } finally {
+      binding.trustChanged();
+    }
   }
 
   /**
@@ -184,9 +196,13 @@ export class CertDB {
     ...pinArgs: unknown[]
   ): Certificate[] {
     checkPKCS12Import(data, password, opts);
-    return binding
-      .importPKCS12(data, ucs2Password(password), opts.slot?.native ?? null, pinArgs)
-      .map((native) => new Certificate(native));
+    try {
+      return binding
+        .importPKCS12(data, ucs2Password(password), opts.slot?.native ?? null, pinArgs)
+        .map((native) => new Certificate(native));
+    } finally {
+      binding.trustChanged();
+    }
   }
 
   /**
@@ -201,13 +217,17 @@ export class CertDB {
     ...pinArgs: unknown[]
   ): Promise<Certificate[]> {
     checkPKCS12Import(data, password, opts);
-    const natives = await binding.importPKCS12Async(
-      data,
-      ucs2Password(password),
-      opts.slot?.native ?? null,
-      pinArgs,
-    );
-    return natives.map((native) => new Certificate(native));
+    try {
+      const natives = await binding.importPKCS12Async(
+        data,
+        ucs2Password(password),
+        opts.slot?.native ?? null,
+        pinArgs,
+      );
+      return natives.map((native) => new Certificate(native));
+    } finally {
+      binding.trustChanged();
+    }
   }
 
   /**

@@ -92,11 +92,20 @@ export class PK11Slot {
    */
   async login(pin: string): Promise<void> {
     checkString(pin, 'pin');
-    await this.#native.login(pin);
+    try {
+      await this.#native.login(pin);
+    } finally {
+      // A token's private objects (certificates, trust) become visible: verifications may change.
+      binding.trustChanged();
+    }
   }
 
   logout(): void {
-    this.#native.logout();
+    try {
+      this.#native.logout();
+    } finally {
+      binding.trustChanged();
+    }
   }
 
   /**

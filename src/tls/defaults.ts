@@ -91,5 +91,12 @@ export function applyDefaultProfile(engine: NativeSSLEngine, role: 'socket' | 's
   for (const suite of outsideProfile) engine.cipherPrefSet(suite, false);
   for (const suite of DEFAULT_TLS_PROFILE.cipherSuites) engine.cipherPrefSet(suite, true);
   engine.signatureSchemePrefSet([...DEFAULT_TLS_PROFILE.signatureSchemes]);
-  if (role === 'socket') engine.optionSet(ssl.SSL_REQUIRE_DH_NAMED_GROUPS, 1);
+  if (role === 'socket') {
+    engine.optionSet(ssl.SSL_REQUIRE_DH_NAMED_GROUPS, 1);
+    // NSS leaves TLS 1.2 session tickets off; OpenSSL clients (node:tls) offer them, and a node:tls server
+    // resumes TLS 1.2 only from a ticket (its session-ID cache is off unless the application keeps one through
+    // 'newSession'/'resumeSession'): measured, a node-nss client never resumed against one. A socket that
+    // becomes a server of its own turns NSS's tickets off again and sends tagged TLS 1.3 tickets (tagTickets).
+    engine.optionSet(ssl.SSL_ENABLE_SESSION_TICKETS, 1);
+  }
 }

@@ -89,14 +89,17 @@ function digest(...parts: string[]): Buffer {
 
 /**
  * @internal The peer ID given to NSS: a digest (NSS copies it into session tokens, which take at most 255
- * bytes) of the peer as the application named it and the policy. An explicit peer ID stands for the peer.
+ * bytes) of the peer as the application named it, the policy and the trust epoch (binding.trustEpoch: a
+ * session made before trust changed, e.g. its CA distrusted, is not resumed after). An explicit peer ID
+ * stands for the peer. Session tokens handed to the application carry the policy but not the epoch, which
+ * counts changes in this process only.
  */
-export function peerID(peer: SessionPeerInput, policy: string): string {
+export function peerID(peer: SessionPeerInput, policy: string, trustEpoch: number): string {
   const who =
     peer.userPeerID !== undefined
       ? ['explicit', peer.userPeerID]
       : ['connect', peer.host ?? '', String(peer.port ?? ''), peer.servername ?? ''];
-  return `node-nss:${digest(...who, policy).toString('hex')}`;
+  return `node-nss:${digest(...who, policy, String(trustEpoch)).toString('hex')}`;
 }
 
 // A session handed to the application: magic, format version, the policy digest, then NSS's token.

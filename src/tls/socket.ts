@@ -19,6 +19,7 @@ import type { ClientAuthData, ClientAuthDataCallback, SNICallback, SSLModel } fr
 import { SSLConfigurable, versionName } from './config.js';
 import * as ssl from './constants.js';
 import { usedTicketLeftInCache } from './session-cache.js';
+import { verifyPeer } from './verification-cache.js';
 import { ServerSessions, tagTickets } from './server-sessions.js';
 import { peerID, policyTag, sessionPolicy, unwrapSession, wrapSession } from './peer-id.js';
 import { RenegotiationLimiter } from './renegotiation-limit.js';
@@ -567,7 +568,9 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     });
     const { host, port } = this.peerName;
     const servername = this.#engine.getURL();
-    this.#engine.setSockPeerID(peerID({ host, port, servername, userPeerID: this.#userPeerID }, policy));
+    this.#engine.setSockPeerID(
+      peerID({ host, port, servername, userPeerID: this.#userPeerID }, policy, binding.trustEpoch()),
+    );
     this.#policyTag = policyTag(policy);
     const session = this.#session;
     if (!session) return;
@@ -820,6 +823,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     if (first) {
       if (this.#asServer && !this.#firstServerHandshake()) return false;
       if (!this.#asServer) this.#noteResumption();
+      if (!this.#asServer && this.#engine.channelInfo().resumed) this.#authorizeResumed();
       this.#state.on('secured');
     }
     // Handshakes after the first are renegotiations (several may complete in one cycle).
@@ -945,6 +949,23 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     if (info.resumed && info.protocolVersion >= ssl.SSL_LIBRARY_VERSION_TLS_1_3) usedTicketLeftInCache();
   }
 
+  /**
+   * Client, resumed: NSS runs no certificate check on resumption, and the session was made under this socket's
+   * policy (peer ID, session tag) by a handshake that passed the check or the auth callback, unless a bad-cert
+   * callback let a failed one through. node:tls reports a resumed session's stored verdict; here, with a
+   * bad-cert callback, NSS's check runs again on the session's certificates, for `authorized` only (the
+   * handshake goes on whatever it says, as the callback let it); with an auth callback too, the verdict was
+   * the callback's and is not known: unauthorized.
+   */
+  #authorizeResumed(): void {
+    let errno = 0;
+    if (this.callbacks.badCert !== undefined) {
+      errno =
+        this.callbacks.auth === undefined ? verifyPeer(this.#engine, true, false) : SSL_ERROR_BAD_CERTIFICATE;
+    }
+    this.#recordVerification(errno);
+  }
+
   /** The peer ended its direction: with close_notify (`clean`), or with a bare FIN. */
   #peerEnded(clean: boolean): void {
     if (!this.#state.secured) {
@@ -984,7 +1005,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
         const verdict = await auth.fn(this, true, false, ...auth.userData);
         if (verdict !== true) errno = SSL_ERROR_BAD_CERTIFICATE;
       } else {
-        errno = this.#engine.defaultAuth(true, false);
+        errno = verifyPeer(this.#engine, true, false);
       }
       verification = errno;
       const badCert = this.callbacks.badCert;
@@ -1034,7 +1055,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
         }
         if (verdict !== true) errno = SSL_ERROR_BAD_CERTIFICATE;
       } else {
-        errno = this.#engine.defaultAuth(checkSig, true);
+        errno = verifyPeer(this.#engine, checkSig, true);
       }
       this.#recordVerification(errno);
       const badCert = this.callbacks.badCert;

@@ -39,6 +39,8 @@ interface Outcome {
   error?: string;
   /** Whether a successful connection resumed a session. */
   resumed?: boolean;
+  /** A successful connection's `authorized`. */
+  authorized?: boolean;
   /** What openssl's -www page said (its first line: "New, TLSv1.3, …" / "Reused, …"). */
   page?: { reused: boolean; clientCertificate: boolean };
 }
@@ -78,7 +80,20 @@ async function guarded<T>(fn: () => Promise<T>): Promise<T> {
 
 /** A server with the untrusted certificate: echoes on TLS, or answers HTTP requests with 'hello'. */
 async function untrustedServer(impl: ServerImpl, version: TLSVersion, mode: 'echo' | 'http') {
-  const server = impl.create({ version, identity: 'untrusted' });
+  return echoOrHTTPServer(impl, version, mode, 'untrusted');
+}
+
+async function trustedServer(impl: ServerImpl, version: TLSVersion) {
+  return echoOrHTTPServer(impl, version, 'http', 'trusted');
+}
+
+async function echoOrHTTPServer(
+  impl: ServerImpl,
+  version: TLSVersion,
+  mode: 'echo' | 'http',
+  identity: 'trusted' | 'untrusted',
+) {
+  const server = impl.create({ version, identity });
   const httpServer = http.createServer((_req, res) => res.end('hello'));
   const sockets: TLSEnd[] = [];
   server.events.on('secureConnection', (sock: TLSEnd) => {
@@ -123,6 +138,8 @@ async function roundTrip(sock: TLSEnd): Promise<void> {
   ).catch(() => sock.destroy());
 }
 
+const authorized = (sock: TLSEnd): boolean => (sock as unknown as { authorized: boolean }).authorized;
+
 async function viaConnectAsync(
   impl: ClientImpl,
   port: number,
@@ -135,7 +152,7 @@ async function viaConnectAsync(
       'connect',
       impl.connectAsync({ port, version, ...(rejectUnauthorized === false ? { rejectUnauthorized } : {}) }),
     );
-    const outcome: Outcome = { ok: true, resumed: resumed(sock) };
+    const outcome: Outcome = { ok: true, resumed: resumed(sock), authorized: authorized(sock) };
     await roundTrip(sock);
     return outcome;
   } catch (err) {
@@ -155,7 +172,7 @@ async function viaConnect(impl: ClientImpl, port: number, version: TLSVersion, r
       'handshake',
       new Promise<void>((resolve, reject) => sock.once('secureConnect', resolve).once('error', reject)),
     );
-    const outcome: Outcome = { ok: true, resumed: resumed(sock) };
+    const outcome: Outcome = { ok: true, resumed: resumed(sock), authorized: authorized(sock) };
     await roundTrip(sock);
     return outcome;
   } catch (err) {
@@ -176,12 +193,14 @@ function get(agent: https.Agent, port: number, opts: https.RequestOptions = {}):
         // asked now: node-nss's getSSLChannelInfo() throws once the socket has closed
         const sock = res.socket as unknown as TLSEnd | null;
         const wasResumed = sock ? resumed(sock) : undefined;
+        const wasAuthorized = sock ? authorized(sock) : undefined;
         res.setEncoding('latin1');
         res.on('data', (d: string) => (text += d));
         res.on('end', () => {
           resolve({
             ok: res.statusCode === 200,
             ...(wasResumed !== undefined ? { resumed: wasResumed } : {}),
+            ...(wasAuthorized !== undefined ? { authorized: wasAuthorized } : {}),
             ...(readPage(text) ? { page: readPage(text) } : {}),
           });
         });
@@ -260,6 +279,42 @@ for (const version of versions) {
           } finally {
             agents.forEach((a) => a.destroy());
             await server.close();
+          }
+        });
+      }
+    }
+  });
+}
+
+for (const version of versions) {
+  describe(`${version}: a resumed session is as authorized as the handshake that made it`, () => {
+    for (const serverName of names) {
+      for (const clientName of names) {
+        const pairing = `${clientName} client, ${serverName} server`;
+        it(`one Agent, two requests: verified, then resumed, authorized both times; the same unverified: neither — ${pairing}`, async () => {
+          const client = clientOf(clientName);
+          const trusted = await trustedServer(serverOf(serverName), version);
+          const untrusted = await untrustedServer(serverOf(serverName), version, 'http');
+          const verifying = client.agent({ maxVersion: version, minVersion: version });
+          const lenient = client.agent({
+            maxVersion: version,
+            minVersion: version,
+            rejectUnauthorized: false,
+          });
+          try {
+            await guarded(async () => {
+              const verified = { ok: true, authorized: true };
+              await expectOutcome(get(verifying, trusted.port), { ...verified, resumed: false });
+              await expectOutcome(get(verifying, trusted.port), { ...verified, resumed: true });
+              const unverified = { ok: true, authorized: false };
+              await expectOutcome(get(lenient, untrusted.port), { ...unverified, resumed: false });
+              await expectOutcome(get(lenient, untrusted.port), { ...unverified, resumed: true });
+            });
+          } finally {
+            verifying.destroy();
+            lenient.destroy();
+            await trusted.close();
+            await untrusted.close();
           }
         });
       }

@@ -532,6 +532,15 @@ export const surface: Record<string, Entry> = {
   'fn:configClientSessionCache': {
     params: [options('opts', [opt(int('maxUsedTickets', 2, [0, 2 ** 53]))])],
   },
+  'fn:clearVerificationCache': { params: [] },
+  'fn:configVerificationCache': {
+    params: [
+      options('opts', [
+        opt(int('maxEntries', 1000, [0, 2 ** 53])),
+        opt(int('maxAge', 600_000, [0, 2 ** 53])),
+      ]),
+    ],
+  },
   'new:Agent': {
     params: [
       opt(
