@@ -22,16 +22,44 @@ const doc = path.join(root, 'docs', 'security.md');
 const BEGIN = '<!-- figures:begin -->';
 const END = '<!-- figures:end -->';
 
-const { values: options } = parseArgs({
-  options: {
-    asan: { type: 'boolean', default: false },
-    'asan-summary': { type: 'string' },
-    'fuzz-summary': { type: 'string' },
-    check: { type: 'boolean', default: false },
-    rerender: { type: 'boolean', default: false },
-    'fuzz-seconds': { type: 'string', default: '60' },
-  },
-});
+const USAGE = `usage: node scripts/security-figures.js [--asan | --asan-summary FILE] [--fuzz-seconds N | --fuzz-summary FILE] [--check]
+       node scripts/security-figures.js --rerender
+
+Runs the hardening tests, the fuzzers (and with --asan the sanitizer run) and rewrites the figures in
+docs/security.md; --check compares the counts that do not depend on timing instead of writing; --rerender
+runs nothing and writes the block again from the data the document holds.`;
+
+function usageError(message) {
+  console.error(`security-figures: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+let options;
+try {
+  ({ values: options } = parseArgs({
+    options: {
+      asan: { type: 'boolean', default: false },
+      'asan-summary': { type: 'string' },
+      'fuzz-summary': { type: 'string' },
+      check: { type: 'boolean', default: false },
+      rerender: { type: 'boolean', default: false },
+      'fuzz-seconds': { type: 'string', default: '60' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  }));
+} catch (err) {
+  usageError(err.message);
+}
+if (options.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (options.rerender && (options.check || options.asan || options['asan-summary'] || options['fuzz-summary']))
+  usageError('--rerender runs nothing, so it takes no other option');
+if (options.asan && options['asan-summary'])
+  usageError('--asan and --asan-summary both say where the figures come from');
+if (!/^[1-9][0-9]*$/.test(options['fuzz-seconds']))
+  usageError('--fuzz-seconds takes a whole number of seconds');
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'node-nss-figures-'));
 const files = {

@@ -1183,6 +1183,19 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     else this.#ioBeforeTransport = true;
   }
 
+  /**
+   * Writes that Writable hands over together (corked, or queued behind one in flight) go to NSS as one
+   * buffer, as node:tls's TLSWrap joins them: an HTTP header and its body, or a chunked body's pieces, make
+   * one record instead of one each (measured: a corked chunked POST of three pieces, 13 records before).
+   */
+  override _writev(
+    chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>,
+    callback: (err?: Error | null) => void,
+  ): void {
+    const data = chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk));
+    this._write(data, 'buffer', callback);
+  }
+
   /** end(): once every write is in NSS, close_notify and then FIN, as node:tls does. */
   override _final(callback: (err?: Error | null) => void): void {
     this.#outsideNative(() => this.#endOwnDirection(callback));
