@@ -441,6 +441,7 @@ export const surface: Record<string, Entry> = {
   'SSLSocket#inherit': { params: [], batch: 'none' },
   'SSLSocket#_read': { params: [], batch: 'none' },
   'SSLSocket#_write': { params: [], batch: 'none' },
+  'SSLSocket#_writev': { params: [], batch: 'none' },
   'SSLSocket#_final': { params: [], batch: 'none' },
   'SSLSocket#_destroy': { params: [], batch: 'none' },
   'SSLSocket#connect': {
