@@ -1193,7 +1193,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     callback: (err?: Error | null) => void,
   ): void {
     const data = chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk));
-    this._write(data, 'buffer', callback);
+    this._write(data, chunks[0]!.encoding, callback); // (_write ignores the encoding: chunks are Buffers)
   }
 
   /** end(): once every write is in NSS, close_notify and then FIN, as node:tls does. */

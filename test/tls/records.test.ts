@@ -52,6 +52,7 @@ async function relay(target: number): Promise<{ port: number; tap: () => RecordT
     });
     up.on('data', (chunk: Buffer) => down.write(chunk));
     down.on('end', () => up.end());
+    down.on('close', () => (current.ended = true));
     up.on('end', () => down.end());
     down.on('error', () => up.destroy());
     up.on('error', () => down.destroy());
@@ -119,8 +120,16 @@ describe('client records, node-nss against node:tls', () => {
       try {
         const kinds = async (agent: https.Agent): Promise<number[]> => {
           await post(agent, wire.port, body);
-          await new Promise((resolve) => setTimeout(resolve, 50)); // the client's close_notify, if any
           agent.destroy();
+          // Every record the client sent, its close_notify (if any) included: the connection has closed.
+          await within(
+            5000,
+            'the client connection to close',
+            new Promise<void>((resolve) => {
+              const check = () => (wire.tap().ended ? resolve() : setTimeout(check, 10));
+              check();
+            }),
+          );
           return wire
             .tap()
             .records.filter((r) => r.complete)
