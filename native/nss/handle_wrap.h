@@ -36,11 +36,13 @@ class HandleWrap : public Napi::ObjectWrap<Wrapper>, public Handle {
 
   // Wraps `raw`, taking over the caller's reference.
   static Napi::Object New(Napi::Env env, Raw* raw) {
+    Handover handover{raw};
     try {
-      return (AddonData::Get(env)->*(Wrapper::kClass.ctor)).New({Napi::External<Raw>::New(env, raw)});
+      return (AddonData::Get(env)->*(Wrapper::kClass.ctor)).New({Napi::External<Handover>::New(env, &handover)});
     } catch (...) {
-      // No wrapper took the reference (e.g. a worker being terminated): give it back, or NSS stays BUSY.
-      Destroy(raw);
+      // No wrapper took the reference (e.g. a worker being terminated): give it back, or NSS stays BUSY. One that
+      // did (V8 can fail the construction after the constructor ran) gives it back itself, once.
+      if (!handover.taken) Destroy(raw);
       throw;
     }
   }
@@ -59,7 +61,9 @@ class HandleWrap : public Napi::ObjectWrap<Wrapper>, public Handle {
   // Only New() makes wrappers: it passes the reference as an External.
   explicit HandleWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Wrapper>(info) {
     if (!info[0].IsExternal()) throw Napi::TypeError::New(info.Env(), Wrapper::kClass.origin);
-    object_ = info[0].As<Napi::External<Raw>>().Data();
+    Handover* handover = info[0].As<Napi::External<Handover>>().Data();
+    object_ = handover->raw;
+    handover->taken = true;
     Track(info.Env());
   }
 
@@ -78,6 +82,12 @@ class HandleWrap : public Napi::ObjectWrap<Wrapper>, public Handle {
     ThrowIfReleased(env, object_ == nullptr);
     return object_;
   }
+
+  // What New() hands the constructor: the reference, and whether a wrapper took it.
+  struct Handover {
+    Raw* raw;
+    bool taken = false;
+  };
 
  protected:
   Raw* object_ = nullptr;
