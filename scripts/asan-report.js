@@ -7,7 +7,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
-const [logsDir, reportPath] = process.argv.slice(2);
+const [logsDir, ...reportPaths] = process.argv.slice(2);
 const files = fs.readdirSync(logsDir).map((name) => path.join(logsDir, name));
 const findings = [];
 let leakReportsOutsideAddon = 0;
@@ -22,12 +22,16 @@ for (const file of files) {
     }
   }
 }
-let tests = { passed: 0, failed: 0 };
-try {
-  const report = JSON.parse(fs.readFileSync(reportPath, 'utf8'));
-  tests = { passed: report.numPassedTests, failed: report.numFailedTests };
-} catch {
-  // No report: vitest itself failed, which its own exit status says.
+// The vitest runs' reports (the suite may run in parts), summed.
+const tests = { passed: 0, failed: 0 };
+for (const reportPath of reportPaths) {
+  try {
+    const report = JSON.parse(fs.readFileSync(reportPath, 'utf8'));
+    tests.passed += report.numPassedTests;
+    tests.failed += report.numFailedTests;
+  } catch {
+    // No report: vitest itself failed, which its own exit status says.
+  }
 }
 const summary = {
   processesLogged: files.length,

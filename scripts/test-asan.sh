@@ -29,14 +29,30 @@ for tool in openssl certutil pk12util modutil vfychain tstclnt selfserv strsclnt
   chmod +x "$tools/$tool"
 done
 
-status=0
-PATH="$tools:$PATH" LD_PRELOAD="$preload" \
-  ASAN_OPTIONS="log_path=$logs/asan:log_exe_name=1:detect_leaks=1:check_initialization_order=1" \
-  LSAN_OPTIONS="suppressions=$PWD/test/asan/lsan.supp:print_suppressions=0:exitcode=0" \
-  UBSAN_OPTIONS="log_path=$logs/ubsan:log_exe_name=1:print_stacktrace=1:halt_on_error=1" \
-  NODE_NSS_SANITIZED=1 NODE_NSS_SOAK_CONNECTIONS="${NODE_NSS_SOAK_CONNECTIONS:-6000}" \
-  npx vitest run --outputFile.json=.vitest-asan-report.json "$@" || status=$?
+sanitized() {
+  PATH="$tools:$PATH" LD_PRELOAD="$preload" \
+    ASAN_OPTIONS="log_path=$logs/asan:log_exe_name=1:detect_leaks=1:check_initialization_order=1" \
+    LSAN_OPTIONS="suppressions=$PWD/test/asan/lsan.supp:print_suppressions=0:exitcode=0" \
+    UBSAN_OPTIONS="log_path=$logs/ubsan:log_exe_name=1:print_stacktrace=1:halt_on_error=1" \
+    NODE_NSS_SANITIZED=1 NODE_NSS_SOAK_CONNECTIONS="${NODE_NSS_SOAK_CONNECTIONS:-6000}" \
+    npx vitest run "$@"
+}
 
-node scripts/asan-report.js "$logs" .vitest-asan-report.json || status=1
+status=0
+reports=(.vitest-asan-report.json)
+rm -f .vitest-asan-report*.json
+if (($#)); then
+  sanitized --outputFile.json=.vitest-asan-report.json "$@" || status=$?
+else
+  # The whole suite, then the testssl scan alone: beside another heavy file on the two cores, the sanitized
+  # server answered testssl's session-resumption connections too slowly for it (measured in one CI run: three
+  # scans running, each "check failed because of connect problem"; alone, and in the normal suite, it passes).
+  alone=test/hardening/scanners.test.ts
+  sanitized --outputFile.json=.vitest-asan-report.json --exclude "$alone" || status=$?
+  sanitized --outputFile.json=.vitest-asan-report-alone.json "$alone" || status=$?
+  reports+=(.vitest-asan-report-alone.json)
+fi
+
+node scripts/asan-report.js "$logs" "${reports[@]}" || status=1
 rm -rf "$logs" "$tools"
 exit "$status"
