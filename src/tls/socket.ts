@@ -822,8 +822,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     const first = !this.#state.secured;
     if (first) {
       if (this.#asServer && !this.#firstServerHandshake()) return false;
-      if (!this.#asServer) this.#noteResumption();
-      if (!this.#asServer && this.#engine.channelInfo().resumed) this.#authorizeResumed();
+      if (!this.#asServer) this.#clientResumption();
       this.#state.on('secured');
     }
     // Handshakes after the first are renegotiations (several may complete in one cycle).
@@ -943,10 +942,13 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     this.#engine.optionSet(ssl.SSL_ENABLE_SESSION_TICKETS, 0);
   }
 
-  #noteResumption(): void {
-    if (this.#sessionsWatched) return; // its sessions live with the application, not in NSS's cache
-    const info = this.#engine.channelInfo();
-    if (info.resumed && info.protocolVersion >= ssl.SSL_LIBRARY_VERSION_TLS_1_3) usedTicketLeftInCache();
+  /** Client, first handshake: what a resumption means for NSS's cache and for `authorized`. */
+  #clientResumption(): void {
+    const { resumed, protocolVersion } = this.#engine.channelInfo();
+    if (!resumed) return;
+    // A socket with watched sessions keeps them with the application, not in NSS's cache.
+    if (!this.#sessionsWatched && protocolVersion >= ssl.SSL_LIBRARY_VERSION_TLS_1_3) usedTicketLeftInCache();
+    this.#authorizeResumed();
   }
 
   /**
