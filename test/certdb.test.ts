@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   CertDB,
@@ -30,6 +31,7 @@ import {
   run,
   runOk,
   subjectNameDER,
+  tempDir,
   writableCopy,
 } from './support/tools.js';
 
@@ -251,6 +253,43 @@ describe.each([
     const again = db.importCertificate(imported.derData, { nickname: 'imported_again' });
     expect(certutilList(fx.db).get('imported_again')).toBe(',,');
     db.deleteCertificate(again);
+  });
+
+  it('importPrivateKey stores an openssl PEM key; the certificate imported next is linked to it, as certutil sees', () => {
+    const dir = tempDir('import-key-');
+    const key = path.join(dir, 'k.pem');
+    const crt = path.join(dir, 'c.pem');
+    const keyArgs =
+      fx.keyType === 'rsa'
+        ? ['-newkey', 'rsa:2048']
+        : ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'];
+    runOk('openssl', [
+      'req',
+      '-x509',
+      ...keyArgs,
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      crt,
+      '-subj',
+      `/CN=imported-${fx.keyType}`,
+      '-days',
+      '2',
+    ]);
+    // openssl's own encrypted form, read with its passphrase
+    const encrypted = runOk('openssl', ['pkey', '-in', key, '-aes256', '-passout', 'pass:pw']);
+    const imported = db.importPrivateKey(encrypted, { nickname: 'imported_key', passphrase: 'pw' });
+    expect(imported.keyType).toBe(fx.keyType);
+    expect(runOk('certutil', ['-K', '-d', fx.db, '-f', fx.passwordFile])).toContain('imported_key');
+    const cert = db.importCertificate(fs.readFileSync(crt), { nickname: 'imported_key' });
+    expect(db.findKeyByAnyCert(cert).keyType).toBe(fx.keyType);
+    // certutil marks a certificate whose key is on the token as a user certificate.
+    expect(certutilList(fx.db).get('imported_key')).toBe('u,u,u');
+    db.deleteCertificate(cert, { withKey: true });
+    expect(run('certutil', ['-K', '-d', fx.db, '-f', fx.passwordFile]).stdout).not.toContain('imported_key');
+    expect(() => db.importPrivateKey(encrypted, { nickname: 'x' })).toThrow(/encrypted, and no passphrase/);
+    expect(() => db.importPrivateKey(42 as unknown as string)).toThrow(TypeError);
   });
 
   it('deletes a certificate together with its private key', () => {

@@ -456,6 +456,45 @@ describe('FIPS TLS profile', () => {
   });
 });
 
+describe('PEM keys in FIPS mode', () => {
+  it('a server from PEM files serves openssl, and CertDB.importPrivateKey stores a key certutil lists', async () => {
+    const keyFile = path.join(tempDir('fips-pem-'), 'new.key');
+    runOk('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-384', '-out', keyFile]);
+    const r = await scenario(
+      `
+      nss.init({ dbDir: args.db, password: args.password, loadBuiltinRoots: false, readOnly: false });
+      result.fips = nss.isFIPS();
+      // The key reaches the FIPS token encrypted (a plaintext private key is refused there).
+      const server = nss.createServer({ key: fs.readFileSync(args.keyPem), cert: fs.readFileSync(args.certPem) });
+      const errors = [];
+      server.on('connection', (sock) => {
+        sock.on('error', (e) => errors.push(e.code));
+        sock.on('data', (d) => sock.write(d));
+        sock.on('end', () => sock.end());
+      });
+      const { port } = await server.listen({ port: 0 });
+      result.client = await opensslClient(port, ['-tls1_3']);
+      result.errors = errors;
+      await server.close();
+      const key = nss.getDefaultCertDB().importPrivateKey(fs.readFileSync(args.newKey), { nickname: 'pem-imported' });
+      result.keyType = key.keyType;
+      result.token = key.slot.tokenName;
+      nss.shutdown();
+      fs.writeFileSync(args.newKey + '.pw', args.password);
+      const listed = spawnSync('certutil', ['-K', '-d', args.db, '-f', args.newKey + '.pw'], { encoding: 'utf8' });
+      result.listed = listed.stdout;
+      `,
+      { ...database(fixtures.ec, true), newKey: keyFile },
+    );
+    expect(r.fips).toBe(true);
+    expect(r.client).toMatchObject({ status: 0, echoed: true });
+    expect(r.errors).toEqual([]);
+    expect(r.keyType).toBe('ec');
+    expect(r.token).toMatch(/FIPS/);
+    expect(r.listed).toMatch(/pem-imported/);
+  });
+});
+
 describe('enableFIPS and init({ fips })', () => {
   it('enableFIPS(true) then enableFIPS(false) round-trips, and modutil -chkfips agrees each time', async () => {
     const s = database(fixtures.rsa, false);

@@ -233,6 +233,20 @@ export interface Binding extends SSLBinding {
   exportPKCS12Async(nickname: string, utf8Password: Buffer, pinArgs: PinArgs): Promise<Buffer>;
   // issuance (private_key.cc, cert_extensions.cc, cert_request.cc, cert_builder.cc)
   generateKeyPair(params: NativeKeyGenParams, pinArgs: PinArgs): Promise<NativePrivateKey>;
+  /**
+   * Unwraps a PKCS #8 EncryptedPrivateKeyInfo into the token (the internal key slot when `slot` is null);
+   * `publicValue` is the RSA modulus or the EC point (the key's CKA_ID is derived from it).
+   */
+  importEncryptedPrivateKey(
+    epki: Buffer,
+    password: Buffer,
+    publicValue: Buffer,
+    keyType: 'rsa' | 'ec',
+    slot: NativeSlot | null,
+    permanent: boolean,
+    nickname: string | null,
+    pinArgs: PinArgs,
+  ): NativePrivateKey;
   encodeAltNames(names: NativeAltName[]): Buffer;
   /** `KU_*` bits of the first octet. */
   encodeKeyUsage(bits: number): Buffer;
@@ -392,8 +406,11 @@ export declare class NativeSSLEngine {
   setCycleState(state: Float64Array): void;
   /** The extras of the last cycle that flagged them (CycleFlag.extras), once; else undefined. */
   cycleExtras(): NativeCycleExtras | undefined;
-  /** NSS's own check of the peer's certificate (`SSL_AuthCertificate`); `isServer`: this end is the server. */
-  defaultAuth(checkSig: boolean, isServer: boolean): number;
+  /**
+   * NSS's own check of the peer's certificate (`SSL_AuthCertificate`); `isServer`: this end is the server.
+   * With `anchors`, the chain is verified against those certificates only (`CERT_PKIXVerifyCert`).
+   */
+  defaultAuth(checkSig: boolean, isServer: boolean, anchors: NativeCertificate[] | null): number;
   authComplete(error: number): void;
   defaultClientAuth(nickname: string | null): [NativeCertificate, NativePrivateKey] | null;
   clientAuthComplete(cert: NativeCertificate | null, key: NativePrivateKey | null): void;

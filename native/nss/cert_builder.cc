@@ -25,11 +25,6 @@ namespace {
 
 using CertRef = std::unique_ptr<CERTCertificate, void (*)(CERTCertificate*)>;
 
-SECItem BufferItem(const Napi::Value& value) {
-  Napi::Buffer<uint8_t> buf = value.As<Napi::Buffer<uint8_t>>();
-  return {siBuffer, buf.Data(), static_cast<unsigned int>(buf.Length())};
-}
-
 PRTime TimeArg(const Napi::Value& value) {
   return static_cast<PRTime>(value.As<Napi::Number>().DoubleValue()) * PR_USEC_PER_MSEC;
 }

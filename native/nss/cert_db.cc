@@ -25,11 +25,6 @@ namespace nss {
 
 namespace {
 
-SECItem BufferItem(const Napi::Value& value) {
-  Napi::Buffer<uint8_t> buf = value.As<Napi::Buffer<uint8_t>>();
-  return {siBuffer, buf.Data(), static_cast<unsigned int>(buf.Length())};
-}
-
 // Slot to authenticate for an operation: the one given (a PK11Slot or null) or the internal key slot.
 PK11SlotInfo* SlotArg(const Napi::Value& value) {
   if (value.IsObject()) return PK11_ReferenceSlot(Slot::FromValue(value, "slot"));

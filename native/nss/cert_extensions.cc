@@ -27,11 +27,6 @@ Napi::Buffer<uint8_t> ItemBuffer(Napi::Env env, const SECItem& item) {
   return Napi::Buffer<uint8_t>::Copy(env, item.data, item.len);
 }
 
-SECItem BufferItem(const Napi::Value& value) {
-  Napi::Buffer<uint8_t> buf = value.As<Napi::Buffer<uint8_t>>();
-  return {siBuffer, buf.Data(), static_cast<unsigned int>(buf.Length())};
-}
-
 // encodeAltNames([{ type: 'dns' | 'ip' | 'email' | 'uri', value }]) → DER GeneralNames.
 Napi::Value EncodeAltNames(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

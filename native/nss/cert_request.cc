@@ -18,11 +18,6 @@ namespace nss {
 
 namespace {
 
-SECItem BufferItem(const Napi::Value& value) {
-  Napi::Buffer<uint8_t> buf = value.As<Napi::Buffer<uint8_t>>();
-  return {siBuffer, buf.Data(), static_cast<unsigned int>(buf.Length())};
-}
-
 // createCertificateRequest(key, spki, subject, extensions, hash, pinArgs) → DER PKCS #10.
 Napi::Value CreateCertificateRequest(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

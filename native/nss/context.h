@@ -123,6 +123,12 @@ class PinArg {
   PinArg* previous_;
 };
 
+// A Buffer argument as an SECItem over its bytes (valid while the Buffer is).
+inline SECItem BufferItem(const Napi::Value& value) {
+  Napi::Buffer<uint8_t> buf = value.As<Napi::Buffer<uint8_t>>();
+  return {siBuffer, buf.Data(), static_cast<unsigned int>(buf.Length())};
+}
+
 // Throws NSPRError NSS_NOT_INITIALIZED when this environment has not called init().
 void RequireInit(Napi::Env env);
 

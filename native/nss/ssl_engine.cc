@@ -628,15 +628,67 @@ Napi::Value SSLEngine::CycleExtras(const Napi::CallbackInfo& info) {
   return more;
 }
 
-// defaultAuth(checkSig) → 0 or the NSS error: NSS's own check (chain against the database + hostname).
+// The host-name step of SSL_AuthCertificate on its own (sslauth.c: CERT_VerifyCertName against the URL,
+// failing when no URL was set): 0 or SSL_ERROR_BAD_CERT_DOMAIN.
+static PRErrorCode PeerNameError(PRFileDesc* fd) {
+  char* url = SSL_RevealURL(fd);
+  CERTCertificate* cert = SSL_PeerCertificate(fd);
+  bool ok = url != nullptr && url[0] != '\0' && cert != nullptr && CERT_VerifyCertName(cert, url) == SECSuccess;
+  if (url != nullptr) PORT_Free(url);
+  if (cert != nullptr) CERT_DestroyCertificate(cert);
+  return ok ? 0 : SSL_ERROR_BAD_CERT_DOMAIN;
+}
+
+// The peer's certificate verified against `anchors` only (node:tls's `ca`): CERT_PKIXVerifyCert with
+// cert_pi_trustAnchors, which (cert_pi_useOnlyTrustAnchors defaults to true) trusts no root of the database
+// for this one verification and gives the anchors no trust anywhere else. The certificates the peer sent are
+// temporary certificates by now, so the chain is built through them. Revocation as SSL_AuthCertificate's
+// CERT_VerifyCert: CRLs in the database, no OCSP, nothing fetched.
+static PRErrorCode VerifyAgainstAnchors(PRFileDesc* fd, Napi::Array anchors, bool isServer, void* wincx) {
+  CERTCertificate* peer = SSL_PeerCertificate(fd);
+  if (peer == nullptr) return SSL_ERROR_NO_CERTIFICATE;
+  std::unique_ptr<CERTCertificate, void (*)(CERTCertificate*)> peerRef(peer, CERT_DestroyCertificate);
+  std::unique_ptr<CERTCertList, void (*)(CERTCertList*)> list(CERT_NewCertList(), CERT_DestroyCertList);
+  if (!list) return PR_GetError() ? PR_GetError() : SEC_ERROR_NO_MEMORY;
+  for (uint32_t i = 0; i < anchors.Length(); i++) {
+    CERTCertificate* anchor = CERT_DupCertificate(Certificate::FromValue(anchors.Get(i), "anchors"));
+    if (CERT_AddCertToListTail(list.get(), anchor) != SECSuccess) {
+      CERT_DestroyCertificate(anchor);
+      return PR_GetError() ? PR_GetError() : SEC_ERROR_NO_MEMORY;
+    }
+  }
+  CERTValInParam in[3];
+  in[0].type = cert_pi_trustAnchors;
+  in[0].value.pointer.chain = list.get();
+  in[1].type = cert_pi_revocationFlags;
+  in[1].value.pointer.revocation = const_cast<CERTRevocationFlags*>(CERT_GetClassicOCSPDisabledPolicy());
+  in[2].type = cert_pi_end;
+  CERTValOutParam out[1];
+  out[0].type = cert_po_end;
+  PORT_SetError(0);
+  SECCertificateUsage usage = isServer ? certificateUsageSSLClient : certificateUsageSSLServer;
+  if (CERT_PKIXVerifyCert(peer, usage, in, out, wincx) != SECSuccess) {
+    return PR_GetError() ? PR_GetError() : SSL_ERROR_BAD_CERTIFICATE;
+  }
+  return isServer ? 0 : PeerNameError(fd);
+}
+
+// defaultAuth(checkSig, isServer, anchors | null) → 0 or the NSS error: NSS's own check (the chain against the
+// database's trust, or against `anchors` only, then the host name on a client).
 Napi::Value SSLEngine::DefaultAuth(const Napi::CallbackInfo& info) {
   PRFileDesc* fd = Fd(info.Env());
   SocketPinArg socketPin(info.Env(), fd, PinArgs(info.Env()));
   // isServer: this socket is the server, checking a client's certificate (client usage, no host name).
-  SECStatus status = SSL_AuthCertificate(CERT_GetDefaultCertDB(), fd, info[0].ToBoolean() ? PR_TRUE : PR_FALSE,
-                                         info[1].ToBoolean() ? PR_TRUE : PR_FALSE);
-  PRErrorCode error = status == SECSuccess ? 0 : PR_GetError();
-  if (status != SECSuccess && error == 0) error = SSL_ERROR_BAD_CERTIFICATE;
+  bool isServer = info[1].ToBoolean();
+  PRErrorCode error;
+  if (info[2].IsArray()) {
+    error = VerifyAgainstAnchors(fd, info[2].As<Napi::Array>(), isServer, socketPin.pin.wincx());
+  } else {
+    SECStatus status = SSL_AuthCertificate(CERT_GetDefaultCertDB(), fd, info[0].ToBoolean() ? PR_TRUE : PR_FALSE,
+                                           isServer ? PR_TRUE : PR_FALSE);
+    error = status == SECSuccess ? 0 : PR_GetError();
+    if (status != SECSuccess && error == 0) error = SSL_ERROR_BAD_CERTIFICATE;
+  }
   socketPin.pin.RethrowCallbackError();
   return Napi::Number::New(info.Env(), error);
 }
@@ -862,16 +914,9 @@ Napi::Value SSLEngine::PeerChainDER(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// checkPeerName() → 0 or SSL_ERROR_BAD_CERT_DOMAIN: the host-name step of SSL_AuthCertificate on its own
-// (sslauth.c: CERT_VerifyCertName against the URL, failing when no URL was set).
+// checkPeerName() → 0 or SSL_ERROR_BAD_CERT_DOMAIN: the host-name step on its own.
 Napi::Value SSLEngine::CheckPeerName(const Napi::CallbackInfo& info) {
-  PRFileDesc* fd = Fd(info.Env());
-  char* url = SSL_RevealURL(fd);
-  CERTCertificate* cert = SSL_PeerCertificate(fd);
-  bool ok = url != nullptr && url[0] != '\0' && cert != nullptr && CERT_VerifyCertName(cert, url) == SECSuccess;
-  if (url != nullptr) PORT_Free(url);
-  if (cert != nullptr) CERT_DestroyCertificate(cert);
-  return Napi::Number::New(info.Env(), ok ? 0 : SSL_ERROR_BAD_CERT_DOMAIN);
+  return Napi::Number::New(info.Env(), PeerNameError(Fd(info.Env())));
 }
 
 Napi::Value SSLEngine::LocalCertificate(const Napi::CallbackInfo& info) {

@@ -3,6 +3,12 @@ import { CERT_DB } from './brands.js';
 import { Certificate, certificateBytes } from './certificate.js';
 import * as c from '../core/constants.js';
 import { PrivateKey } from './private-key.js';
+import {
+  checkKeyImportOptions,
+  importKeyObject,
+  readPrivateKey,
+  type PrivateKeyInput,
+} from './key-import.js';
 import { PK11Slot } from './slot.js';
 import {
   checkBoolean,
@@ -146,6 +152,34 @@ export class CertDB {
       const native = binding.importCertificate(der, opts.nickname, opts.slot?.native ?? null, pinArgs);
       if (opts.trust !== undefined) native.setTrust(opts.trust, pinArgs);
       return new Certificate(native);
+    } finally {
+      binding.trustChanged();
+    }
+  }
+
+  /**
+   * Stores a private key in the database (or on `opts.slot`), from what node:tls takes: PEM text (PKCS #8,
+   * PKCS #1 `RSA PRIVATE KEY`, SEC 1 `EC PRIVATE KEY`, encrypted with `opts.passphrase`), DER, or a
+   * `KeyObject` — no openssl and no PKCS #12 step. A certificate for the key imported before or after is
+   * linked to it ({@link findKeyByAnyCert}, TLS), as certutil's are. RSA and EC (P-256/384/521) keys; in FIPS
+   * mode too (the key crosses into the token encrypted).
+   *
+   * @example
+   * ```ts
+   * const db = nss.getDefaultCertDB();
+   * db.importPrivateKey(fs.readFileSync('server.key'), { nickname: 'server' });
+   * db.importCertificate(fs.readFileSync('server.crt'), { nickname: 'server' });
+   * ```
+   */
+  importPrivateKey(
+    key: PrivateKeyInput,
+    opts: { passphrase?: string | Buffer; slot?: PK11Slot; nickname?: string } = {},
+    ...pinArgs: unknown[]
+  ): PrivateKey {
+    checkKeyImportOptions(opts);
+    const read = readPrivateKey(key, opts.passphrase, 'key');
+    try {
+      return importKeyObject(read, { ...opts, permanent: true, pinArgs }, 'key');
     } finally {
       binding.trustChanged();
     }

@@ -23,18 +23,27 @@ export function pemEncode(der: Buffer, label: string): string {
   return `-----BEGIN ${label}-----\n${base64}\n-----END ${label}-----\n`;
 }
 
-/** @internal DER bytes of the first PEM block whose label is one of `labels`, or `null` when there is none. */
-export function pemDecode(text: string, labels: readonly string[]): Buffer | null {
+/** @internal DER bytes of every PEM block whose label is one of `labels`, in order. */
+export function pemDecodeAll(text: string, labels: readonly string[]): Buffer[] {
   const block = /-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\s]*)-----END \1-----/g;
+  const out: Buffer[] = [];
   for (let match = block.exec(text); match !== null; match = block.exec(text)) {
     if (match[1] !== undefined && labels.includes(match[1])) {
-      return Buffer.from((match[2] ?? '').replace(/\s+/g, ''), 'base64');
+      out.push(Buffer.from((match[2] ?? '').replace(/\s+/g, ''), 'base64'));
     }
   }
-  return null;
+  return out;
 }
 
-/** @internal Whether a Buffer holds PEM text rather than DER. */
+/** @internal DER bytes of the first PEM block whose label is one of `labels`, or `null` when there is none. */
+export function pemDecode(text: string, labels: readonly string[]): Buffer | null {
+  return pemDecodeAll(text, labels)[0] ?? null;
+}
+
+/**
+ * @internal Whether a Buffer holds PEM text rather than DER. Anywhere in it: openssl writes "Bag Attributes"
+ * lines before the block (`openssl pkcs12 -nodes`).
+ */
 export function looksLikePEM(data: Buffer): boolean {
-  return data.subarray(0, 64).toString('latin1').includes('-----BEGIN');
+  return data[0] !== 0x30 && data.includes('-----BEGIN', 0, 'latin1');
 }

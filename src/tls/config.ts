@@ -3,6 +3,8 @@
 import type { NativeSSLEngine } from '../../types/binding.js';
 import { binding } from '../core/binding.js';
 import { CertDB } from '../pki/certdb.js';
+import type { Certificate } from '../pki/certificate.js';
+import { TrustAnchors } from './trust-anchors.js';
 import * as c from '../core/constants.js';
 import {
   applyFIPSProfile,
@@ -216,6 +218,8 @@ export function SSLConfigurable<Callbacks extends SocketCallbackTypes, TBase ext
     sniCallback: SNICallback | undefined;
     /** @internal The groups given to SSL_NamedGroupConfig (NSS has no getter), or undefined for NSS's defaults. */
     namedGroups: number[] | undefined;
+    /** @internal The CAs trusted instead of the database's ({@link setTrustAnchors}). */
+    trustAnchors: TrustAnchors | undefined;
     /** @internal Whether the FIPS TLS profile was applied to this socket (its checks are on). */
     fipsProfile = false;
     #renegotiationLimit = DEFAULT_TLS_PROFILE.renegotiationLimit;
@@ -346,6 +350,28 @@ export function SSLConfigurable<Callbacks extends SocketCallbackTypes, TBase ext
     setCertificateDB(db: CertDB): void {
       checkInstance(db, CertDB, 'db');
       this.certDB = db;
+    }
+
+    /**
+     * Verify the peer against these CA certificates only, instead of the database's trust (node:tls's
+     * `ca`): a chain that ends in one of them is trusted, one that ends in a root the database trusts is not.
+     * The certificates need no trust of their own, nor to be in the database (`Certificate.fromPEM`), and
+     * are trusted for this socket (or this server's connections) alone. `null` returns to the database's
+     * trust. Sessions are only resumed under the same anchors.
+     *
+     * @example
+     * ```ts
+     * sock.setTrustAnchors([nss.Certificate.fromPEM(fs.readFileSync('ca.pem', 'utf8'))]);
+     * ```
+     */
+    setTrustAnchors(certs: Certificate[] | null): void {
+      this.trustAnchors = certs === null ? undefined : new TrustAnchors(certs);
+      this.applyHandlers();
+    }
+
+    /** The certificates given to {@link setTrustAnchors}, or `null` when the database's trust applies. */
+    getTrustAnchors(): Certificate[] | null {
+      return this.trustAnchors ? [...this.trustAnchors.certificates] : null;
     }
 
     /** Arguments handed to the password callback when this socket's key needs a login. */

@@ -5,6 +5,13 @@ import type { Duplex } from 'node:stream';
 import { CertDB, getDefaultCertDB } from '../pki/certdb.js';
 import { NSPRError } from '../core/errors.js';
 import { SSLServer } from './server.js';
+import {
+  createSecureContext,
+  SecureContext,
+  type CertificateInput,
+  type KeyInput,
+  type SecureContextOptions,
+} from './secure-context.js';
 import { nssGetClientAuthData, SSLSocket } from './socket.js';
 import * as ssl from './constants.js';
 import {
@@ -46,6 +53,19 @@ export interface ConnectOptions {
   timeout?: number;
   /** A session from an earlier connection's `'session'` event, to resume. */
   session?: Buffer;
+  /**
+   * A client certificate chain held in memory (PEM or DER), with `key`: sent to servers that ask. See
+   * {@link createSecureContext} for the forms taken.
+   */
+  cert?: CertificateInput | CertificateInput[];
+  /** The private key of `cert` (PEM, DER or `KeyObject`). */
+  key?: KeyInput | KeyInput[];
+  /** Password of an encrypted `key`. */
+  passphrase?: string;
+  /** Trust these CAs instead of the database's (and Mozilla's) roots, for this connection only. */
+  ca?: CertificateInput | CertificateInput[];
+  /** Credentials made once with {@link createSecureContext}, instead of `cert`/`key`/`ca`. */
+  secureContext?: SecureContext;
   /** Keep writing after the server ended its direction (default `false`, as `tls.connect`). */
   allowHalfOpen?: boolean;
   /** Default `true`: a server's FIN without close_notify is an `'end'`; `false` makes it an error. */
@@ -78,6 +98,22 @@ function applyVersions(
  */
 const acceptAnyCertificate = (): boolean => true;
 
+/** The credentials in memory that `opts` give, if any: their `secureContext`, or one made from `key`/`cert`/`ca`. */
+function contextOf(
+  opts: SecureContextOptions & { secureContext?: SecureContext },
+): SecureContext | undefined {
+  const { secureContext, key, cert, ca, passphrase } = opts;
+  if (passphrase !== undefined) checkString(passphrase, 'opts.passphrase');
+  if (secureContext !== undefined) {
+    checkInstance(secureContext, SecureContext, 'opts.secureContext');
+    if (key !== undefined || cert !== undefined || ca !== undefined)
+      throw new TypeError('The "opts.secureContext" option excludes "key", "cert" and "ca"');
+    return secureContext;
+  }
+  if (key === undefined && cert === undefined && ca === undefined) return undefined;
+  return createSecureContext({ key, cert, ca, passphrase, pfx: (opts as { pfx?: unknown }).pfx });
+}
+
 /** A client socket configured from `opts`, not yet connected. */
 function configuredSocket(opts: ConnectOptions): SSLSocket {
   checkObject(opts, 'opts');
@@ -106,8 +142,14 @@ function configuredSocket(opts: ConnectOptions): SSLSocket {
   sock.peerName = { host: opts.host ?? 'localhost', port: opts.port };
   applyVersions(sock, minVersion, maxVersion);
   if (ALPNProtocols !== undefined) sock.setALPNProtocols(ALPNProtocols);
+  const context = contextOf(opts);
+  if (context?.anchors) sock.setTrustAnchors([...context.anchors.certificates]);
+  const memoryCert = context?.clientAuth();
+  if (clientCertNickname !== undefined && memoryCert !== undefined)
+    throw new TypeError('The "opts.clientCertNickname" and "opts.cert" options exclude each other');
   if (clientCertNickname !== undefined)
     sock.setClientAuthDataCallback(nssGetClientAuthData(clientCertNickname));
+  if (memoryCert !== undefined) sock.setClientAuthDataCallback(memoryCert);
   // NSS still verifies; a failure is recorded in `authorized`/`authorizationError` instead of failing.
   if (!rejectUnauthorized) sock.setBadCertCallback(acceptAnyCertificate);
   if (opts.session !== undefined) {
@@ -204,7 +246,10 @@ export class Agent extends https.Agent {
     const { nss = {}, ...agentOptions } = opts;
     checkObject(nss, 'opts.nss');
     super(agentOptions);
-    this.#nss = { ...nss };
+    // Credentials in memory are read once, for every connection of the agent.
+    const context = contextOf(nss);
+    const { key: _key, cert: _cert, ca: _ca, passphrase: _passphrase, ...rest } = nss;
+    this.#nss = { ...rest, secureContext: context };
   }
 
   // Returned at once: http writes the request straight away and the socket holds it until the handshake.
@@ -222,8 +267,21 @@ export class Agent extends https.Agent {
 
 /** Options of {@link createServer}. */
 export interface CreateServerOptions {
-  /** Nicknames of the server certificates (one per key type: RSA and EC may serve side by side). */
-  certNickname: string | string[];
+  /**
+   * Nicknames of the server certificates in the database (one per key type: RSA and EC may serve side by
+   * side). Not needed with `cert`/`key` or `secureContext`; with them, both are served.
+   */
+  certNickname?: string | string[];
+  /** Server certificate chains held in memory (PEM or DER), each with its key in `key`. */
+  cert?: CertificateInput | CertificateInput[];
+  /** The private keys of `cert` (PEM, DER or `KeyObject`). */
+  key?: KeyInput | KeyInput[];
+  /** Password of encrypted keys. */
+  passphrase?: string;
+  /** Verify client certificates against these CAs instead of the database's trust. */
+  ca?: CertificateInput | CertificateInput[];
+  /** Credentials made once with {@link createSecureContext}, instead of `cert`/`key`/`ca`. */
+  secureContext?: SecureContext;
   certDB?: CertDB;
   /** Ask clients for a certificate; one that sends none still connects, unauthorized (as node:tls). */
   requestCert?: boolean;
@@ -236,6 +294,8 @@ export interface CreateServerOptions {
   maxVersion?: TLSVersionName;
 }
 
+const serverContexts = new WeakMap<SSLServer, SecureContext>();
+
 /**
  * Like `tls.createServer`: an {@link SSLServer} serving the named certificates; `onSecureConnection` gets
  * each socket after its handshake. Call `listen` to start.
@@ -245,20 +305,34 @@ export function createServer(
   onSecureConnection?: (sock: SSLSocket) => void,
 ): SSLServer {
   checkObject(opts, 'opts');
-  const nicknames = Array.isArray(opts.certNickname) ? opts.certNickname : [opts.certNickname];
-  if (nicknames.length === 0) throw new RangeError('The "opts.certNickname" option names no certificate');
+  const nicknames =
+    opts.certNickname === undefined
+      ? []
+      : Array.isArray(opts.certNickname)
+        ? opts.certNickname
+        : [opts.certNickname];
   nicknames.forEach((nick, i) => checkNonEmptyString(nick, `opts.certNickname[${i}]`));
   if (onSecureConnection !== undefined) checkFunction(onSecureConnection, 'onSecureConnection');
   if (opts.certDB !== undefined) checkInstance(opts.certDB, CertDB, 'opts.certDB');
   if (opts.requestCert !== undefined) checkBoolean(opts.requestCert, 'opts.requestCert');
   if (opts.requireCert !== undefined) checkBoolean(opts.requireCert, 'opts.requireCert');
   if (opts.ALPNProtocols !== undefined) checkStringArray(opts.ALPNProtocols, 'opts.ALPNProtocols');
+  if (opts.allowHalfOpen !== undefined) checkBoolean(opts.allowHalfOpen, 'opts.allowHalfOpen');
+  const context = contextOf(opts);
+  if (nicknames.length === 0 && !context?.identities.length)
+    throw new RangeError(
+      'The server has no certificate: give "opts.cert" and "opts.key", or "opts.certNickname"',
+    );
   const db = opts.certDB ?? getDefaultCertDB();
   const server = new SSLServer({ certDB: db, allowHalfOpen: opts.allowHalfOpen });
   for (const nick of nicknames) {
     const cert = db.findCertFromNickname(nick);
     server.configSecureServer(cert, db.findKeyByAnyCert(cert));
   }
+  for (const { cert, key } of context?.identities ?? []) server.configSecureServer(cert, key);
+  if (context?.anchors) server.setTrustAnchors([...context.anchors.certificates]);
+  // The temporary certificates and session keys live as long as the server that serves them.
+  if (context) serverContexts.set(server, context);
   applyVersions(server, opts.minVersion, opts.maxVersion);
   if (opts.requestCert || opts.requireCert) server.setSSLOption(ssl.SSL_REQUEST_CERTIFICATE, true);
   // NSS's own default (SSL_REQUIRE_FIRST_HANDSHAKE) would refuse a client without one: requestCert only asks.

@@ -39,10 +39,15 @@ function registration(registered: Registered<unknown>): string[] {
 export interface SessionPolicyInput {
   auth: Registered<unknown> | undefined;
   badCert: Registered<unknown> | undefined;
-  /** The client-auth-data callback, or NSS's own chooser and the nickname it picks (`null`: any). */
-  clientAuth: Registered<unknown> | { nssNickname: string | null } | undefined;
+  /**
+   * The client-auth-data callback, NSS's own chooser and the nickname it picks (`null`: any), or a
+   * certificate held in memory (the digest of its DER).
+   */
+  clientAuth: Registered<unknown> | { nssNickname: string | null } | { certificate: string } | undefined;
   /** An explicit `setSockPeerID`: the application vouches that its callbacks decide alike within it. */
   userPeerID: string | undefined;
+  /** The digest of the trust anchors that replace the database's trust, if any. */
+  trustAnchors: string | undefined;
   versionRange: readonly number[];
   signatureSchemes: readonly number[];
   fipsProfile: boolean;
@@ -70,13 +75,16 @@ export function sessionPolicy(input: SessionPolicyInput): string {
       ? 'none'
       : 'nssNickname' in client
         ? ['nss', client.nssNickname]
-        : explicit
-          ? 'callback'
-          : registration(client);
+        : 'certificate' in client
+          ? ['certificate', client.certificate]
+          : explicit
+            ? 'callback'
+            : registration(client);
   return JSON.stringify({
     auth: callback(input.auth),
     badCert: callback(input.badCert),
     identity,
+    trustAnchors: input.trustAnchors ?? null,
     versions: input.versionRange,
     signatureSchemes: input.signatureSchemes,
     fips: input.fipsProfile,

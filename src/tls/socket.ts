@@ -20,6 +20,7 @@ import { SSLConfigurable, versionName } from './config.js';
 import * as ssl from './constants.js';
 import { usedTicketLeftInCache } from './session-cache.js';
 import { verifyPeer } from './verification-cache.js';
+import { memoryIdentity, type MemoryClientAuth } from './secure-context.js';
 import { ServerSessions, tagTickets } from './server-sessions.js';
 import { peerID, policyTag, sessionPolicy, unwrapSession, wrapSession } from './peer-id.js';
 import { RenegotiationLimiter } from './renegotiation-limit.js';
@@ -368,9 +369,11 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
       | 'certDB'
       | 'renegotiationLimit'
       | 'renegotiationWindow'
+      | 'trustAnchors'
     >,
   ): void {
     this.callbacks = { ...from.callbacks };
+    this.trustAnchors = from.trustAnchors;
     this.renegotiationLimit = from.renegotiationLimit;
     this.renegotiationWindow = from.renegotiationWindow;
     this.pinArgs = [...from.pinArgs];
@@ -387,8 +390,11 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     const sni = this.sniCallback;
     this.#engine.setHandlers({
       clientAuth: this.callbacks.clientAuth !== undefined,
+      // NSS's own check runs inside NSS, without a crossing, unless a callback or trust anchors need this one.
       serverAuth:
-        this.callbacks.auth || this.callbacks.badCert ? (checkSig) => this.#serverAuth(checkSig) : undefined,
+        this.callbacks.auth || this.callbacks.badCert || this.trustAnchors
+          ? (checkSig) => this.#serverAuth(checkSig)
+          : undefined,
       sni: sni ? (name) => this.#chooseServerCertificate(sni, name) : undefined,
     });
   }
@@ -557,11 +563,18 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     this.#sessionPolicyDue = false;
     const clientAuth = this.callbacks.clientAuth;
     const chooser = (clientAuth?.fn as Partial<DefaultChooser> | undefined)?.[nssDefaultNickname];
+    const inMemory = (clientAuth?.fn as Partial<MemoryClientAuth> | undefined)?.[memoryIdentity];
     const policy = sessionPolicy({
       auth: this.callbacks.auth,
       badCert: this.callbacks.badCert,
-      clientAuth: chooser !== undefined ? { nssNickname: chooser } : clientAuth,
+      clientAuth:
+        chooser !== undefined
+          ? { nssNickname: chooser }
+          : inMemory !== undefined
+            ? { certificate: inMemory }
+            : clientAuth,
       userPeerID: this.#userPeerID,
+      trustAnchors: this.trustAnchors?.id,
       versionRange: this.#engine.versionRangeGet(),
       signatureSchemes: this.#engine.signatureSchemePrefGet(),
       fipsProfile: this.fipsProfile,
@@ -963,7 +976,9 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     let errno = 0;
     if (this.callbacks.badCert !== undefined) {
       errno =
-        this.callbacks.auth === undefined ? verifyPeer(this.#engine, true, false) : SSL_ERROR_BAD_CERTIFICATE;
+        this.callbacks.auth === undefined
+          ? verifyPeer(this.#engine, true, false, this.trustAnchors)
+          : SSL_ERROR_BAD_CERTIFICATE;
     }
     this.#recordVerification(errno);
   }
@@ -1007,7 +1022,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
         const verdict = await auth.fn(this, true, false, ...auth.userData);
         if (verdict !== true) errno = SSL_ERROR_BAD_CERTIFICATE;
       } else {
-        errno = verifyPeer(this.#engine, true, false);
+        errno = verifyPeer(this.#engine, true, false, this.trustAnchors);
       }
       verification = errno;
       const badCert = this.callbacks.badCert;
@@ -1057,7 +1072,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
         }
         if (verdict !== true) errno = SSL_ERROR_BAD_CERTIFICATE;
       } else {
-        errno = verifyPeer(this.#engine, checkSig, true);
+        errno = verifyPeer(this.#engine, checkSig, true, this.trustAnchors);
       }
       this.#recordVerification(errno);
       const badCert = this.callbacks.badCert;

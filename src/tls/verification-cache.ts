@@ -3,6 +3,7 @@ import { binding } from '../core/binding.js';
 import { afterNSSShutdown } from '../core/shutdown-hooks.js';
 import { checkInteger, checkObject } from '../core/validate.js';
 import type { NativeSSLEngine } from '../../types/binding.js';
+import type { TrustAnchors } from './trust-anchors.js';
 
 // NSS's own check of a peer (SSL_AuthCertificate) is a chain verification (CERT_VerifyCert: chain building
 // and a signature check per certificate) followed, on a client, by the host-name check. Measured on the
@@ -66,14 +67,21 @@ export function clearVerificationCache(): void {
 afterNSSShutdown(clearVerificationCache);
 
 /**
- * @internal NSS's default check of the peer's certificate (`SSL_AuthCertificate`), through the cache.
- * `isServer`: this end is the server, checking a client's certificate. Returns 0 or the NSS error.
+ * @internal NSS's default check of the peer's certificate (`SSL_AuthCertificate`, or against `anchors`
+ * only), through the cache. `isServer`: this end is the server, checking a client's certificate. Returns 0
+ * or the NSS error.
  */
-export function verifyPeer(engine: NativeSSLEngine, checkSig: boolean, isServer: boolean): number {
-  if (maxEntries === 0 || maxAge === 0) return engine.defaultAuth(checkSig, isServer);
+export function verifyPeer(
+  engine: NativeSSLEngine,
+  checkSig: boolean,
+  isServer: boolean,
+  anchors: TrustAnchors | undefined,
+): number {
+  const natives = anchors?.natives() ?? null;
+  if (maxEntries === 0 || maxAge === 0) return engine.defaultAuth(checkSig, isServer, natives);
   const [ders, earliestNotAfter] = engine.peerChainDER();
   const now = Date.now();
-  const key = chainKey(ders, checkSig, isServer);
+  const key = chainKey(ders, checkSig, isServer, anchors?.id ?? '');
   const epoch = binding.trustEpoch();
   const entry = entries.get(key);
   if (entry !== undefined) {
@@ -83,7 +91,7 @@ export function verifyPeer(engine: NativeSSLEngine, checkSig: boolean, isServer:
       return isServer ? 0 : engine.checkPeerName();
     }
   }
-  const errno = engine.defaultAuth(checkSig, isServer);
+  const errno = engine.defaultAuth(checkSig, isServer, natives);
   if (errno === 0 && ders.length > 0) {
     entries.set(key, { epoch, expires: Math.min(now + maxAge, earliestNotAfter) });
     if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
@@ -91,11 +99,13 @@ export function verifyPeer(engine: NativeSSLEngine, checkSig: boolean, isServer:
   return errno;
 }
 
-function chainKey(ders: Buffer[], checkSig: boolean, isServer: boolean): string {
+function chainKey(ders: Buffer[], checkSig: boolean, isServer: boolean, anchorsID: string): string {
   const hash = createHash('sha256');
-  // The usage (a client's certificate, checked by a server, or a server's) and whether signatures were
-  // checked, then each certificate with its length, so that no two chains hash the same bytes.
+  // The usage (a client's certificate, checked by a server, or a server's), whether signatures were
+  // checked and the trust anchors (empty: the database's trust), then each certificate with its length, so
+  // that no two chains hash the same bytes.
   hash.update(Buffer.from([isServer ? 1 : 0, checkSig ? 1 : 0]));
+  hash.update(`${anchorsID}\n`);
   const length = Buffer.alloc(4);
   for (const der of ders) {
     length.writeUInt32BE(der.length);

@@ -93,6 +93,12 @@ function special(name) {
       return db().findCertFromNickname('test_server').derData;
     case 'pem':
       return db().findCertFromNickname('test_server').toPEM();
+    case 'keyPem':
+      return fs.readFileSync(fixture.keyPemPaths.test_server, 'utf8');
+    case 'caPem':
+      return db().findCertFromNickname('test_ca').toPEM();
+    case 'context':
+      return nss.createSecureContext({ key: special('keyPem'), cert: special('pem'), ca: special('caPem') });
     case 'p12':
       return db().exportPKCS12('test_user', 'p12-password');
     case 'date':
@@ -164,6 +170,9 @@ async function instance(kind) {
       break;
     case 'SSLSocket':
       made = await connectedPair();
+      break;
+    case 'SecureContext':
+      made = special('context');
       break;
     case 'NSPRError':
       made = new nss.NSPRError(-8179);

@@ -26,6 +26,8 @@ export type ParamType =
   | 'string[]'
   | 'integer[]'
   | 'Buffer[]'
+  | 'Certificate[]'
+  | 'SecureContext'
   | 'object';
 
 export interface Param {
@@ -134,6 +136,8 @@ const configurable: Record<string, Entry> = {
   '#setClientAuthDataCallback': { params: [cb('cb')] },
   '#setHandshakeCallback': { params: [cb('cb')] },
   '#setALPNProtocols': { params: [of('list', 'string[]', ['h2'])] },
+  '#setTrustAnchors': { params: [{ name: 'certs', types: ['Certificate[]', 'null'], valid: ['$caCert'] }] },
+  '#getTrustAnchors': { params: [] },
   '#applyHandlers': { params: [] },
   '#engine': { params: [] },
   '#serverSessions': { params: [] },
@@ -147,6 +151,15 @@ const socketOptions = (): Param[] => [
   opt(of('model', 'SSLSocket', '$socket')),
   opt(bool('allowHalfOpen')),
   opt(bool('suppressRaggedEOFs')),
+];
+
+// key/cert/ca/passphrase/secureContext, as connect, createServer and createSecureContext take them.
+const credentialOptions = (withContext = true): Param[] => [
+  opt({ name: 'key', types: ['string', 'Buffer'], valid: '$keyPem' }),
+  opt({ name: 'cert', types: ['string', 'Buffer'], valid: '$pem' }),
+  opt({ name: 'ca', types: ['string', 'Buffer'], valid: '$caPem' }),
+  opt(str('passphrase', 'pw')),
+  ...(withContext ? [opt(of('secureContext', 'SecureContext', '$context'))] : []),
 ];
 
 const connectOptions = (): Param[] => [
@@ -164,6 +177,7 @@ const connectOptions = (): Param[] => [
   opt(of('session', 'Buffer', '$der')),
   opt(bool('allowHalfOpen')),
   opt(bool('suppressRaggedEOFs')),
+  ...credentialOptions(),
 ];
 
 /** Every public callable, keyed as the harness calls it. */
@@ -242,6 +256,18 @@ export const surface: Record<string, Entry> = {
   },
   'CertDB#exportPKCS12': { params: [str('nickname', 'test_user'), str('password', 'pw')] },
   'CertDB#exportPKCS12Async': { params: [str('nickname', 'test_user'), str('password', 'pw')] },
+  'CertDB#importPrivateKey': {
+    params: [
+      { name: 'key', types: ['string', 'Buffer'], valid: '$keyPem' },
+      opt(
+        options('opts', [
+          opt({ name: 'passphrase', types: ['string', 'Buffer'], valid: 'pw' }),
+          opt(of('slot', 'PK11Slot', '$slot')),
+          opt(str('nickname', 'imported_key')),
+        ]),
+      ),
+    ],
+  },
   'CertDB#findKeyByAnyCert': { params: [of('cert', 'Certificate', '$cert')] },
   'fn:getDefaultCertDB': { params: [] },
   // certificate
@@ -558,19 +584,35 @@ export const surface: Record<string, Entry> = {
   },
   'Agent#createConnection': { params: [], batch: 'none' },
   'fn:connect': { params: [options('opts', connectOptions())] },
+  'fn:createSecureContext': { params: [opt(options('opts', credentialOptions(false)))] },
+  'new:SecureContext': {
+    params: [
+      { name: 'identities', types: ['object'], valid: [], mentions: 'createSecureContext' },
+      opt({ name: 'anchors', types: ['object'], valid: undefined, mentions: 'createSecureContext' }),
+    ],
+  },
+  'SecureContext#trustAnchors': { params: [] },
+  'SecureContext#context': { params: [] },
+  'SecureContext#clientAuth': { params: [] },
   'fn:createConnection': {
     params: [options('opts', connectOptions()), opt(of('onSecureConnect', 'function', '$noop'))],
   },
   'fn:createServer': {
     params: [
-      options('opts', [
-        { name: 'certNickname', types: ['string', 'string[]'], valid: 'test_server' },
-        opt(of('certDB', 'CertDB', '$db')),
-        opt(bool('requestCert', false)),
-        opt(bool('requireCert', false)),
-        opt(bool('allowHalfOpen', false)),
-        opt(of('ALPNProtocols', 'string[]', ['h2'])),
-      ]),
+      options(
+        'opts',
+        [
+          opt({ name: 'certNickname', types: ['string', 'string[]'], valid: 'test_server' }),
+          opt(of('certDB', 'CertDB', '$db')),
+          ...credentialOptions(),
+          opt(bool('requestCert', false)),
+          opt(bool('requireCert', false)),
+          opt(bool('allowHalfOpen', false)),
+          opt(of('ALPNProtocols', 'string[]', ['h2'])),
+        ],
+        // a server needs a certificate: the nickname, unless a case gives another source
+        { valid: { certNickname: 'test_server' } },
+      ),
       opt(of('onSecureConnection', 'function', '$noop')),
     ],
   },

@@ -1,0 +1,163 @@
+// Credentials in memory, as node:tls takes them: `key`, `cert`, `ca` (PEM or DER, one or many), with no
+// database. Certificates become NSS temporary certificates and keys session objects of the internal token:
+// nothing is written to disk, and everything goes when the context is collected. `ca` is trusted by the
+// sockets given it and by no one else (trust-anchors.ts).
+import { createHash, X509Certificate } from 'node:crypto';
+import { Certificate, certificateListBytes } from '../pki/certificate.js';
+import { importKeyObject, readPrivateKey, type PrivateKeyInput } from '../pki/key-import.js';
+import type { PrivateKey } from '../pki/private-key.js';
+import { checkObject } from '../core/validate.js';
+import type { ClientAuthDataCallback } from './callbacks.js';
+import { TrustAnchors } from './trust-anchors.js';
+
+/** A certificate as node:tls takes one: PEM text (one or more), a Buffer of PEM or DER, or a Certificate. */
+export type CertificateInput = string | Buffer | Certificate;
+
+/** A private key, or (as in node:tls) one with its own passphrase. */
+export type KeyInput = PrivateKeyInput | { pem: PrivateKeyInput; passphrase?: string };
+
+/** The credential options node:tls's `createSecureContext` takes that NSS can use. */
+export interface SecureContextOptions {
+  /** Private keys (PEM, DER or `KeyObject`; RSA or EC), one per certificate chain in `cert`. */
+  key?: KeyInput | KeyInput[];
+  /** Certificate chains: each the certificate for one key, then its intermediates (not the root). */
+  cert?: CertificateInput | CertificateInput[];
+  /** The CAs to trust instead of the database's (and Mozilla's) roots, for the sockets given this context. */
+  ca?: CertificateInput | CertificateInput[];
+  /** Password of encrypted keys (one with its own `passphrase` uses that). */
+  passphrase?: string;
+  /** Not supported yet: import the PKCS #12 file into a database (`CertDB.importPKCS12`). */
+  pfx?: unknown;
+}
+
+/** A certificate with its private key and the chain sent with it. */
+export interface Identity {
+  cert: Certificate;
+  key: PrivateKey;
+  /** The certificate, then the intermediates given with it. */
+  chain: Certificate[];
+}
+
+/** Where {@link SecureContext.clientAuth}'s callbacks keep the certificate they send, for the session policy. */
+export const memoryIdentity = Symbol('node-nss.memoryIdentity');
+
+/** @internal A client-auth-data callback that sends one certificate held in memory. */
+export type MemoryClientAuth = ClientAuthDataCallback & { [memoryIdentity]: string };
+
+function list<T>(value: T | T[] | undefined): T[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+/**
+ * Credentials held by NSS in memory: what {@link createSecureContext} makes from node:tls's options. Give it
+ * to `connect`/`createServer` as `secureContext`, or to several of them: they share its certificates and
+ * keys (and, on clients, their sessions).
+ */
+export class SecureContext {
+  /** The certificates with their keys, in the order of `cert`. */
+  readonly identities: readonly Identity[];
+  /** @internal */
+  readonly anchors: TrustAnchors | undefined;
+  #clientAuth: MemoryClientAuth | undefined;
+
+  /** @internal */
+  constructor(identities: Identity[], anchors: TrustAnchors | undefined) {
+    if (!Array.isArray(identities) || (anchors !== undefined && !(anchors instanceof TrustAnchors)))
+      throw new TypeError('SecureContext objects come from createSecureContext()');
+    this.identities = identities;
+    this.anchors = anchors;
+  }
+
+  /** The CAs trusted instead of the database's, or `null` when none were given. */
+  get trustAnchors(): Certificate[] | null {
+    return this.anchors ? [...this.anchors.certificates] : null;
+  }
+
+  /** node:tls's `secureContext.context` (the native context): here the context itself. */
+  get context(): this {
+    return this;
+  }
+
+  /** @internal A client-auth-data callback that sends the first identity; one per context. */
+  clientAuth(): MemoryClientAuth | undefined {
+    const identity = this.identities[0];
+    if (identity === undefined) return undefined;
+    if (this.#clientAuth === undefined) {
+      const answer = (): [Certificate, PrivateKey] => [identity.cert, identity.key];
+      // Sessions are told apart by the certificate sent, whichever context sent it.
+      this.#clientAuth = Object.assign(answer, {
+        [memoryIdentity]: createHash('sha256').update(identity.cert.derData).digest('hex'),
+      });
+    }
+    return this.#clientAuth;
+  }
+}
+
+/** Temporary certificates for every certificate in `input`. */
+function certificates(input: CertificateInput, name: string): Certificate[] {
+  if (input instanceof Certificate) return [input];
+  return certificateListBytes(input, name).map((der) => Certificate.fromDER(der));
+}
+
+/**
+ * Like `tls.createSecureContext`: certificates, keys and CAs from PEM or DER, held by NSS in memory (no
+ * database needed, nothing written to disk). Each key is paired with the chain in `cert` whose certificate
+ * it matches; a key or a chain left without its partner is a RangeError, as are keys NSS cannot use (RSA and
+ * EC on P-256, P-384 and P-521 only). NSS must be initialised (`init()`, with or without a database).
+ *
+ * @example
+ * ```ts
+ * nss.init();
+ * const context = nss.createSecureContext({
+ *   key: fs.readFileSync('server.key'),
+ *   cert: fs.readFileSync('server.crt'),
+ *   ca: fs.readFileSync('clients-ca.crt'),
+ * });
+ * nss.createServer({ secureContext: context, requireCert: true }, (sock) => sock.end('hello\n'));
+ * ```
+ */
+export function createSecureContext(opts: SecureContextOptions = {}): SecureContext {
+  checkObject(opts, 'opts');
+  if (opts.pfx !== undefined) {
+    throw new RangeError(
+      'The "pfx" option is not supported in memory: import the PKCS #12 file into a database (CertDB.importPKCS12) and name its certificate',
+    );
+  }
+  if (opts.passphrase !== undefined && typeof opts.passphrase !== 'string')
+    throw new TypeError('The "opts.passphrase" option must be a string');
+  const keys = list(opts.key).map((entry, i) => {
+    const name = Array.isArray(opts.key) ? `opts.key[${i}]` : 'opts.key';
+    const pair =
+      typeof entry === 'object' && entry !== null && !Buffer.isBuffer(entry) && 'pem' in entry
+        ? entry
+        : { pem: entry, passphrase: undefined };
+    return { name, key: readPrivateKey(pair.pem, pair.passphrase ?? opts.passphrase, name) };
+  });
+  const chains = list(opts.cert).map((entry, i) => {
+    const name = Array.isArray(opts.cert) ? `opts.cert[${i}]` : 'opts.cert';
+    return { name, certs: certificates(entry, name) };
+  });
+  const identities: Identity[] = [];
+  const used = new Set<number>();
+  for (const { name, key } of keys) {
+    const index = chains.findIndex(
+      ({ certs }, i) =>
+        !used.has(i) && new X509Certificate((certs[0] as Certificate).derData).checkPrivateKey(key),
+    );
+    if (index < 0) throw new RangeError(`The "${name}" key matches no certificate in "opts.cert"`);
+    used.add(index);
+    const chain = (chains[index] as { certs: Certificate[] }).certs;
+    identities.push({
+      cert: chain[0] as Certificate,
+      chain,
+      key: importKeyObject(key, { permanent: false, pinArgs: [] }, name),
+    });
+  }
+  const unmatched = chains.find((_, i) => !used.has(i));
+  if (unmatched !== undefined)
+    throw new RangeError(`The "${unmatched.name}" certificate has no key in "opts.key"`);
+  const ca = list(opts.ca).flatMap((entry, i) =>
+    certificates(entry, Array.isArray(opts.ca) ? `opts.ca[${i}]` : 'opts.ca'),
+  );
+  return new SecureContext(identities, ca.length > 0 ? new TrustAnchors(ca) : undefined);
+}

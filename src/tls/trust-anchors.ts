@@ -1,0 +1,29 @@
+// The CAs one socket or server trusts instead of the database's (node:tls's `ca`). They are temporary
+// certificates with no trust of their own: NSS trusts them only in that socket's verifications
+// (CERT_PKIXVerifyCert's cert_pi_trustAnchors), so another socket, or a CertDB.verify, is not affected.
+import { createHash } from 'node:crypto';
+import type { NativeCertificate } from '../../types/binding.js';
+import { Certificate } from '../pki/certificate.js';
+import { checkInstance } from '../core/validate.js';
+
+/** @internal A socket's trust anchors and the digest of their DER, which keys sessions and verifications. */
+export class TrustAnchors {
+  readonly certificates: readonly Certificate[];
+  readonly id: string;
+
+  constructor(certificates: readonly Certificate[]) {
+    if (!Array.isArray(certificates))
+      throw new TypeError('The "certs" argument must be an array of Certificate');
+    certificates.forEach((cert, i) => checkInstance(cert, Certificate, `certs[${i}]`));
+    if (certificates.length === 0) throw new RangeError('The "certs" argument names no certificate');
+    this.certificates = [...certificates];
+    // Sorted: the same CAs given in another order trust the same peers.
+    const ders = this.certificates.map((cert) => createHash('sha256').update(cert.derData).digest('hex'));
+    this.id = [...new Set(ders)].sort().join(',');
+  }
+
+  /** The native certificates (live: a shutdown since makes this throw NSS_SHUT_DOWN). */
+  natives(): NativeCertificate[] {
+    return this.certificates.map((cert) => cert.native);
+  }
+}

@@ -1,0 +1,141 @@
+// A small PKI made by openssl as PEM files, the way a node:tls user has one: a root, an intermediate, server
+// and client certificates (RSA and EC), a second root nobody trusts, and keys in the formats openssl writes.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runOk, tempDir } from './tools.js';
+
+export interface PemPKI {
+  dir: string;
+  /** PEM text of each file, by name without its extension: `ca`, `int`, `server-ec`, `server-ec.key`, … */
+  pem: Record<string, string>;
+  file(name: string): string;
+}
+
+function openssl(dir: string, args: string[]): void {
+  runOk(
+    'openssl',
+    args.map((a) => a.replaceAll('@', dir + path.sep)),
+  );
+}
+
+/** Makes the PKI in a temporary directory (removed by `removeTemps`). */
+export function makePemPKI(): PemPKI {
+  const dir = tempDir('pem-pki-');
+  const ext = (name: string, lines: string[]) =>
+    fs.writeFileSync(path.join(dir, `${name}.ext`), lines.join('\n'));
+  ext('ca', ['basicConstraints=critical,CA:true', 'keyUsage=critical,keyCertSign,cRLSign']);
+  ext('server', ['subjectAltName=DNS:localhost,IP:127.0.0.1', 'extendedKeyUsage=serverAuth']);
+  ext('client', ['extendedKeyUsage=clientAuth']);
+  const ecKey = (name: string) =>
+    openssl(dir, [
+      'genpkey',
+      '-algorithm',
+      'EC',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-out',
+      `@${name}.key`,
+    ]);
+  const rsaKey = (name: string) =>
+    openssl(dir, [
+      'genpkey',
+      '-algorithm',
+      'RSA',
+      '-pkeyopt',
+      'rsa_keygen_bits:2048',
+      '-out',
+      `@${name}.key`,
+    ]);
+  // openssl req -x509 takes extensions from a config file
+  const cnf = (name: string, extName: string) =>
+    fs.writeFileSync(
+      path.join(dir, `${name}.cnf`),
+      `[req]\ndistinguished_name=dn\n[dn]\n[v3]\n${fs.readFileSync(path.join(dir, `${extName}.ext`), 'utf8')}\n`,
+    );
+  const issue = (name: string, cn: string, issuer: string, extName: string) => {
+    openssl(dir, ['req', '-new', '-key', `@${name}.key`, '-subj', `/CN=${cn}`, '-out', `@${name}.csr`]);
+    openssl(dir, [
+      'x509',
+      '-req',
+      '-in',
+      `@${name}.csr`,
+      '-CA',
+      `@${issuer}.crt`,
+      '-CAkey',
+      `@${issuer}.key`,
+      '-set_serial',
+      String(Math.floor(Math.random() * 1e9)),
+      '-days',
+      '30',
+      '-extfile',
+      `@${extName}.ext`,
+      '-out',
+      `@${name}.crt`,
+    ]);
+  };
+  for (const [name, cn] of [
+    ['ca', 'PEM Test CA'],
+    ['other-ca', 'PEM Other CA'],
+  ] as const) {
+    cnf(name, 'ca');
+    ecKey(name);
+    openssl(dir, [
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      `@${name}.key`,
+      '-subj',
+      `/CN=${cn}`,
+      '-days',
+      '30',
+      '-extensions',
+      'v3',
+      '-config',
+      `@${name}.cnf`,
+      '-out',
+      `@${name}.crt`,
+    ]);
+  }
+  ecKey('int');
+  issue('int', 'PEM Intermediate CA', 'ca', 'ca');
+  ecKey('int2');
+  issue('int2', 'PEM Second Intermediate CA', 'ca', 'ca');
+  ecKey('server-int2');
+  issue('server-int2', 'localhost', 'int2', 'server');
+  ecKey('server-ec');
+  issue('server-ec', 'localhost', 'ca', 'server');
+  rsaKey('server-rsa');
+  issue('server-rsa', 'localhost', 'ca', 'server');
+  ecKey('server-int');
+  issue('server-int', 'localhost', 'int', 'server');
+  ecKey('client');
+  issue('client', 'pem-client', 'ca', 'client');
+  ecKey('client2');
+  issue('client2', 'pem-client-2', 'ca', 'client');
+  ecKey('other-client');
+  issue('other-client', 'other-client', 'other-ca', 'client');
+  ecKey('impostor');
+  issue('impostor', 'localhost', 'other-ca', 'server');
+  // The same keys as openssl's other encodings, and one NSS cannot use.
+  openssl(dir, ['pkey', '-in', '@server-rsa.key', '-traditional', '-out', '@server-rsa.pkcs1.key']);
+  openssl(dir, ['ec', '-in', '@server-ec.key', '-out', '@server-ec.sec1.key']);
+  openssl(dir, [
+    'pkey',
+    '-in',
+    '@server-ec.key',
+    '-aes256',
+    '-passout',
+    'pass:secret pass',
+    '-out',
+    '@server-ec.enc.key',
+  ]);
+  openssl(dir, ['pkey', '-in', '@server-rsa.key', '-outform', 'DER', '-out', '@server-rsa.der']);
+  openssl(dir, ['genpkey', '-algorithm', 'ED25519', '-out', '@ed25519.key']);
+  const pem: Record<string, string> = {};
+  for (const file of fs.readdirSync(dir)) {
+    if (file.endsWith('.crt')) pem[file.slice(0, -4)] = fs.readFileSync(path.join(dir, file), 'utf8');
+    else if (file.endsWith('.key')) pem[file] = fs.readFileSync(path.join(dir, file), 'utf8');
+  }
+  return { dir, pem, file: (name) => path.join(dir, name) };
+}
