@@ -1,17 +1,20 @@
-// Writes dist/index.mjs: the ES module face of the CommonJS build, one named export per public name.
+// Writes the ES module faces of the CommonJS build (dist/index.mjs, dist/compat/tls.mjs): one named export
+// per public name of each entry point.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
 
 const dist = path.join(__dirname, '..', 'dist');
-const names = Object.keys(require(path.join(dist, 'index.js'))).filter(
-  (name) => name !== 'default' && name !== '__esModule',
-);
-const lines = [
-  "import nss from './index.js';",
-  '',
-  ...names.map((name) => `export const ${name} = nss.${name};`),
-  'export default nss;',
-  '',
-];
-fs.writeFileSync(path.join(dist, 'index.mjs'), lines.join('\n'));
+for (const entry of ['index', 'compat/tls']) {
+  const file = path.join(dist, `${entry}.js`);
+  const names = Object.keys(require(file)).filter((name) => name !== 'default' && name !== '__esModule');
+  const base = `./${path.basename(entry)}.js`;
+  const lines = [
+    `import mod from '${base}';`,
+    '',
+    ...names.map((name) => `export const ${name} = mod.${name};`),
+    'export default mod;',
+    '',
+  ];
+  fs.writeFileSync(path.join(dist, `${entry}.mjs`), lines.join('\n'));
+}

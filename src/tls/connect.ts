@@ -12,7 +12,7 @@ import {
   type KeyInput,
   type SecureContextOptions,
 } from './secure-context.js';
-import { nssGetClientAuthData, SSLSocket } from './socket.js';
+import { nssGetClientAuthData, SSLSocket, type SSLSocketOptions } from './socket.js';
 import * as ssl from './constants.js';
 import {
   checkBoolean,
@@ -114,8 +114,13 @@ function contextOf(
   return createSecureContext({ key, cert, ca, passphrase, pfx: (opts as { pfx?: unknown }).pfx });
 }
 
+/** @internal Makes a client socket: an SSLSocket, or node-nss/tls's subclass. */
+export type SocketMaker = (opts: SSLSocketOptions) => SSLSocket;
+
+const newSSLSocket: SocketMaker = (opts) => new SSLSocket(opts);
+
 /** A client socket configured from `opts`, not yet connected. */
-function configuredSocket(opts: ConnectOptions): SSLSocket {
+function configuredSocket(opts: ConnectOptions, make: SocketMaker): SSLSocket {
   checkObject(opts, 'opts');
   const {
     servername,
@@ -132,7 +137,7 @@ function configuredSocket(opts: ConnectOptions): SSLSocket {
   if (opts.certDB !== undefined) checkInstance(opts.certDB, CertDB, 'opts.certDB');
   if (ALPNProtocols !== undefined) checkStringArray(ALPNProtocols, 'opts.ALPNProtocols');
   if (opts.socket !== undefined) checkDuplex(opts.socket, 'opts.socket');
-  const sock = new SSLSocket({
+  const sock = make({
     certDB: opts.certDB ?? getDefaultCertDB(),
     allowHalfOpen: opts.allowHalfOpen,
     suppressRaggedEOFs: opts.suppressRaggedEOFs,
@@ -170,8 +175,17 @@ function configuredSocket(opts: ConnectOptions): SSLSocket {
  * what `https.Agent`, undici's `connect` option and `ws` call.
  */
 export function createConnection(opts: ConnectOptions, onSecureConnect?: () => void): SSLSocket {
+  return createConnectionWith(opts, onSecureConnect, newSSLSocket);
+}
+
+/** @internal {@link createConnection} with the socket class chosen by the caller. */
+export function createConnectionWith(
+  opts: ConnectOptions,
+  onSecureConnect: (() => void) | undefined,
+  make: SocketMaker,
+): SSLSocket {
   if (onSecureConnect !== undefined) checkFunction(onSecureConnect, 'onSecureConnect');
-  const sock = configuredSocket(opts);
+  const sock = configuredSocket(opts, make);
   if (onSecureConnect) sock.once('secureConnect', onSecureConnect);
   // Unlike SSLSocket.connect (python-nss: the handshake waits for I/O), tls.connect starts it at once.
   const start = (transport: Duplex) => {

@@ -11,7 +11,7 @@ import { PrivateKey } from '../pki/private-key.js';
 import type { SNICallback } from './callbacks.js';
 import { SSLConfigurable } from './config.js';
 import * as ssl from './constants.js';
-import { SSLSocket, type SocketCallbacks } from './socket.js';
+import { SSLSocket, type SocketCallbacks, type SSLSocketOptions } from './socket.js';
 import {
   checkBoolean,
   checkDelay,
@@ -176,8 +176,13 @@ export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmit
     return this.#accept(transport);
   }
 
+  /** @internal Makes the accepted sockets (a subclass's, for node-nss/tls). */
+  newSocket(opts: SSLSocketOptions): SSLSocket {
+    return new SSLSocket(opts);
+  }
+
   #accept(transport: net.Socket): SSLSocket {
-    const sock = new SSLSocket({ model: this, allowHalfOpen: this.#allowHalfOpen });
+    const sock = this.newSocket({ model: this, allowHalfOpen: this.#allowHalfOpen });
     sock.inherit(this);
     const peer = { address: transport.remoteAddress ?? '', port: transport.remotePort ?? 0 };
     const limit = this.#handshakeTimeout;

@@ -282,6 +282,11 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     return this.#state.cleanPeerEnd;
   }
 
+  /** Whether this end is the TLS server (an accepted socket, or one attached as a server). */
+  get isServer(): boolean {
+    return this.#asServer;
+  }
+
   /** @internal Where the socket is in its life (socket-state.ts). */
   get connectionState(): string {
     return this.#state.current;

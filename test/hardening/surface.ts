@@ -451,6 +451,7 @@ export const surface: Record<string, Entry> = {
       'getSessionID',
       'connectionInfoString',
       'alpnProtocol',
+      'isServer',
       'getProtocol',
       'getCipher',
       'remoteAddress',
@@ -539,6 +540,8 @@ export const surface: Record<string, Entry> = {
     ],
   },
   'SSLServer#handleConnection': { params: [], batch: 'none' },
+  // internal: the accepted sockets' class (node-nss/tls), called by the server itself
+  'SSLServer#newSocket': { params: [], batch: 'none' },
   'SSLServer#accept': {
     self: 'fresh',
     params: [opt(options('opts', [opt(int('timeout', 10, [1, MAX_TIMER]))]))],

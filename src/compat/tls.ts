@@ -1,0 +1,470 @@
+/**
+ * `node-nss/tls`: node:tls's shape over NSS. Swap `import * as tls from 'node:tls'` for
+ * `import * as tls from 'node-nss/tls'` and the same code handshakes through NSS: `connect` returns the
+ * socket at once, `createServer` a `net.Server`, `getPeerCertificate()` node's object (`subject.CN`,
+ * `subjectaltname`, `fingerprint256`, `raw`, `issuerCertificate`), PEM `key`/`cert`/`ca` held in memory.
+ * NSS is initialised on first use without a database (Mozilla's roots) unless `init()` ran before. What NSS
+ * cannot do is listed in the README's table, not silently ignored.
+ *
+ * @example
+ * ```ts
+ * import * as tls from 'node-nss/tls';
+ * const server = tls.createServer({ key, cert }, (sock) => sock.end('hello\n'));
+ * server.listen(8443, () => {
+ *   const sock = tls.connect(8443, 'localhost', { ca }, () => console.log(sock.getProtocol()));
+ * });
+ * ```
+ *
+ * @packageDocumentation
+ */
+import { X509Certificate } from 'node:crypto';
+import * as net from 'node:net';
+import type { Duplex } from 'node:stream';
+import * as nodeTLS from 'node:tls';
+import { init, isInitialized } from '../nss.js';
+import { binding } from '../core/binding.js';
+import * as c from '../core/constants.js';
+import { NSPRError } from '../core/errors.js';
+import { checkFunction, checkObject } from '../core/validate.js';
+import type { Certificate } from '../pki/certificate.js';
+import { findSlotByName } from '../pki/slot.js';
+import * as ssl from '../tls/constants.js';
+import {
+  createConnectionWith,
+  createServer as createSSLServer,
+  type ConnectOptions,
+  type TLSVersionName,
+} from '../tls/connect.js';
+import {
+  createSecureContext as createNSSSecureContext,
+  SecureContext,
+  type CertificateInput,
+  type KeyInput,
+  type SecureContextOptions,
+} from '../tls/secure-context.js';
+import type { SSLServer } from '../tls/server.js';
+import { SSLSocket, type SSLSocketOptions } from '../tls/socket.js';
+import type { SNIResult } from '../tls/callbacks.js';
+
+export { SecureContext };
+export type { SecureContextOptions };
+
+/** node:tls's defaults, as NSS applies them. */
+export const DEFAULT_MIN_VERSION = 'TLSv1.2';
+export const DEFAULT_MAX_VERSION = 'TLSv1.3';
+
+/** Initialises NSS without a database (Mozilla's roots) unless the application did so first. */
+function ensureInit(): void {
+  if (!isInitialized()) init();
+}
+
+/** node:tls's certificate object, from `X509Certificate.toLegacyObject()`, with node's chain link. */
+export type PeerCertificate = nodeTLS.PeerCertificate;
+export type DetailedPeerCertificate = nodeTLS.DetailedPeerCertificate;
+
+function legacyObject(cert: Certificate): PeerCertificate {
+  return new X509Certificate(cert.derData).toLegacyObject();
+}
+
+/**
+ * node:tls's `TLSSocket` over NSS: an {@link SSLSocket} (every NSS method is there too) whose
+ * `getPeerCertificate()` and `getCertificate()` answer in node:tls's shape; the NSS objects are
+ * {@link TLSSocket.getPeerNSSCertificate} and {@link TLSSocket.getNSSCertificate}.
+ */
+// The NSS-style getPeerCertificate()/getCertificate() are replaced by node's: the base is seen without them
+// (and without the engine internals, which nothing here uses).
+const SSLSocketBase = SSLSocket as unknown as new (
+  opts?: SSLSocketOptions,
+) => Omit<SSLSocket, 'getPeerCertificate' | 'getCertificate' | 'engine' | 'serverSessions'>;
+
+export class TLSSocket extends SSLSocketBase {
+  #lastSession: Buffer | undefined;
+
+  /** @internal Made by {@link connect} and {@link Server}; for STARTTLS use `connect({ socket })`. */
+  constructor(opts: SSLSocketOptions = {}) {
+    super(opts);
+    this.on('session', (session: Buffer) => {
+      this.#lastSession = session;
+    });
+  }
+
+  /** The peer's certificate as an NSS {@link Certificate}, or `null`. */
+  getPeerNSSCertificate(): Certificate | null {
+    return SSLSocket.prototype.getPeerCertificate.call(this as unknown as SSLSocket);
+  }
+
+  /** This end's certificate as an NSS {@link Certificate}, or `null`. */
+  getNSSCertificate(): Certificate | null {
+    return SSLSocket.prototype.getCertificate.call(this as unknown as SSLSocket);
+  }
+
+  /**
+   * As node:tls: the peer's certificate as an object (`subject.CN`, `subjectaltname`, `valid_to`,
+   * `fingerprint256`, `raw`, …), `{}` when it sent none, `null` once destroyed; with `detailed`, each
+   * certificate links to its issuer through `issuerCertificate` (a self-signed root to itself).
+   */
+  getPeerCertificate(detailed?: false): PeerCertificate;
+  getPeerCertificate(detailed: true): DetailedPeerCertificate;
+  getPeerCertificate(detailed?: boolean): PeerCertificate | DetailedPeerCertificate;
+  getPeerCertificate(detailed = false): PeerCertificate | DetailedPeerCertificate | null {
+    if (this.destroyed) return null;
+    const leaf = this.getPeerNSSCertificate();
+    if (leaf === null) return {} as PeerCertificate;
+    if (!detailed) return legacyObject(leaf);
+    const chain = this.getPeerCertificateChain();
+    const objects = (chain.length > 0 ? chain : [leaf]).map(
+      (cert) => legacyObject(cert) as DetailedPeerCertificate,
+    );
+    objects.forEach((object, i) => {
+      const next = objects[i + 1];
+      object.issuerCertificate = next ?? (object.issuer === object.subject ? object : (undefined as never));
+    });
+    return objects[0] as DetailedPeerCertificate;
+  }
+
+  /** As node:tls: this end's certificate as an object, `{}` without one, `null` once destroyed. */
+  getCertificate(): PeerCertificate | null {
+    if (this.destroyed) return null;
+    const cert = this.getNSSCertificate();
+    return cert ? legacyObject(cert) : ({} as PeerCertificate);
+  }
+
+  /** The peer's certificate as a `crypto.X509Certificate`, or `undefined`. */
+  getPeerX509Certificate(): X509Certificate | undefined {
+    const cert = this.getPeerNSSCertificate();
+    return cert ? new X509Certificate(cert.derData) : undefined;
+  }
+
+  /** This end's certificate as a `crypto.X509Certificate`, or `undefined`. */
+  getX509Certificate(): X509Certificate | undefined {
+    const cert = this.getNSSCertificate();
+    return cert ? new X509Certificate(cert.derData) : undefined;
+  }
+
+  /** Whether the handshake resumed a session. */
+  isSessionReused(): boolean {
+    return this.getProtocol() !== null && this.getSSLChannelInfo().resumed;
+  }
+
+  /**
+   * The last session this client received (a Buffer for `connect({ session })`), once a `'session'`
+   * listener was added before the handshake — NSS hands sessions to the application only then, and keeps
+   * the others in its own cache, where the next connection to the same server finds them by itself.
+   */
+  getSession(): Buffer | undefined {
+    return this.#lastSession;
+  }
+
+  /** NSS does not expose TLS 1.3 tickets apart from the session: `undefined`, as node:tls without one. */
+  getTLSTicket(): Buffer | undefined {
+    return undefined;
+  }
+
+  /** NSS does not expose the Finished messages: `undefined` (node:tls's answer before the handshake). */
+  getFinished(): Buffer | undefined {
+    return undefined;
+  }
+
+  /** As {@link getFinished}. */
+  getPeerFinished(): Buffer | undefined {
+    return undefined;
+  }
+
+  /**
+   * The key exchange of a client's connection: `{ type: 'ECDH', name: 'X25519' | 'prime256v1' | …, size }`
+   * or `{ type: 'DH', size }`; `{}` on a server, as node:tls; `null` before the handshake.
+   */
+  getEphemeralKeyInfo(): { type?: string; name?: string; size?: number } | null {
+    if (this.getProtocol() === null) return null;
+    if (this.isServer) return {};
+    const { keaGroup, keaKeyBits } = this.getSSLChannelInfo();
+    const ec = EC_GROUP_NAMES[keaGroup];
+    if (ec !== undefined) return { type: 'ECDH', name: ec, size: keaKeyBits };
+    return keaKeyBits > 0 ? { type: 'DH', size: keaKeyBits } : {};
+  }
+
+  /**
+   * NSS has no setting for the size of the records it sends (it sends up to 16 KiB, or what the peer's
+   * record_size_limit allows): `false`, node:tls's answer when the size cannot be set.
+   */
+  setMaxSendFragment(size: number): boolean {
+    if (typeof size !== 'number') throw new TypeError('The "size" argument must be of type number');
+    return false;
+  }
+
+  /**
+   * As node:tls: a new handshake (TLS 1.2 renegotiation; on TLS 1.3 a key update, or a certificate request
+   * from a server that asks for certificates). `callback(err)` when it is done.
+   */
+  renegotiate(
+    options: { rejectUnauthorized?: boolean; requestCert?: boolean },
+    callback?: (err: Error | null) => void,
+  ): boolean {
+    checkObject(options, 'options');
+    if (callback !== undefined) checkFunction(callback, 'callback');
+    if (this.destroyed || this.getProtocol() === null) return false;
+    this.rehandshake(false).then(
+      () => callback?.(null),
+      (err: Error) => (callback ? callback(err) : this.destroy(err)),
+    );
+    return true;
+  }
+
+  /** As node:tls: the peer may not renegotiate on this connection (TLS 1.2 and below). */
+  disableRenegotiation(): void {
+    this.setSSLOption(ssl.SSL_ENABLE_RENEGOTIATION, ssl.SSL_RENEGOTIATE_NEVER);
+    this.renegotiationLimit = 0;
+  }
+
+  /** As node:tls: the SNI name a client sends (and checks the certificate against), before it connects. */
+  setServername(name: string): void {
+    this.setHostname(name);
+  }
+}
+
+const EC_GROUP_NAMES: Record<number, string> = {
+  [c.ssl_grp_ec_curve25519]: 'X25519',
+  [c.ssl_grp_ec_secp256r1]: 'prime256v1',
+  [c.ssl_grp_ec_secp384r1]: 'secp384r1',
+  [c.ssl_grp_ec_secp521r1]: 'secp521r1',
+};
+
+const newTLSSocket = (opts: SSLSocketOptions): SSLSocket => new TLSSocket(opts) as unknown as SSLSocket;
+
+/** The options of {@link connect} that NSS honours (node:tls's names). */
+export interface ConnectionOptions extends SecureContextOptions {
+  host?: string;
+  port?: number;
+  /** SNI and the name the certificate is checked against; default `host` unless it is an IP address. */
+  servername?: string;
+  /** Default `true`. With `false` the handshake goes on and `authorized`/`authorizationError` say why not. */
+  rejectUnauthorized?: boolean;
+  ALPNProtocols?: string[];
+  minVersion?: TLSVersionName;
+  maxVersion?: TLSVersionName;
+  /** A session from an earlier socket's `'session'` event or `getSession()`. */
+  session?: Buffer;
+  /** Run TLS over this connected socket (STARTTLS) instead of opening a connection. */
+  socket?: Duplex;
+  /** As node:tls: `setTimeout(timeout)` on the socket (`'timeout'` events; the socket is not closed). */
+  timeout?: number;
+  secureContext?: SecureContext;
+  allowHalfOpen?: boolean;
+  /** node-nss: a client certificate from the database or a token, by nickname or `pkcs11:` URI. */
+  clientCertNickname?: string;
+}
+
+type ConnectArgs =
+  | [options: ConnectionOptions, callback?: () => void]
+  | [port: number, host?: string, options?: ConnectionOptions, callback?: () => void]
+  | [port: number, options?: ConnectionOptions, callback?: () => void];
+
+/** node:tls's argument forms: `(options[, cb])`, `(port[, host][, options][, cb])`. */
+function connectArguments(args: ConnectArgs): [ConnectionOptions, (() => void) | undefined] {
+  const rest: unknown[] = [...args];
+  let options: ConnectionOptions = {};
+  if (typeof rest[0] === 'number' || (typeof rest[0] === 'string' && /^\d+$/.test(rest[0]))) {
+    options.port = Number(rest.shift());
+    if (typeof rest[0] === 'string') options.host = rest.shift() as string;
+  }
+  if (typeof rest[0] === 'object' && rest[0] !== null)
+    options = { ...(rest.shift() as ConnectionOptions), ...options };
+  const callback = rest.shift();
+  if (callback !== undefined) checkFunction(callback, 'callback');
+  return [options, callback as (() => void) | undefined];
+}
+
+/**
+ * As `tls.connect`: the socket at once, connecting in the background; `callback` on `'secureConnect'`.
+ * Verification is on (chain and host name) unless `rejectUnauthorized: false`.
+ */
+export function connect(options: ConnectionOptions, callback?: () => void): TLSSocket;
+export function connect(
+  port: number,
+  host?: string,
+  options?: ConnectionOptions,
+  callback?: () => void,
+): TLSSocket;
+export function connect(port: number, options?: ConnectionOptions, callback?: () => void): TLSSocket;
+export function connect(...args: ConnectArgs): TLSSocket {
+  const [options, callback] = connectArguments(args);
+  checkObject(options, 'options');
+  ensureInit();
+  const { timeout, host, ...rest } = options;
+  const connectOptions: ConnectOptions = {
+    ...rest,
+    host: host ?? 'localhost',
+    servername: options.servername ?? (net.isIP(host ?? '') ? undefined : host),
+    port: options.socket ? undefined : options.port,
+  };
+  const sock = createConnectionWith(connectOptions, callback, newTLSSocket) as unknown as TLSSocket;
+  if (timeout !== undefined) sock.setTimeout(timeout);
+  return sock;
+}
+
+/** As `tls.createSecureContext`: certificates, keys and CAs held by NSS in memory. */
+export function createSecureContext(options: SecureContextOptions = {}): SecureContext {
+  ensureInit();
+  return createNSSSecureContext(options);
+}
+
+/** node:tls's own host-name check, on node:tls's certificate object (what {@link TLSSocket} gives). */
+export const checkServerIdentity = nodeTLS.checkServerIdentity;
+
+let roots: string[] | undefined;
+
+/** Mozilla's root store as NSS loaded it (`libnssckbi`, the "Builtin Object Token"), as PEM strings. */
+function builtinRoots(): string[] {
+  ensureInit();
+  roots ??= (findSlotByName('Builtin Object Token')?.listCertificates() ?? [])
+    .filter((cert) => cert.isCA)
+    .map((cert) => cert.toPEM());
+  return roots;
+}
+
+/**
+ * As `tls.rootCertificates`: the CAs NSS trusts out of the box (Mozilla's root store, the "Builtin Object
+ * Token"), as PEM strings; empty when the roots module is not loaded. Read on first use (which initialises
+ * NSS if the application has not), so importing this module does not.
+ */
+export const rootCertificates: readonly string[] = new Proxy([] as string[], {
+  get: (_target, property) => Reflect.get(builtinRoots(), property),
+  has: (_target, property) => Reflect.has(builtinRoots(), property),
+  ownKeys: () => Reflect.ownKeys(builtinRoots()),
+  getOwnPropertyDescriptor: (_target, property) => {
+    const descriptor = Reflect.getOwnPropertyDescriptor(builtinRoots(), property);
+    return descriptor && { ...descriptor, writable: false, configurable: property !== 'length' };
+  },
+  set: () => false,
+  deleteProperty: () => false,
+  defineProperty: () => false,
+});
+
+/** The names of the cipher suites NSS implements, in lower case as node:tls lists them. */
+export function getCiphers(): string[] {
+  return binding
+    .implementedCiphers()
+    .map((suite) => binding.cipherSuiteInfo(suite).cipherSuiteName.toLowerCase());
+}
+
+/** Options of {@link createServer}: node:tls's names. */
+export interface TlsOptions extends SecureContextOptions {
+  /** Ask clients for a certificate (default `false`). */
+  requestCert?: boolean;
+  /** With `requestCert`: refuse clients without a valid certificate (default `true`, as node:tls). */
+  rejectUnauthorized?: boolean;
+  ALPNProtocols?: string[];
+  minVersion?: TLSVersionName;
+  maxVersion?: TLSVersionName;
+  /** Milliseconds a client has to finish its handshake (default 120,000). */
+  handshakeTimeout?: number;
+  /** As node:tls: `(servername, cb)`, `cb(null, context)` with a context from {@link createSecureContext}. */
+  SNICallback?: (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) => void;
+  allowHalfOpen?: boolean;
+  pauseOnConnect?: boolean;
+  secureContext?: SecureContext;
+  /** node-nss: serve certificates of the database by nickname as well (or instead). */
+  certNickname?: string | string[];
+}
+
+/**
+ * As `tls.Server`: a `net.Server` whose connections become {@link TLSSocket}s. `'secureConnection'` after
+ * each handshake, `'tlsClientError'` for a failed one; `listen`, `address`, `close`, `getConnections`,
+ * `ref`/`unref` are net.Server's. NSS keeps server sessions itself (session IDs and tickets, resumed
+ * across connections): there are no `'newSession'`/`'resumeSession'` events.
+ */
+export class Server extends net.Server {
+  readonly #nss: SSLServer;
+  readonly #contexts = new Map<string, SecureContext>();
+
+  constructor(options: TlsOptions = {}, secureConnectionListener?: (socket: TLSSocket) => void) {
+    checkObject(options, 'options');
+    super({ allowHalfOpen: true, pauseOnConnect: options.pauseOnConnect });
+    if (secureConnectionListener !== undefined)
+      checkFunction(secureConnectionListener, 'secureConnectionListener');
+    ensureInit();
+    const { requestCert = false, rejectUnauthorized = true, SNICallback, handshakeTimeout } = options;
+    const model = createSSLServer({
+      certNickname: options.certNickname,
+      key: options.key,
+      cert: options.cert,
+      ca: options.ca,
+      passphrase: options.passphrase,
+      pfx: options.pfx,
+      secureContext: options.secureContext,
+      requestCert,
+      requireCert: requestCert && rejectUnauthorized,
+      ALPNProtocols: options.ALPNProtocols,
+      minVersion: options.minVersion,
+      maxVersion: options.maxVersion,
+      allowHalfOpen: options.allowHalfOpen,
+    } as Parameters<typeof createSSLServer>[0]);
+    // node:tls with rejectUnauthorized false: a client certificate that fails verification still connects,
+    // unauthorized, with the reason in authorizationError.
+    if (requestCert && !rejectUnauthorized) model.setBadCertCallback(() => true);
+    if (handshakeTimeout !== undefined) model.handshakeTimeout = handshakeTimeout;
+    if (SNICallback !== undefined) checkFunction(SNICallback, 'options.SNICallback');
+    model.setSNICallback((name) => this.#serverIdentity(name, SNICallback));
+    model.newSocket = newTLSSocket;
+    this.#nss = model;
+    model.on('secureConnection', (sock: SSLSocket) => this.emit('secureConnection', sock));
+    model.on('tlsClientError', (err: Error, sock: SSLSocket) => {
+      if (this.listenerCount('tlsClientError') > 0) this.emit('tlsClientError', err, sock);
+    });
+    if (secureConnectionListener) this.on('secureConnection', secureConnectionListener);
+    this.on('connection', (tcp: net.Socket) => model.handleConnection(tcp));
+  }
+
+  /** The NSS server behind this one: options, callbacks and certificates in the NSS style. */
+  get nssServer(): SSLServer {
+    return this.#nss;
+  }
+
+  /** As node:tls: serve `context` to clients asking for `hostname` (a `*.` wildcard matches one label). */
+  addContext(hostname: string, context: SecureContext | SecureContextOptions): void {
+    if (typeof hostname !== 'string') throw new TypeError('The "hostname" argument must be of type string');
+    this.#contexts.set(
+      hostname.toLowerCase(),
+      context instanceof SecureContext ? context : createSecureContext(context),
+    );
+  }
+
+  #serverIdentity(name: string, callback: TlsOptions['SNICallback']): SNIResult | Promise<SNIResult> {
+    const fromContext = (context: SecureContext | undefined): SNIResult => {
+      const identity = context?.identities[0];
+      return identity ? { cert: identity.cert, key: identity.key } : undefined;
+    };
+    if (callback === undefined) {
+      const lower = name.toLowerCase();
+      const wildcard = lower.includes('.') ? `*${lower.slice(lower.indexOf('.'))}` : undefined;
+      return fromContext(this.#contexts.get(lower) ?? (wildcard ? this.#contexts.get(wildcard) : undefined));
+    }
+    return new Promise((resolve, reject) => {
+      callback(name, (err, ctx) => {
+        if (err) reject(err);
+        else if (ctx !== undefined && !(ctx instanceof SecureContext))
+          reject(
+            new TypeError('SNICallback must answer with a context from node-nss/tls createSecureContext()'),
+          );
+        else resolve(fromContext(ctx));
+      });
+    });
+  }
+}
+
+/** As `tls.createServer`. */
+export function createServer(
+  options?: TlsOptions,
+  secureConnectionListener?: (socket: TLSSocket) => void,
+): Server;
+export function createServer(secureConnectionListener?: (socket: TLSSocket) => void): Server;
+export function createServer(
+  options?: TlsOptions | ((socket: TLSSocket) => void),
+  secureConnectionListener?: (socket: TLSSocket) => void,
+): Server {
+  if (typeof options === 'function') return new Server({}, options);
+  return new Server(options, secureConnectionListener);
+}
+
+export { NSPRError };
+export type { CertificateInput, KeyInput };

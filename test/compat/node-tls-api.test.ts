@@ -1,0 +1,407 @@
+// One test body written against node:tls's API, run unchanged with `tls` bound to node:tls and to
+// node-nss/tls (both ends from one module), then across (a node:tls server with a node-nss/tls client, and the
+// reverse). What is compared is what node:tls code reads: events, authorized, getPeerCertificate()'s fields,
+// ALPN, SNI, sessions. Error codes differ by design (node-nss keeps NSS's names), so failures are compared as
+// failures.
+import * as nodeTLS from 'node:tls';
+import type { AddressInfo } from 'node:net';
+import { X509Certificate } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as nssTLS from 'node-nss/tls';
+import { makePemPKI, type PemPKI } from '../support/pem-pki.js';
+import { removeTemps } from '../support/tools.js';
+import { within } from '../support/tls.js';
+
+type TLSModule = Pick<typeof nodeTLS, 'connect' | 'createServer' | 'createSecureContext'>;
+const modules: Record<string, TLSModule> = {
+  'node:tls': nodeTLS,
+  'node-nss/tls': nssTLS as unknown as TLSModule,
+};
+const pairings: Array<[string, string]> = [
+  ['node:tls', 'node:tls'],
+  ['node-nss/tls', 'node-nss/tls'],
+  ['node:tls', 'node-nss/tls'],
+  ['node-nss/tls', 'node:tls'],
+];
+
+let pki: PemPKI;
+beforeAll(() => {
+  pki = makePemPKI();
+});
+afterAll(() => removeTemps());
+
+/** Starts `tls.createServer(options, listener)` on 127.0.0.1 as node:tls code does; resolves with its port. */
+function listen(server: nodeTLS.Server): Promise<number> {
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
+  );
+}
+
+function close(server: nodeTLS.Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** Connects and waits for the callback or an error; resolves with the socket or the error. */
+function connected(tls: TLSModule, options: nodeTLS.ConnectionOptions): Promise<nodeTLS.TLSSocket | Error> {
+  return within(
+    10_000,
+    'connect',
+    new Promise((resolve) => {
+      const sock = tls.connect(options, () => resolve(sock));
+      sock.once('error', (err) => resolve(err));
+    }),
+  );
+}
+
+function readAll(sock: nodeTLS.TLSSocket): Promise<string> {
+  return within(
+    10_000,
+    'read',
+    new Promise((resolve, reject) => {
+      let data = '';
+      sock.setEncoding('utf8');
+      sock.on('data', (chunk: string) => (data += chunk));
+      sock.once('end', () => resolve(data));
+      sock.once('error', reject);
+    }),
+  );
+}
+
+/** Ends the connection as well-behaved code does, and waits for it to close. */
+function finish(sock: nodeTLS.TLSSocket): Promise<unknown> {
+  const closed = new Promise((resolve) => sock.once('close', resolve));
+  sock.resume();
+  sock.end();
+  return within(5000, 'close', closed);
+}
+
+describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
+  const server$ = () => modules[serverName] as TLSModule;
+  const client$ = () => modules[clientName] as TLSModule;
+
+  it('PEM key and cert, ca: verified, node:tls certificate fields, echo, end and close', async () => {
+    let serverSide: { authorized: boolean; protocol: string | null; encrypted: unknown } | undefined;
+    const server = server$().createServer(
+      { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] },
+      (s) => {
+        serverSide = { authorized: s.authorized, protocol: s.getProtocol(), encrypted: s.encrypted };
+        s.on('data', (d) => s.write(d));
+        s.on('end', () => s.end());
+      },
+    );
+    const port = await listen(server);
+    try {
+      const sock = await connected(client$(), {
+        port,
+        host: '127.0.0.1',
+        servername: 'localhost',
+        ca: pki.pem.ca,
+      });
+      if (sock instanceof Error) throw sock;
+      expect(sock.authorized).toBe(true);
+      expect(sock.authorizationError).toBeFalsy();
+      expect(sock.encrypted).toBe(true);
+      expect(sock.getProtocol()).toBe('TLSv1.3');
+      expect(sock.getCipher()?.standardName).toMatch(/^TLS_/);
+      const cert = sock.getPeerCertificate();
+      const x509 = new X509Certificate(pki.pem['server-ec']!);
+      expect(cert.subject.CN).toBe('localhost');
+      expect(cert.issuer.CN).toBe('PEM Test CA');
+      expect(cert.subjectaltname).toBe('DNS:localhost, IP Address:127.0.0.1');
+      expect(cert.fingerprint256).toBe(x509.fingerprint256);
+      expect(cert.raw.equals(x509.raw)).toBe(true);
+      expect(cert.valid_to).toBe(x509.validTo);
+      expect(cert.serialNumber).toBe(x509.serialNumber);
+      expect(sock.getPeerX509Certificate()?.raw.equals(x509.raw)).toBe(true);
+      expect(nodeTLS.checkServerIdentity('localhost', cert)).toBeUndefined();
+      expect(nodeTLS.checkServerIdentity('elsewhere.example', cert)).toBeInstanceOf(Error);
+      const closed = new Promise((resolve) => sock.once('close', resolve));
+      sock.end('ping');
+      expect(await readAll(sock)).toBe('ping');
+      await within(5000, 'close', closed);
+      expect(serverSide).toEqual({ authorized: false, protocol: 'TLSv1.3', encrypted: true });
+    } finally {
+      await close(server);
+    }
+  });
+
+  it('a server certificate from a CA the client was not given is refused', async () => {
+    const server = server$().createServer({ key: pki.pem['impostor.key'], cert: pki.pem.impostor }, (s) =>
+      s.end(),
+    );
+    const port = await listen(server);
+    try {
+      const result = await connected(client$(), {
+        port,
+        host: '127.0.0.1',
+        servername: 'localhost',
+        ca: pki.pem.ca,
+      });
+      expect(result).toBeInstanceOf(Error);
+      // rejectUnauthorized: false lets it through, saying why
+      const sock = await connected(client$(), {
+        port,
+        host: '127.0.0.1',
+        servername: 'localhost',
+        ca: pki.pem.ca,
+        rejectUnauthorized: false,
+      });
+      if (sock instanceof Error) throw sock;
+      expect(sock.authorized).toBe(false);
+      expect(typeof sock.authorizationError === 'string' || sock.authorizationError instanceof Error).toBe(
+        true,
+      );
+      sock.destroy();
+    } finally {
+      await close(server);
+    }
+  });
+
+  it('client certificates: requestCert with rejectUnauthorized (default) requires one the server’s ca issued', async () => {
+    const seen: string[] = [];
+    const errors: unknown[] = [];
+    const server = server$().createServer(
+      { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'], ca: pki.pem.ca, requestCert: true },
+      (s) => {
+        seen.push(`${String(s.authorized)} ${String(s.getPeerCertificate().subject?.CN)}`);
+        s.end('welcome');
+      },
+    );
+    server.on('tlsClientError', (err) => errors.push(err));
+    const port = await listen(server);
+    const base = { port, host: '127.0.0.1', servername: 'localhost', ca: pki.pem.ca };
+    try {
+      const good = await connected(client$(), { ...base, key: pki.pem['client.key'], cert: pki.pem.client });
+      if (good instanceof Error) throw good;
+      expect(await readAll(good)).toBe('welcome');
+      // Without a certificate, or with one from another CA: refused (in TLS 1.3 the client may see the
+      // handshake complete before the server's alert arrives).
+      for (const extra of [{}, { key: pki.pem['other-client.key'], cert: pki.pem['other-client'] }]) {
+        const bad = await connected(client$(), { ...base, ...extra });
+        if (!(bad instanceof Error)) expect(await readAll(bad).catch(() => 'refused')).not.toBe('welcome');
+      }
+      await within(
+        5000,
+        'tlsClientError',
+        (async () => {
+          while (errors.length < 2) await new Promise((r) => setTimeout(r, 20));
+        })(),
+      );
+      expect(seen).toEqual(['true pem-client']);
+    } finally {
+      await close(server);
+    }
+  });
+
+  it('requestCert with rejectUnauthorized: false: any client connects; authorized says whether it was verified', async () => {
+    const seen: string[] = [];
+    const server = server$().createServer(
+      {
+        key: pki.pem['server-ec.key'],
+        cert: pki.pem['server-ec'],
+        ca: pki.pem.ca,
+        requestCert: true,
+        rejectUnauthorized: false,
+      },
+      (s) => {
+        seen.push(`${String(s.authorized)} ${String(s.getPeerCertificate().subject?.CN)}`);
+        s.end('ok');
+      },
+    );
+    const port = await listen(server);
+    const base = { port, host: '127.0.0.1', servername: 'localhost', ca: pki.pem.ca };
+    try {
+      for (const extra of [
+        { key: pki.pem['client.key'], cert: pki.pem.client },
+        { key: pki.pem['other-client.key'], cert: pki.pem['other-client'] },
+        {},
+      ]) {
+        const sock = await connected(client$(), { ...base, ...extra });
+        if (sock instanceof Error) throw sock;
+        expect(await readAll(sock)).toBe('ok');
+      }
+      expect(seen).toEqual(['true pem-client', 'false other-client', 'false undefined']);
+    } finally {
+      await close(server);
+    }
+  });
+
+  it('SNI: the SNICallback chooses the context by name; the server sees the name', async () => {
+    const tls = server$();
+    // Certificates of one key type (OpenSSL keeps the default certificate over an SNI context's of another
+    // type), told apart by their issuers.
+    const contexts: Record<string, nodeTLS.SecureContext> = {
+      'a.example': tls.createSecureContext({ key: pki.pem['impostor.key'], cert: pki.pem.impostor }),
+      'b.example': tls.createSecureContext({ key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] }),
+    };
+    const names: Array<string | false | undefined> = [];
+    const server = tls.createServer(
+      {
+        key: pki.pem['server-int.key'],
+        cert: pki.pem['server-int']! + pki.pem.int!,
+        SNICallback: (name, cb) => cb(null, contexts[name]),
+      },
+      (s) => {
+        names.push((s as nodeTLS.TLSSocket & { servername?: string | false }).servername);
+        s.end();
+      },
+    );
+    const port = await listen(server);
+    try {
+      const issuers: string[] = [];
+      for (const servername of ['a.example', 'b.example', 'c.example']) {
+        const sock = await connected(client$(), {
+          port,
+          host: '127.0.0.1',
+          servername,
+          ca: pki.pem.ca,
+          rejectUnauthorized: false,
+        });
+        if (sock instanceof Error) throw sock;
+        issuers.push(String(sock.getPeerCertificate().issuer.CN));
+        // the certificates name localhost, not these names
+        expect(sock.authorized).toBe(false);
+        await finish(sock);
+      }
+      expect(issuers).toEqual(['PEM Other CA', 'PEM Test CA', 'PEM Intermediate CA']);
+      await within(
+        5000,
+        'server',
+        (async () => {
+          while (names.length < 3) await new Promise((r) => setTimeout(r, 10));
+        })(),
+      );
+      expect(names).toEqual(['a.example', 'b.example', 'c.example']);
+    } finally {
+      await close(server);
+    }
+  });
+
+  it('ALPN: the server’s preference among what the client offers, on both ends', async () => {
+    const protocols: Array<string | false | null> = [];
+    const serverProtocols: Array<string | false | null> = [];
+    const server = server$().createServer(
+      { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'], ALPNProtocols: ['h2', 'http/1.1'] },
+      (s) => {
+        serverProtocols.push(s.alpnProtocol);
+        s.end();
+      },
+    );
+    const port = await listen(server);
+    try {
+      for (const offer of [['http/1.1'], ['http/1.1', 'h2']]) {
+        const sock = await connected(client$(), {
+          port,
+          host: '127.0.0.1',
+          servername: 'localhost',
+          ca: pki.pem.ca,
+          ALPNProtocols: offer,
+        });
+        if (sock instanceof Error) throw sock;
+        protocols.push(sock.alpnProtocol);
+        await finish(sock);
+      }
+      expect(protocols).toEqual(['http/1.1', 'h2']);
+      await within(
+        5000,
+        'server',
+        (async () => {
+          while (serverProtocols.length < 2) await new Promise((r) => setTimeout(r, 10));
+        })(),
+      );
+      expect(serverProtocols).toEqual(['http/1.1', 'h2']);
+    } finally {
+      await close(server);
+    }
+  });
+
+  it('sessions: the session of one connection resumes the next', async () => {
+    const server = server$().createServer(
+      { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] },
+      (s) => {
+        s.end('x');
+      },
+    );
+    const port = await listen(server);
+    const base = { port, host: '127.0.0.1', servername: 'localhost', ca: pki.pem.ca };
+    try {
+      const first = client$().connect(base);
+      const session = await within(
+        10_000,
+        'session',
+        new Promise<Buffer>((resolve, reject) => {
+          first.once('session', resolve);
+          first.once('error', reject);
+        }),
+      );
+      await readAll(first).catch(() => '');
+      expect(first.isSessionReused()).toBe(false);
+      const second = await connected(client$(), { ...base, session });
+      if (second instanceof Error) throw second;
+      expect(second.isSessionReused()).toBe(true);
+      expect(second.authorized).toBe(true);
+      second.destroy();
+    } finally {
+      await close(server);
+    }
+  });
+
+  it('a chain: detailed getPeerCertificate links the certificate to its issuer', async () => {
+    const server = server$().createServer(
+      { key: pki.pem['server-int.key'], cert: pki.pem['server-int']! + pki.pem.int! },
+      (s) => s.end(),
+    );
+    const port = await listen(server);
+    try {
+      const sock = await connected(client$(), {
+        port,
+        host: '127.0.0.1',
+        servername: 'localhost',
+        ca: pki.pem.ca,
+      });
+      if (sock instanceof Error) throw sock;
+      const leaf = sock.getPeerCertificate(true);
+      expect(leaf.subject.CN).toBe('localhost');
+      expect(leaf.issuerCertificate.subject.CN).toBe('PEM Intermediate CA');
+      sock.destroy();
+    } finally {
+      await close(server);
+    }
+  });
+});
+
+describe('node-nss/tls beyond the pairings', () => {
+  it('rootCertificates are Mozilla’s roots as NSS loaded them, PEM strings like node:tls’s', () => {
+    const roots = nssTLS.rootCertificates;
+    expect(Array.isArray(roots)).toBe(true);
+    expect(roots.length).toBeGreaterThan(100);
+    expect(roots.every((pem) => pem.startsWith('-----BEGIN CERTIFICATE-----'))).toBe(true);
+    // Mozilla's store is node's too: most of NSS's roots are in node's list.
+    const nodeRoots = new Set(nodeTLS.rootCertificates.map((pem) => new X509Certificate(pem).fingerprint256));
+    const shared = roots.filter((pem) => nodeRoots.has(new X509Certificate(pem).fingerprint256));
+    expect(shared.length / roots.length).toBeGreaterThan(0.6);
+  });
+
+  it('connect takes node:tls’s argument forms and returns the socket at once', async () => {
+    const server = nssTLS.createServer({ key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] }, (s) =>
+      s.end('hi'),
+    );
+    const port = await listen(server as unknown as nodeTLS.Server);
+    try {
+      for (const make of [
+        () => nssTLS.connect(port, '127.0.0.1', { servername: 'localhost', ca: pki.pem.ca }),
+        () => nssTLS.connect(port, { host: '127.0.0.1', servername: 'localhost', ca: pki.pem.ca }),
+        () => nssTLS.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: pki.pem.ca }),
+      ]) {
+        const sock = make();
+        expect(sock).toBeInstanceOf(nssTLS.TLSSocket);
+        expect(await readAll(sock as unknown as nodeTLS.TLSSocket)).toBe('hi');
+      }
+      expect(() => nssTLS.connect({ port, host: '127.0.0.1' }, 42 as unknown as () => void)).toThrow(
+        TypeError,
+      );
+    } finally {
+      await close(server as unknown as nodeTLS.Server);
+    }
+  });
+});
