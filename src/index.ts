@@ -48,11 +48,16 @@ export { DEFAULT_TLS_PROFILE } from './tls/defaults.js';
 export type { DefaultTLSProfile } from './tls/defaults.js';
 export { clearSessionCache, configClientSessionCache } from './tls/session-cache.js';
 export { clearVerificationCache, configVerificationCache } from './tls/verification-cache.js';
-export { Agent, connect, createConnection, createServer } from './tls/connect.js';
+export { Agent, connect, createConnection, createServer, undiciConnector } from './tls/connect.js';
 export { createSecureContext, SecureContext } from './tls/secure-context.js';
 export type { CertificateInput, Identity, KeyInput, SecureContextOptions } from './tls/secure-context.js';
 export type { PrivateKeyInput } from './pki/key-import.js';
-export type { ConnectOptions, CreateServerOptions, TLSVersionName } from './tls/connect.js';
+export type {
+  ConnectOptions,
+  CreateServerOptions,
+  TLSVersionName,
+  UndiciConnectorOptions,
+} from './tls/connect.js';
 export type { AuthCertificateCallback, BadCertCallback, HandshakeCallback } from './tls/socket.js';
 export type { ClientAuthData, ClientAuthDataCallback, SNICallback, SNIResult } from './tls/callbacks.js';
 export * from './tls/constants.js';

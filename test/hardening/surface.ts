@@ -587,6 +587,19 @@ export const surface: Record<string, Entry> = {
   },
   'Agent#createConnection': { params: [], batch: 'none' },
   'fn:connect': { params: [options('opts', connectOptions())] },
+  'fn:undiciConnector': {
+    params: [
+      opt(
+        options('opts', [
+          opt(bool('allowH2', false)),
+          opt(int('timeout', 1000, [1, MAX_TIMER])),
+          opt(str('servername', 'localhost')),
+          opt(bool('rejectUnauthorized')),
+          ...credentialOptions(),
+        ]),
+      ),
+    ],
+  },
   'fn:createSecureContext': { params: [opt(options('opts', credentialOptions(false)))] },
   'new:SecureContext': {
     params: [
