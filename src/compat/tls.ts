@@ -43,7 +43,10 @@ import {
   type SecureContextOptions,
 } from '../tls/secure-context.js';
 import type { SSLServer } from '../tls/server.js';
-import { SSLSocket, type SSLSocketOptions } from '../tls/socket.js';
+import { SSLSocket, type AuthCertificateCallback, type SSLSocketOptions } from '../tls/socket.js';
+import { verifyPeer } from '../tls/verification-cache.js';
+
+const SSL_ERROR_BAD_CERT_DOMAIN = -12276; // sslerr.h
 import type { SNIResult } from '../tls/callbacks.js';
 
 export { SecureContext };
@@ -252,6 +255,14 @@ export interface ConnectionOptions extends SecureContextOptions {
   allowHalfOpen?: boolean;
   /** node-nss: a client certificate from the database or a token, by nickname or `pkcs11:` URI. */
   clientCertNickname?: string;
+  /** As node:tls: OpenSSL (or IANA) suite names; see `createServer`'s `ciphers` in node-nss. */
+  ciphers?: string;
+  /**
+   * As node:tls: called with the server name and the certificate (node's object) once NSS verified the chain;
+   * an Error it returns fails the handshake (it is the `cause` of the socket's error). NSS's own host-name
+   * check is replaced by it, as node:tls's is.
+   */
+  checkServerIdentity?: (hostname: string, cert: PeerCertificate) => Error | undefined;
 }
 
 type ConnectArgs =
@@ -290,7 +301,8 @@ export function connect(...args: ConnectArgs): TLSSocket {
   const [options, callback] = connectArguments(args);
   checkObject(options, 'options');
   ensureInit();
-  const { timeout, host, ...rest } = options;
+  const { timeout, host, checkServerIdentity: check, ...rest } = options;
+  if (check !== undefined) checkFunction(check, 'options.checkServerIdentity');
   const connectOptions: ConnectOptions = {
     ...rest,
     host: host ?? 'localhost',
@@ -298,8 +310,41 @@ export function connect(...args: ConnectArgs): TLSSocket {
     port: options.socket ? undefined : options.port,
   };
   const sock = createConnectionWith(connectOptions, callback, newTLSSocket) as unknown as TLSSocket;
+  // node's own check decides as NSS's does: only another function changes anything.
+  if (check !== undefined && check !== nodeTLS.checkServerIdentity) {
+    const name = connectOptions.servername ?? connectOptions.host ?? 'localhost';
+    sock.setAuthCertificateCallback(identityCheck(check), name);
+  }
   if (timeout !== undefined) sock.setTimeout(timeout);
   return sock;
+}
+
+/**
+ * An auth-certificate callback: NSS's check of the chain (database trust or the socket's `ca`), then the
+ * application's `checkServerIdentity` instead of NSS's host-name step. One per function, so that sockets with
+ * the same check share sessions (the host name is part of the session's peer already).
+ */
+const identityChecks = new WeakMap<object, AuthCertificateCallback>();
+function identityCheck(
+  check: NonNullable<ConnectionOptions['checkServerIdentity']>,
+): AuthCertificateCallback {
+  let callback = identityChecks.get(check);
+  if (callback === undefined) {
+    callback = (sock: SSLSocket, checkSig: boolean, _isServer: boolean, ...userData: unknown[]) => {
+      // With rejectUnauthorized: false (a bad-certificate callback) a failure only makes the socket
+      // unauthorized; otherwise it fails the handshake, with the reason as the error's cause.
+      const refuse = (reason: Error): false => {
+        if (sock.callbacks.badCert !== undefined) return false;
+        throw reason;
+      };
+      const errno = verifyPeer(sock.engine, checkSig, false, sock.trustAnchors);
+      if (errno !== 0 && errno !== SSL_ERROR_BAD_CERT_DOMAIN) return refuse(new NSPRError(errno));
+      const failure = check(String(userData[0]), (sock as unknown as TLSSocket).getPeerCertificate());
+      return failure instanceof Error ? refuse(failure) : true;
+    };
+    identityChecks.set(check, callback);
+  }
+  return callback;
 }
 
 /** As `tls.createSecureContext`: certificates, keys and CAs held by NSS in memory. */
@@ -356,6 +401,8 @@ export interface TlsOptions extends SecureContextOptions {
   ALPNProtocols?: string[];
   minVersion?: TLSVersionName;
   maxVersion?: TLSVersionName;
+  /** As node:tls: OpenSSL (or IANA) suite names, enabled in NSS's order. */
+  ciphers?: string;
   /** Milliseconds a client has to finish its handshake (default 120,000). */
   handshakeTimeout?: number;
   /** As node:tls: `(servername, cb)`, `cb(null, context)` with a context from {@link createSecureContext}. */
@@ -397,6 +444,7 @@ export class Server extends net.Server {
       ALPNProtocols: options.ALPNProtocols,
       minVersion: options.minVersion,
       maxVersion: options.maxVersion,
+      ciphers: options.ciphers,
       allowHalfOpen: options.allowHalfOpen,
     } as Parameters<typeof createSSLServer>[0]);
     // node:tls with rejectUnauthorized false: a client certificate that fails verification still connects,

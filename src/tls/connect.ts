@@ -5,6 +5,8 @@ import type { Duplex } from 'node:stream';
 import type { buildConnector } from 'undici';
 import { CertDB, getDefaultCertDB } from '../pki/certdb.js';
 import { NSPRError } from '../core/errors.js';
+import { binding } from '../core/binding.js';
+import { cipherListSuites } from './cipher-list.js';
 import { SSLServer } from './server.js';
 import {
   createSecureContext,
@@ -47,6 +49,8 @@ export interface ConnectOptions {
   rejectUnauthorized?: boolean;
   minVersion?: TLSVersionName;
   maxVersion?: TLSVersionName;
+  /** An OpenSSL cipher list as node:tls takes it (see {@link CreateServerOptions.ciphers}). */
+  ciphers?: string;
   ALPNProtocols?: string[];
   /** Run TLS over this connected Duplex instead of opening a TCP connection. */
   socket?: Duplex;
@@ -91,6 +95,16 @@ function applyVersions(
     minVersion === undefined ? min : versionName(minVersion, 'minVersion'),
     maxVersion === undefined ? max : versionName(maxVersion, 'maxVersion'),
   );
+}
+
+/** Enables exactly the suites of a node:tls `ciphers` list, where given. */
+function applyCiphers(target: SSLSocket | SSLServer, ciphers: string | undefined, name: string): void {
+  if (ciphers === undefined) return;
+  const enabled = new Set(cipherListSuites(ciphers, name));
+  for (const suite of binding.implementedCiphers()) {
+    if (!enabled.has(suite)) target.setCipherPref(suite, false);
+  }
+  for (const suite of enabled) target.setCipherPref(suite, true);
 }
 
 /**
@@ -153,6 +167,7 @@ function configuredSocket(opts: ConnectOptions, make: SocketMaker): SSLSocket {
   sock.setHostname(name);
   sock.peerName = { host: opts.host ?? 'localhost', port: opts.port };
   applyVersions(sock, minVersion, maxVersion);
+  applyCiphers(sock, opts.ciphers, 'opts.ciphers');
   if (ALPNProtocols !== undefined) sock.setALPNProtocols(ALPNProtocols);
   const context = contextOf(opts);
   if (context?.anchors) sock.setTrustAnchors([...context.anchors.certificates]);
@@ -386,6 +401,13 @@ export interface CreateServerOptions {
   ALPNProtocols?: string[];
   minVersion?: TLSVersionName;
   maxVersion?: TLSVersionName;
+  /**
+   * The cipher suites, as node:tls's `ciphers` (OpenSSL names such as `ECDHE-RSA-AES128-GCM-SHA256`, or IANA
+   * names): exactly those named are enabled, in NSS's order (NSS keeps one), with TLS 1.3's defaults when the
+   * list names none of them; OpenSSL keywords (`HIGH`, `!aNULL`, …) keep the secure defaults and add what is
+   * named. A name NSS does not implement is a RangeError.
+   */
+  ciphers?: string;
 }
 
 const serverContexts = new WeakMap<SSLServer, SecureContext>();
@@ -428,6 +450,7 @@ export function createServer(
   // The temporary certificates and session keys live as long as the server that serves them.
   if (context) serverContexts.set(server, context);
   applyVersions(server, opts.minVersion, opts.maxVersion);
+  applyCiphers(server, opts.ciphers, 'opts.ciphers');
   if (opts.requestCert || opts.requireCert) server.setSSLOption(ssl.SSL_REQUEST_CERTIFICATE, true);
   // NSS's own default (SSL_REQUIRE_FIRST_HANDSHAKE) would refuse a client without one: requestCert only asks.
   server.setSSLOption(

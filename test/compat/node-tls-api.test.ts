@@ -346,6 +346,78 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
     }
   });
 
+  it('ciphers: OpenSSL names choose the TLS 1.2 suite; no suite in common fails', async () => {
+    const server = server$().createServer(
+      {
+        key: pki.pem['server-ec.key'],
+        cert: pki.pem['server-ec'],
+        ciphers: 'ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256',
+      },
+      (s) => s.end(),
+    );
+    const port = await listen(server);
+    const base = {
+      port,
+      host: '127.0.0.1',
+      servername: 'localhost',
+      ca: pki.pem.ca,
+      maxVersion: 'TLSv1.2' as const,
+    };
+    try {
+      const sock = await connected(client$(), { ...base, ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' });
+      if (sock instanceof Error) throw sock;
+      expect(sock.getCipher().standardName).toBe('TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256');
+      expect(sock.getProtocol()).toBe('TLSv1.2');
+      await finish(sock);
+      expect(
+        await connected(client$(), { ...base, ciphers: 'ECDHE-ECDSA-CHACHA20-POLY1305' }),
+      ).toBeInstanceOf(Error);
+      expect(() =>
+        client$()
+          .connect({ ...base, ciphers: 'NO-SUCH-SUITE' })
+          .destroy(),
+      ).toThrow();
+    } finally {
+      await close(server);
+    }
+  });
+
+  it('checkServerIdentity: the application’s check replaces the host-name step', async () => {
+    const server = server$().createServer(
+      { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] },
+      (s) => s.end(),
+    );
+    const port = await listen(server);
+    const base = { port, host: '127.0.0.1', ca: pki.pem.ca };
+    try {
+      const seen: string[] = [];
+      // a name the certificate does not have, accepted by the application (pinning by fingerprint, say)
+      const accepted = await connected(client$(), {
+        ...base,
+        servername: 'pinned.example',
+        checkServerIdentity: (host, cert) => {
+          seen.push(`${host} ${String(cert.subject.CN)}`);
+          return undefined;
+        },
+      });
+      if (accepted instanceof Error) throw accepted;
+      expect(accepted.authorized).toBe(true);
+      await finish(accepted);
+      expect(seen).toEqual(['pinned.example localhost']);
+      // a matching name refused by the application
+      const refused = await connected(client$(), {
+        ...base,
+        servername: 'localhost',
+        checkServerIdentity: () => new Error('not the pinned key'),
+      });
+      expect(refused).toBeInstanceOf(Error);
+      const reason = refused as Error & { cause?: Error };
+      expect(reason.message + String(reason.cause?.message)).toContain('not the pinned key');
+    } finally {
+      await close(server);
+    }
+  });
+
   it('a chain: detailed getPeerCertificate links the certificate to its issuer', async () => {
     const server = server$().createServer(
       { key: pki.pem['server-int.key'], cert: pki.pem['server-int']! + pki.pem.int! },

@@ -171,6 +171,7 @@ const connectOptions = (): Param[] => [
   opt(bool('rejectUnauthorized')),
   opt(str('minVersion', 'TLSv1.2')),
   opt(str('maxVersion', 'TLSv1.3')),
+  opt(str('ciphers', 'TLS_AES_128_GCM_SHA256')),
   opt(of('ALPNProtocols', 'string[]', ['h2'])),
   opt(of('socket', 'Duplex', '$duplex')),
   opt(int('timeout', 1000, [1, MAX_TIMER])),
@@ -625,6 +626,7 @@ export const surface: Record<string, Entry> = {
           opt(bool('requireCert', false)),
           opt(bool('allowHalfOpen', false)),
           opt(of('ALPNProtocols', 'string[]', ['h2'])),
+          opt(str('ciphers', 'TLS_AES_128_GCM_SHA256')),
         ],
         // a server needs a certificate: the nickname, unless a case gives another source
         { valid: { certNickname: 'test_server' } },
