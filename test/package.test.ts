@@ -1,6 +1,10 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { removeTemps, tempDir } from './support/tools.js';
+
+afterAll(() => removeTemps());
 
 const root = path.join(__dirname, '..');
 
@@ -41,5 +45,83 @@ describe('package entry points', () => {
     expect(cjs.split(',')).toEqual(
       expect.arrayContaining(['init', 'shutdown', 'CertDB', 'Certificate', 'NSPRError']),
     );
+  });
+
+  it('node-nss/tls and node-nss/register load from both module systems, with the same names', () => {
+    const cjs = node(['-p', "Object.keys(require('node-nss/tls')).sort().join(',')"]).trim();
+    const esm = node([
+      '--input-type=module',
+      '-e',
+      "import * as m from 'node-nss/tls'; console.log(Object.keys(m).filter(k => k !== 'default').sort().join(','))",
+    ]).trim();
+    expect(esm).toBe(cjs);
+    expect(cjs.split(',')).toEqual(
+      expect.arrayContaining(['connect', 'createServer', 'TLSSocket', 'rootCertificates']),
+    );
+    // register initialises NSS on load (no database here: Mozilla's roots)
+    const env = { NODE_NSS_DB: '', HOME: tempDir('register-home-') };
+    expect(
+      node(['--require', 'node-nss/register', '-p', "require('node-nss').isInitialized()"], env).trim(),
+    ).toBe('true');
+    expect(
+      node(
+        [
+          '--import',
+          'node-nss/register',
+          '--input-type=module',
+          '-e',
+          "import { isInitialized } from 'node-nss'; console.log(isInitialized())",
+        ],
+        env,
+      ).trim(),
+    ).toBe('true');
+  });
+
+  it('TypeScript code using node-nss, node-nss/tls and undiciConnector type-checks against the published types', () => {
+    const dir = tempDir('consumer-');
+    fs.mkdirSync(path.join(dir, 'node_modules', '@types'), { recursive: true });
+    fs.symlinkSync(root, path.join(dir, 'node_modules', 'node-nss'));
+    fs.symlinkSync(path.join(root, 'node_modules', 'undici'), path.join(dir, 'node_modules', 'undici'));
+    fs.symlinkSync(
+      path.join(root, 'node_modules', '@types', 'node'),
+      path.join(dir, 'node_modules', '@types', 'node'),
+    );
+    fs.writeFileSync(
+      path.join(dir, 'index.ts'),
+      `import * as fs from 'node:fs';
+import * as nss from 'node-nss';
+import * as tls from 'node-nss/tls';
+import { Agent } from 'undici';
+nss.init();
+const context: nss.SecureContext = nss.createSecureContext({ ca: fs.readFileSync('ca.pem') });
+const server: tls.Server = tls.createServer({ key: 'k', cert: 'c', requestCert: true }, (sock: tls.TLSSocket) => {
+  const cn: string | string[] | undefined = sock.getPeerCertificate().subject.CN;
+  sock.end(String(cn));
+});
+server.listen(8443, '127.0.0.1', () => undefined);
+const sock = tls.connect(8443, 'localhost', { secureContext: context }, () => undefined);
+const issuer: tls.DetailedPeerCertificate = sock.getPeerCertificate(true).issuerCertificate;
+const nssCert: nss.Certificate | null = sock.getPeerNSSCertificate();
+const agent = new Agent({ connect: nss.undiciConnector({ allowH2: true, clientCertNickname: 'me' }) });
+void [issuer, nssCert, agent];
+`,
+    );
+    fs.writeFileSync(
+      path.join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: 'node16',
+          moduleResolution: 'node16',
+          noEmit: true,
+          types: ['node'],
+        },
+        files: ['index.ts'],
+      }),
+    );
+    const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    const result = spawnSync(process.execPath, [tsc, '-p', dir], { encoding: 'utf8' });
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
   });
 });
