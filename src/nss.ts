@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { binding } from './core/binding.js';
+import { debug } from './core/debug.js';
 import { errnos } from './core/constants.js';
 import { NSPRError } from './core/errors.js';
 import { isSystemFIPS, syncFIPSKeySizes } from './pkcs11/fips.js';
@@ -129,6 +130,13 @@ export function init(opts: InitOptions = {}): void {
   });
   // Another thread's database, or the same one after a shutdown: verify again.
   if (!wasInitialized) binding.trustChanged();
+  debug(
+    'init: %s%s, roots %s, NSS %s',
+    dir ?? 'no database',
+    dir !== null ? (readOnly ? ' (read-only)' : ' (read-write)') : '',
+    roots ?? 'not loaded',
+    binding.versions().nss,
+  );
   if (typeof password === 'function') setPasswordCallback(password);
   opened = { dbDir: dir, readOnly };
   if (fips === true && !binding.isFIPS()) {

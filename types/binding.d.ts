@@ -313,6 +313,9 @@ export declare const enum CycleFlag {
 export interface NativeCycleExtras {
   caNames?: Buffer[];
   sessions?: Buffer[];
+  /** TLS 1.3 traffic secrets NSS installed (when watched): epoch (2 handshake, 3+N application), whether
+   * this end writes with it, the secret. */
+  secrets?: Array<[epoch: number, write: boolean, secret: Buffer]>;
   /** An exception thrown by a JavaScript handler NSS called synchronously during this cycle. */
   callbackError?: unknown;
 }
@@ -402,6 +405,8 @@ export declare class NativeSSLEngine {
    */
   setServerSessionContext(context: Buffer, sendTickets: boolean): void;
   cycle(input: Buffer | null, eof: boolean, writes: Buffer[]): NativeCycleOutput;
+  /** Hand TLS 1.3 traffic secrets to `cycleExtras()` (`SSL_SecretCallback`). */
+  watchSecrets(on: boolean): void;
   /** Where every `cycle()` writes its scalars (CycleState slots); kept by the engine. */
   setCycleState(state: Float64Array): void;
   /** The extras of the last cycle that flagged them (CycleFlag.extras), once; else undefined. */

@@ -94,6 +94,7 @@ void SSLEngine::Init(Napi::Env env, Napi::Object exports) {
           InstanceMethod<&SSLEngine::ALPN>("alpn"),
           InstanceMethod<&SSLEngine::ExportKeyingMaterial>("exportKeyingMaterial"),
           InstanceMethod<&SSLEngine::WatchSessions>("watchSessions"),
+          InstanceMethod<&SSLEngine::WatchSecrets>("watchSecrets"),
           InstanceMethod<&SSLEngine::SetSession>("setSession"),
           InstanceMethod<&SSLEngine::OwnTicketOffered>("ownTicketOffered"),
       });
@@ -192,6 +193,7 @@ void SSLEngine::InstallHooks() {
   SSL_SetPKCS11PinArg(fd_, nullptr);
   // Experimental API: fails (harmlessly) where the NSS build lacks it; the model then had none either.
   SSL_SetResumptionTokenCallback(fd_, nullptr, nullptr);
+  SSL_SecretCallback(fd_, nullptr, nullptr);
   SSL_AuthCertificateHook(fd_, AuthCertificateHook, this);
   SSL_HandshakeCallback(fd_, HandshakeCallback, this);
   SSL_AlertReceivedCallback(fd_, AlertReceived, this);
@@ -559,7 +561,8 @@ Napi::Value SSLEngine::Cycle(const Napi::CallbackInfo& info) {
   // its state: building a result object of a dozen named properties on every crossing cost more than the
   // rest of a small record's cycle. What is rare (CA names, sessions, a handler's exception) waits for
   // cycleExtras(), announced by a flag.
-  bool extras = clientAuthPending_ || !sessionTokens_.empty() || hasPendingError_ || socketPin.pin.hasCallbackError;
+  bool extras = clientAuthPending_ || !sessionTokens_.empty() || !secrets_.empty() || hasPendingError_ ||
+                socketPin.pin.hasCallbackError;
   if (extras) {
     extras_.Reset();
     Napi::Object more = Napi::Object::New(env);
@@ -578,6 +581,18 @@ Napi::Value SSLEngine::Cycle(const Napi::CallbackInfo& info) {
       }
       more.Set("sessions", tokens);
       sessionTokens_.clear();
+    }
+    if (!secrets_.empty()) {
+      Napi::Array list = Napi::Array::New(env, secrets_.size());
+      for (size_t i = 0; i < secrets_.size(); i++) {
+        Napi::Array entry = Napi::Array::New(env, 3);
+        entry.Set(0u, Napi::Number::New(env, secrets_[i].epoch));
+        entry.Set(1u, Napi::Boolean::New(env, secrets_[i].write));
+        entry.Set(2u, Napi::Buffer<char>::Copy(env, secrets_[i].bytes.data(), secrets_[i].bytes.size()));
+        list.Set(static_cast<uint32_t>(i), entry);
+      }
+      more.Set("secrets", list);
+      secrets_.clear();
     }
     if (hasPendingError_) {
       more.Set("callbackError", pendingError_.Value());
@@ -772,6 +787,24 @@ SECStatus SSLEngine::OnResumptionToken(PRFileDesc*, const PRUint8* token, unsign
 
 // With a token callback NSS hands each session to us instead of caching it (experimental API: fails with
 // SSL_ERROR_UNSUPPORTED_EXPERIMENTAL_API where the NSS build lacks it).
+// TLS 1.3 traffic secrets as NSS installs them (SSL_SecretCallback), for key logs. The bytes come out with
+// PK11_ExtractKeyValue, which a FIPS-mode token refuses: there the secret is skipped.
+void SSLEngine::OnSecret(PRFileDesc*, PRUint16 epoch, SSLSecretDirection dir, PK11SymKey* secret, void* arg) {
+  if (PK11_ExtractKeyValue(secret) != SECSuccess) return;
+  SECItem* bytes = PK11_GetKeyData(secret);
+  if (bytes == nullptr || bytes->data == nullptr) return;
+  static_cast<SSLEngine*>(arg)->secrets_.push_back(
+      {epoch, dir == ssl_secret_write, std::string(reinterpret_cast<const char*>(bytes->data), bytes->len)});
+}
+
+// watchSecrets(on): hand TLS 1.3 traffic secrets to cycleExtras() (CycleExtras.secrets).
+Napi::Value SSLEngine::WatchSecrets(const Napi::CallbackInfo& info) {
+  bool on = info[0].ToBoolean();
+  ThrowIfFailed(info.Env(), SSL_SecretCallback(Fd(info.Env()), on ? OnSecret : nullptr, on ? this : nullptr),
+                "SSL_SecretCallback");
+  return info.Env().Undefined();
+}
+
 Napi::Value SSLEngine::WatchSessions(const Napi::CallbackInfo& info) {
   bool on = info[0].ToBoolean();
   ThrowIfFailed(info.Env(),

@@ -95,9 +95,11 @@ class SSLEngine : public Napi::ObjectWrap<SSLEngine>, public Handle {
   Napi::Value ALPN(const Napi::CallbackInfo& info);
   Napi::Value ExportKeyingMaterial(const Napi::CallbackInfo& info);
   Napi::Value WatchSessions(const Napi::CallbackInfo& info);
+  Napi::Value WatchSecrets(const Napi::CallbackInfo& info);
   Napi::Value SetSession(const Napi::CallbackInfo& info);
   Napi::Value OwnTicketOffered(const Napi::CallbackInfo& info);
   static SECStatus OnResumptionToken(PRFileDesc* fd, const PRUint8* token, unsigned int len, void* ctx);
+  static void OnSecret(PRFileDesc* fd, PRUint16 epoch, SSLSecretDirection dir, PK11SymKey* secret, void* arg);
 
   // The cycle state's slots and flags (types/binding.d.ts, CycleState).
   static constexpr int kStateWritten = 0, kStateHandshakes = 1, kStateServerAuthCalls = 2, kStateFlags = 3,
@@ -118,7 +120,13 @@ class SSLEngine : public Napi::ObjectWrap<SSLEngine>, public Handle {
   bool authCheckSig_ = true;
   bool clientAuthPending_ = false;
   std::vector<std::string> caNames_;
-  std::vector<std::string> sessionTokens_;  // resumption tokens NSS handed over (client, when watched)
+  std::vector<std::string> sessionTokens_;
+  struct Secret {
+    PRUint16 epoch;
+    bool write;
+    std::string bytes;
+  };
+  std::vector<Secret> secrets_;  // TLS 1.3 traffic secrets NSS installed (when watched)  // resumption tokens NSS handed over (client, when watched)
   // Server: the context that tags this server's TLS 1.3 tickets (SSL_SendSessionTicket's app token) and that
   // a ticket offered to it must carry; whether to send such a ticket after each TLS 1.3 handshake; whether
   // this handshake's first ClientHello offered one with this context; a handshake finished in this cycle.

@@ -460,6 +460,12 @@ export class Server extends net.Server {
       if (this.listenerCount('tlsClientError') > 0) this.emit('tlsClientError', err, sock);
     });
     if (secureConnectionListener) this.on('secureConnection', secureConnectionListener);
+    let keyLog = false;
+    this.on('newListener', (event: string | symbol) => {
+      if (event !== 'keylog' || keyLog) return;
+      keyLog = true;
+      model.on('keylog', (line: Buffer, sock: SSLSocket) => this.emit('keylog', line, sock));
+    });
     this.on('connection', (tcp: net.Socket) => model.handleConnection(tcp));
   }
 

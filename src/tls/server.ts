@@ -63,6 +63,7 @@ export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmit
   #handshakeTimeout = 120_000;
   readonly #allowHalfOpen: boolean;
   readonly #sessions = new ServerSessions();
+  #keyLogWanted = false;
   /** Whether this server sends (tagged) TLS 1.3 tickets: `SSL_ENABLE_SESSION_TICKETS` as the user set it. */
   #tickets: boolean;
 
@@ -90,6 +91,10 @@ export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmit
     this.#tickets = tagTickets(this.#engine, this.#sessions.context);
     this.enforceFIPSProfile();
     if (opts.certDB !== undefined) this.setCertificateDB(opts.certDB);
+    // As tls.Server: 'keylog' (line, socket) for every accepted socket, once someone listens.
+    this.on('newListener', (event: string | symbol) => {
+      if (event === 'keylog') this.#keyLogWanted = true;
+    });
   }
 
   /** @internal */
@@ -199,6 +204,7 @@ export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmit
           }, limit).unref()
         : undefined;
     let secured = false;
+    if (this.#keyLogWanted) sock.on('keylog', (line: Buffer) => this.emit('keylog', line, sock));
     sock.once('close', () => clearTimeout(timer));
     sock.once('secure', () => {
       secured = true;

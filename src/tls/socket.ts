@@ -20,6 +20,8 @@ import { SSLConfigurable, versionName } from './config.js';
 import * as ssl from './constants.js';
 import { usedTicketLeftInCache } from './session-cache.js';
 import { verifyPeer } from './verification-cache.js';
+import { KeyLog, keyLogFile, writeKeyLog } from './keylog.js';
+import { debug } from '../core/debug.js';
 import { memoryIdentity, type MemoryClientAuth } from './secure-context.js';
 import { ServerSessions, tagTickets } from './server-sessions.js';
 import { peerID, policyTag, sessionPolicy, unwrapSession, wrapSession } from './peer-id.js';
@@ -240,6 +242,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   /** A read or write came before the transport: start the handshake as soon as there is one. */
   #ioBeforeTransport = false;
   #sessionsWatched = false;
+  #keyLog: KeyLog | undefined;
   /** Socket settings asked for before there was a transport. */
   #beforeTransport: Array<(transport: SocketSettings) => void> = [];
   #session: { tag: Buffer; token: Buffer } | undefined;
@@ -333,7 +336,9 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     // As in node:tls, sessions are handed out only to those who listen for them; NSS then keeps them out
     // of its own cache for this socket. NSS exports only ticket sessions (so TLS 1.2 asks for tickets) and
     // none that used a client certificate.
+    if (keyLogFile !== undefined) this.#watchSecrets();
     this.on('newListener', (event: string | symbol) => {
+      if (event === 'keylog') this.#watchSecrets();
       if (event !== 'session' || this.#sessionsWatched) return;
       this.#engine.watchSessions(true);
       this.#engine.optionSet(ssl.SSL_ENABLE_SESSION_TICKETS, 1);
@@ -344,6 +349,13 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   /** @internal */
   get engine(): NativeSSLEngine {
     return this.#engine;
+  }
+
+  /** Key log lines from now on: for 'keylog' listeners and SSLKEYLOGFILE (keylog.ts). */
+  #watchSecrets(): void {
+    if (this.#keyLog) return;
+    this.#keyLog = new KeyLog();
+    this.#engine.watchSecrets(true);
   }
 
   /** @internal The sessions this socket accepts as a server, once it is one; passed on to sockets it models. */
@@ -728,6 +740,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     }
     const eof = !hold && this.#inputEnded && !this.#inputEndGiven;
     this.#inputEndGiven ||= eof;
+    if (input && this.#asServer) this.#keyLog?.observeClientHello(input);
     let out: NativeCycleOutput;
     this.#inNative = true;
     socketsInCycle++;
@@ -759,7 +772,15 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     const flags = state[CycleState.flags]!;
     const extras = flags & CycleFlag.extras ? this.#engine.cycleExtras() : undefined;
     // What NSS wrote goes out first: anything a listener below makes NSS write comes after it.
-    if (out?.[1]) this.#sendCiphertext(out[1]);
+    if (out?.[1]) {
+      if (!this.#asServer) this.#keyLog?.observeClientHello(out[1]);
+      this.#sendCiphertext(out[1]);
+    }
+    if (extras?.secrets && this.#keyLog) {
+      const lines = this.#keyLog.lines(extras.secrets, this.#asServer);
+      writeKeyLog(lines);
+      for (const line of lines) this.emit('keylog', line);
+    }
     if (extras?.callbackError !== undefined && !this.#callbackFailure) {
       this.#callbackFailure = callbackError('callback', extras.callbackError, SSL_ERROR_BAD_CERTIFICATE);
     }
@@ -860,10 +881,29 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
         return false;
       }
     }
+    if (debug.enabled) this.#debugHandshake();
     this.#waiters.splice(0).forEach((w) => w.resolve());
     this.emit('secure');
     if (first && !this.#asServer) this.emit('secureConnect');
     return !this.#state.finished;
+  }
+
+  #debugHandshake(): void {
+    const ci = this.getSSLChannelInfo();
+    const peer = this.getPeerCertificate();
+    debug(
+      '%s %s handshake: %s %s%s, peer %s, authorized %s%s',
+      this.#asServer ? 'server' : 'client',
+      this.#asServer
+        ? `from ${this.remoteAddress ?? '?'}`
+        : `to ${String(this.peerName.host)}:${String(this.peerName.port)}`,
+      ci.protocolVersion,
+      ci.cipherSuiteName,
+      ci.resumed ? ' (resumed)' : '',
+      peer ? peer.subject : 'none',
+      String(this.authorized),
+      this.authorizationError ? ` (${this.authorizationError})` : '',
+    );
   }
 
   /**
@@ -1325,6 +1365,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
    */
   #fail(err: NSPRError): void {
     if (this.#state.finished) return;
+    debug('%s failed: %s %s', this.#asServer ? 'server socket' : 'client socket', err.code, err.message);
     this.#failure ??= err;
     if (this.#waiters.length) {
       this.#failureToPromise = true;
