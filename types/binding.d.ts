@@ -392,7 +392,10 @@ export declare class NativeSSLEngine {
   getURL(): string | null;
   setSockPeerID(id: string): void;
   setALPN(wire: Buffer): void;
-  configServerCert(cert: NativeCertificate, key: NativePrivateKey): void;
+  /** With `ocspResponse` (DER), staples it for clients that ask. */
+  configServerCert(cert: NativeCertificate, key: NativePrivateKey, ocspResponse?: Buffer | null): void;
+  /** The DER OCSP responses the server stapled (`SSL_PeerStapledOCSPResponses`). */
+  peerStapledOCSPResponses(): Buffer[];
   setPeerAddress(ip: string, port: number): void;
   resetHandshake(asServer: boolean): void;
   /** Kept on this object (not as a GC root: the handlers close over the socket), read when a hook fires. */

@@ -63,6 +63,7 @@ void SSLEngine::Init(Napi::Env env, Napi::Object exports) {
           InstanceMethod<&SSLEngine::SetSockPeerID>("setSockPeerID"),
           InstanceMethod<&SSLEngine::SetALPN>("setALPN"),
           InstanceMethod<&SSLEngine::ConfigServerCert>("configServerCert"),
+          InstanceMethod<&SSLEngine::PeerStapledOCSPResponses>("peerStapledOCSPResponses"),
           InstanceMethod<&SSLEngine::SetPeerAddress>("setPeerAddress"),
           InstanceMethod<&SSLEngine::ResetHandshake>("resetHandshake"),
           InstanceMethod<&SSLEngine::SetHandlers>("setHandlers"),
@@ -424,12 +425,38 @@ Napi::Value SSLEngine::SetALPN(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// configServerCert(cert, key, ocspResponse | null): with a DER OCSPResponse, it is stapled to the certificate
+// for clients that ask (status_request), through SSLExtraServerCertData; NSS copies it.
 Napi::Value SSLEngine::ConfigServerCert(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CERTCertificate* cert = Certificate::FromValue(info[0], "cert");
   SECKEYPrivateKey* key = PrivateKey::FromValue(info[1], "key");
-  ThrowIfFailed(env, SSL_ConfigServerCert(Fd(env), cert, key, nullptr, 0), "SSL_ConfigServerCert");
+  SECStatus status;
+  if (info.Length() > 2 && info[2].IsBuffer()) {
+    SECItem response = BufferItem(info[2]);
+    SECItemArray responses = {&response, 1};
+    SSLExtraServerCertData extra;
+    std::memset(&extra, 0, sizeof extra);
+    extra.authType = ssl_auth_null;
+    extra.stapledOCSPResponses = &responses;
+    status = SSL_ConfigServerCert(Fd(env), cert, key, &extra, sizeof extra);
+  } else {
+    status = SSL_ConfigServerCert(Fd(env), cert, key, nullptr, 0);
+  }
+  ThrowIfFailed(env, status, "SSL_ConfigServerCert");
   return env.Undefined();
+}
+
+// peerStapledOCSPResponses() → the DER OCSP responses the server stapled (SSL_ENABLE_OCSP_STAPLING), in the
+// auth-certificate step or after; [] when there were none.
+Napi::Value SSLEngine::PeerStapledOCSPResponses(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const SECItemArray* responses = SSL_PeerStapledOCSPResponses(Fd(env));
+  Napi::Array out = Napi::Array::New(env);
+  for (unsigned int i = 0; responses != nullptr && i < responses->len; i++) {
+    out.Set(i, Napi::Buffer<uint8_t>::Copy(env, responses->items[i].data, responses->items[i].len));
+  }
+  return out;
 }
 
 // setPeerAddress(ip, port): what getpeername reports; NSS's session caches key on it. IPv4, IPv6 and

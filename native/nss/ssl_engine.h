@@ -96,6 +96,7 @@ class SSLEngine : public Napi::ObjectWrap<SSLEngine>, public Handle {
   Napi::Value ExportKeyingMaterial(const Napi::CallbackInfo& info);
   Napi::Value WatchSessions(const Napi::CallbackInfo& info);
   Napi::Value WatchSecrets(const Napi::CallbackInfo& info);
+  Napi::Value PeerStapledOCSPResponses(const Napi::CallbackInfo& info);
   Napi::Value SetSession(const Napi::CallbackInfo& info);
   Napi::Value OwnTicketOffered(const Napi::CallbackInfo& info);
   static SECStatus OnResumptionToken(PRFileDesc* fd, const PRUint8* token, unsigned int len, void* ctx);

@@ -257,6 +257,8 @@ export interface ConnectionOptions extends SecureContextOptions {
   clientCertNickname?: string;
   /** As node:tls: OpenSSL (or IANA) suite names; see `createServer`'s `ciphers` in node-nss. */
   ciphers?: string;
+  /** As node:tls: ask for a stapled OCSP response, emitted as `'OCSPResponse'` before `'secureConnect'`. */
+  requestOCSP?: boolean;
   /**
    * As node:tls: called with the server name and the certificate (node's object) once NSS verified the chain;
    * an Error it returns fails the handshake (it is the `cause` of the socket's error). NSS's own host-name

@@ -51,6 +51,8 @@ export interface ConnectOptions {
   maxVersion?: TLSVersionName;
   /** An OpenSSL cipher list as node:tls takes it (see {@link CreateServerOptions.ciphers}). */
   ciphers?: string;
+  /** Ask the server to staple an OCSP response (`SSL_ENABLE_OCSP_STAPLING`); it comes as `'OCSPResponse'`. */
+  requestOCSP?: boolean;
   ALPNProtocols?: string[];
   /** Run TLS over this connected Duplex instead of opening a TCP connection. */
   socket?: Duplex;
@@ -168,6 +170,8 @@ function configuredSocket(opts: ConnectOptions, make: SocketMaker): SSLSocket {
   sock.peerName = { host: opts.host ?? 'localhost', port: opts.port };
   applyVersions(sock, minVersion, maxVersion);
   applyCiphers(sock, opts.ciphers, 'opts.ciphers');
+  if (opts.requestOCSP !== undefined) checkBoolean(opts.requestOCSP, 'opts.requestOCSP');
+  if (opts.requestOCSP) sock.setSSLOption(ssl.SSL_ENABLE_OCSP_STAPLING, true);
   if (ALPNProtocols !== undefined) sock.setALPNProtocols(ALPNProtocols);
   const context = contextOf(opts);
   if (context?.anchors) sock.setTrustAnchors([...context.anchors.certificates]);

@@ -14,6 +14,7 @@ import * as ssl from './constants.js';
 import { SSLSocket, type SocketCallbacks, type SSLSocketOptions } from './socket.js';
 import {
   checkBoolean,
+  checkBuffer,
   checkDelay,
   checkFamily,
   checkFunction,
@@ -139,12 +140,25 @@ export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmit
   /** @internal Server-side hooks live on each accepted socket, which inherits the callbacks. */
   applyHandlers(): void {}
 
-  /** The certificate and key to serve; call once per key type to serve RSA and EC together. */
-  configSecureServer(cert: Certificate, key: PrivateKey, _kea?: number): void {
+  /**
+   * The certificate and key to serve; call once per key type to serve RSA and EC together. With
+   * `opts.ocspResponse` (a DER OCSPResponse for `cert`, as `openssl ocsp -respout` writes), it is stapled for
+   * clients that ask (status_request); call again with a fresh one before it expires.
+   */
+  configSecureServer(
+    cert: Certificate,
+    key: PrivateKey,
+    kea?: number,
+    opts: { ocspResponse?: Buffer } = {},
+  ): void {
     checkInstance(cert, Certificate, 'cert');
     checkInstance(key, PrivateKey, 'key');
+    // python-nss's SSLKEAType: NSS picks the key exchange from the key itself (SSL_ConfigServerCert).
+    if (kea !== undefined) checkInteger(kea, 'kea', 0, 0xffffffff);
+    checkObject(opts, 'opts');
+    if (opts.ocspResponse !== undefined) checkBuffer(opts.ocspResponse, 'opts.ocspResponse');
     if (this.fipsProfile) checkFIPSKey(cert, 'a server certificate');
-    this.#engine.configServerCert(cert.native, key.native);
+    this.#engine.configServerCert(cert.native, key.native, opts.ocspResponse ?? null);
   }
 
   /**

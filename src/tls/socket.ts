@@ -1062,6 +1062,10 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     let errno = 0;
     let verification = 0;
     try {
+      // node:tls's 'OCSPResponse' (with requestOCSP): the server's stapled response, before the verdict.
+      if (this.listenerCount('OCSPResponse') > 0) {
+        for (const response of this.#engine.peerStapledOCSPResponses()) this.emit('OCSPResponse', response);
+      }
       const auth = this.callbacks.auth;
       if (auth) {
         const verdict = await auth.fn(this, true, false, ...auth.userData);

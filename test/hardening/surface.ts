@@ -172,6 +172,7 @@ const connectOptions = (): Param[] => [
   opt(str('minVersion', 'TLSv1.2')),
   opt(str('maxVersion', 'TLSv1.3')),
   opt(str('ciphers', 'TLS_AES_128_GCM_SHA256')),
+  opt(bool('requestOCSP')),
   opt(of('ALPNProtocols', 'string[]', ['h2'])),
   opt(of('socket', 'Duplex', '$duplex')),
   opt(int('timeout', 1000, [1, MAX_TIMER])),
@@ -527,7 +528,12 @@ export const surface: Record<string, Entry> = {
   'SSLServer#=handshakeTimeout': { params: [int('handshakeTimeout', 1000, [0, MAX_TIMER])] },
   'SSLServer#configSecureServer': {
     self: 'fresh',
-    params: [of('cert', 'Certificate', '$cert'), of('key', 'PrivateKey', '$key')],
+    params: [
+      of('cert', 'Certificate', '$cert'),
+      of('key', 'PrivateKey', '$key'),
+      opt(int('kea', 0, U32)),
+      opt(options('opts', [opt(of('ocspResponse', 'Buffer', '$der'))])),
+    ],
   },
   'SSLServer#setSNICallback': { params: [cb('cb')] },
   'SSLServer#listen': {

@@ -1,0 +1,176 @@
+// OCSP stapling both ways, with an OCSP response made by openssl ocsp for the server certificate: a node-nss
+// client with requestOCSP gets the response openssl s_server (and node:tls) staples, byte for byte, as
+// 'OCSPResponse'; a node-nss server staples its configured response to openssl s_client -status and to a
+// node:tls client.
+import { spawn } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tls from 'node:tls';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createConnection, createSecureContext, init, SSLServer, shutdown } from 'node-nss';
+import { makePemPKI, type PemPKI } from '../support/pem-pki.js';
+import { spawnPeer, type PeerProcess } from '../support/peers.js';
+import { freePort, waitForPort, within } from '../support/tls.js';
+import { removeTemps, runOk } from '../support/tools.js';
+
+let pki: PemPKI;
+let response: Buffer;
+const peers: PeerProcess[] = [];
+
+beforeAll(() => {
+  pki = makePemPKI();
+  const dir = pki.dir;
+  const file = (name: string) => path.join(dir, name);
+  // An OCSP response saying server-ec is good, signed by the CA itself, as openssl's responder makes it.
+  // openssl's CA database: server-ec is valid ('V'), so the responder says good.
+  const x509 = new X509Certificate(pki.pem['server-ec']!);
+  const end = new Date(x509.validTo);
+  const two = (n: number) => String(n).padStart(2, '0');
+  const expiry = `${two(end.getUTCFullYear() % 100)}${two(end.getUTCMonth() + 1)}${two(end.getUTCDate())}${two(end.getUTCHours())}${two(end.getUTCMinutes())}${two(end.getUTCSeconds())}Z`;
+  fs.writeFileSync(file('index.txt'), `V\t${expiry}\t\t${x509.serialNumber}\tunknown\t/CN=localhost\n`);
+  runOk('openssl', [
+    'ocsp',
+    '-issuer',
+    file('ca.crt'),
+    '-cert',
+    file('server-ec.crt'),
+    '-no_nonce',
+    '-reqout',
+    file('req.der'),
+  ]);
+  runOk('openssl', [
+    ...['ocsp', '-index', file('index.txt'), '-CA', file('ca.crt'), '-rsigner', file('ca.crt')],
+    ...['-rkey', file('ca.key'), '-reqin', file('req.der'), '-respout', file('resp.der'), '-ndays', '1'],
+  ]);
+  response = fs.readFileSync(file('resp.der'));
+  init({ loadBuiltinRoots: false });
+});
+afterEach(() => peers.splice(0).forEach((p) => p.stop()));
+afterAll(() => {
+  shutdown();
+  removeTemps();
+});
+
+/** A node-nss client's stapled responses, and whether it connected. */
+async function stapledTo(port: number, requestOCSP: boolean): Promise<Buffer[]> {
+  const got: Buffer[] = [];
+  const sock = createConnection({
+    host: '127.0.0.1',
+    port,
+    servername: 'localhost',
+    ca: pki.pem.ca,
+    requestOCSP,
+  });
+  sock.on('OCSPResponse', (r: Buffer) => got.push(r));
+  await within(
+    10_000,
+    'handshake',
+    new Promise((resolve, reject) => {
+      sock.once('secureConnect', resolve);
+      sock.once('error', reject);
+    }),
+  );
+  sock.destroy();
+  return got;
+}
+
+/** openssl s_client -status against `port`: its output once the handshake is done (stdin closed at once). */
+function sClientStatus(port: number): Promise<string> {
+  return within(
+    15_000,
+    's_client',
+    new Promise((resolve) => {
+      const args = ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', '-status'];
+      const proc = spawn('openssl', [...args, '-CAfile', pki.file('ca.crt')], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let out = '';
+      proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      proc.stdin.end();
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      proc.on('close', () => {
+        clearTimeout(timer);
+        resolve(out);
+      });
+    }),
+  );
+}
+
+describe('OCSP stapling', () => {
+  it('a node-nss client with requestOCSP reads what openssl s_server and node:tls staple', async () => {
+    const port = await freePort();
+    peers.push(
+      spawnPeer('openssl', [
+        ...[
+          's_server',
+          '-accept',
+          String(port),
+          '-cert',
+          pki.file('server-ec.crt'),
+          '-key',
+          pki.file('server-ec.key'),
+        ],
+        ...['-status_file', pki.file('resp.der'), '-quiet', '-www'],
+      ]),
+    );
+    await waitForPort(port);
+    const fromOpenSSL = await stapledTo(port, true);
+    expect(fromOpenSSL).toHaveLength(1);
+    expect(fromOpenSSL[0]!.equals(response)).toBe(true);
+    // without requestOCSP nothing is asked for, and nothing comes
+    expect(await stapledTo(port, false)).toEqual([]);
+
+    const server = tls.createServer({ key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] }, (s) =>
+      s.end(),
+    );
+    server.on('OCSPRequest', (_cert: Buffer, _issuer: Buffer, cb: (err: Error | null, r: Buffer) => void) =>
+      cb(null, response),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const fromNode = await stapledTo((server.address() as { port: number }).port, true);
+      expect(fromNode.map((r) => r.equals(response))).toEqual([true]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('a node-nss server staples its response to openssl s_client -status and to a node:tls client', async () => {
+    const context = createSecureContext({ key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] });
+    const { cert, key } = context.identities[0]!;
+    const server = new SSLServer();
+    server.configSecureServer(cert, key, undefined, { ocspResponse: response });
+    server.on('secureConnection', (s) => s.end());
+    server.on('tlsClientError', () => undefined);
+    const { port } = await server.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      // (spawned, not spawnSync: the server answers from this process's event loop)
+      const status = await sClientStatus(port);
+      expect(status).toContain('OCSP Response Status: successful');
+      expect(status).toContain('Cert Status: good');
+      const got = await within(
+        10_000,
+        'node client',
+        new Promise<Buffer>((resolve, reject) => {
+          const sock = tls.connect({
+            port,
+            host: '127.0.0.1',
+            servername: 'localhost',
+            ca: pki.pem.ca,
+            requestOCSP: true,
+          } as tls.ConnectionOptions);
+          sock.once('OCSPResponse', (r: Buffer) => {
+            sock.destroy();
+            resolve(r);
+          });
+          sock.once('error', reject);
+        }),
+      );
+      expect(got.equals(response)).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+});
