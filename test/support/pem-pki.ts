@@ -97,26 +97,23 @@ export function makePemPKI(): PemPKI {
       `@${name}.crt`,
     ]);
   }
-  ecKey('int');
-  issue('int', 'PEM Intermediate CA', 'ca', 'ca');
-  ecKey('int2');
-  issue('int2', 'PEM Second Intermediate CA', 'ca', 'ca');
-  ecKey('server-int2');
-  issue('server-int2', 'localhost', 'int2', 'server');
-  ecKey('server-ec');
-  issue('server-ec', 'localhost', 'ca', 'server');
-  rsaKey('server-rsa');
-  issue('server-rsa', 'localhost', 'ca', 'server');
-  ecKey('server-int');
-  issue('server-int', 'localhost', 'int', 'server');
-  ecKey('client');
-  issue('client', 'pem-client', 'ca', 'client');
-  ecKey('client2');
-  issue('client2', 'pem-client-2', 'ca', 'client');
-  ecKey('other-client');
-  issue('other-client', 'other-client', 'other-ca', 'client');
-  ecKey('impostor');
-  issue('impostor', 'localhost', 'other-ca', 'server');
+  // name, subject CN, issuer, extensions, key type: issued in this order (intermediates before their leaves)
+  const issued: Array<[string, string, string, string, 'ec' | 'rsa']> = [
+    ['int', 'PEM Intermediate CA', 'ca', 'ca', 'ec'],
+    ['int2', 'PEM Second Intermediate CA', 'ca', 'ca', 'ec'],
+    ['server-int2', 'localhost', 'int2', 'server', 'ec'],
+    ['server-ec', 'localhost', 'ca', 'server', 'ec'],
+    ['server-rsa', 'localhost', 'ca', 'server', 'rsa'],
+    ['server-int', 'localhost', 'int', 'server', 'ec'],
+    ['client', 'pem-client', 'ca', 'client', 'ec'],
+    ['client2', 'pem-client-2', 'ca', 'client', 'ec'],
+    ['other-client', 'other-client', 'other-ca', 'client', 'ec'],
+    ['impostor', 'localhost', 'other-ca', 'server', 'ec'],
+  ];
+  for (const [name, cn, issuer, extName, keyType] of issued) {
+    (keyType === 'ec' ? ecKey : rsaKey)(name);
+    issue(name, cn, issuer, extName);
+  }
   // The same keys as openssl's other encodings, and one NSS cannot use.
   openssl(dir, ['pkey', '-in', '@server-rsa.key', '-traditional', '-out', '@server-rsa.pkcs1.key']);
   openssl(dir, ['ec', '-in', '@server-ec.key', '-out', '@server-ec.sec1.key']);

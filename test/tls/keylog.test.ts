@@ -23,6 +23,16 @@ afterAll(() => {
   removeTemps();
 });
 
+/** Waits (bounded) until `lines` holds `count` lines: the other end logs as its handshake finishes. */
+const untilLines = (lines: string[], count: number) =>
+  within(
+    5000,
+    'key log lines',
+    (async () => {
+      while (lines.length < count) await new Promise((r) => setTimeout(r, 10));
+    })(),
+  );
+
 const labels = (lines: string[]) => lines.map((l) => l.split(' ')[0]).sort();
 const withoutExporter = (lines: string[]) => lines.filter((l) => !l.startsWith('EXPORTER_SECRET')).sort();
 
@@ -76,13 +86,7 @@ describe('key logs', () => {
         'SERVER_TRAFFIC_SECRET_0',
       ]);
       expect(lines.every((l) => l.endsWith('\n'))).toBe(true);
-      await within(
-        5000,
-        'server lines',
-        (async () => {
-          while (server.lines.length < 5) await new Promise((r) => setTimeout(r, 10));
-        })(),
-      );
+      await untilLines(server.lines, 5);
       expect(lines.sort()).toEqual(withoutExporter(server.lines));
     } finally {
       server.close();
@@ -93,13 +97,7 @@ describe('key logs', () => {
     const server = await nodeServer({ ecdhCurve: 'P-384' });
     try {
       const lines = await nssClient(server.port);
-      await within(
-        5000,
-        'server lines',
-        (async () => {
-          while (server.lines.length < 5) await new Promise((r) => setTimeout(r, 10));
-        })(),
-      );
+      await untilLines(server.lines, 5);
       expect(lines.sort()).toEqual(withoutExporter(server.lines));
     } finally {
       server.close();
@@ -163,13 +161,7 @@ describe('key logs', () => {
         { env: { SSLKEYLOGFILE: file } },
       );
       expect(r.status, r.stderr).toBe(0);
-      await within(
-        5000,
-        'server lines',
-        (async () => {
-          while (server.lines.length < 5) await new Promise((r) => setTimeout(r, 10));
-        })(),
-      );
+      await untilLines(server.lines, 5);
       const written = fs.readFileSync(file, 'latin1').split(/(?<=\n)/);
       expect(written.sort()).toEqual(withoutExporter(server.lines));
     } finally {
