@@ -56,6 +56,41 @@ export type { SecureContextOptions };
 export const DEFAULT_MIN_VERSION = 'TLSv1.2';
 export const DEFAULT_MAX_VERSION = 'TLSv1.3';
 
+// node:tls options that have no NSS mapping here yet (see the README's table): used, they give a warning
+// once per option rather than nothing at all.
+const UNSUPPORTED_OPTIONS = [
+  'ecdhCurve',
+  'sigalgs',
+  'dhparam',
+  'crl',
+  'ticketKeys',
+  'sessionTimeout',
+  'sessionIdContext',
+  'enableTrace',
+  'honorCipherOrder',
+  'secureOptions',
+  'secureProtocol',
+  'privateKeyEngine',
+  'privateKeyIdentifier',
+  'clientCertEngine',
+  'pskCallback',
+  'pskIdentityHint',
+  'ALPNCallback',
+  'lookup',
+  'highWaterMark',
+] as const;
+const warned = new Set<string>();
+
+function warnUnsupported(options: object): void {
+  for (const name of UNSUPPORTED_OPTIONS) {
+    if ((options as Record<string, unknown>)[name] === undefined || warned.has(name)) continue;
+    warned.add(name);
+    process.emitWarning(`node-nss/tls does not support the "${name}" option yet; it is ignored`, {
+      code: 'NODE_NSS_UNSUPPORTED_OPTION',
+    });
+  }
+}
+
 /** Initialises NSS without a database (Mozilla's roots) unless the application did so first. */
 function ensureInit(): void {
   if (!isInitialized()) init();
@@ -302,6 +337,7 @@ export function connect(port: number, options?: ConnectionOptions, callback?: ()
 export function connect(...args: ConnectArgs): TLSSocket {
   const [options, callback] = connectArguments(args);
   checkObject(options, 'options');
+  warnUnsupported(options);
   ensureInit();
   const { timeout, host, checkServerIdentity: check, ...rest } = options;
   if (check !== undefined) checkFunction(check, 'options.checkServerIdentity');
@@ -431,6 +467,7 @@ export class Server extends net.Server {
     super({ allowHalfOpen: true, pauseOnConnect: options.pauseOnConnect });
     if (secureConnectionListener !== undefined)
       checkFunction(secureConnectionListener, 'secureConnectionListener');
+    warnUnsupported(options);
     ensureInit();
     const { requestCert = false, rejectUnauthorized = true, SNICallback, handshakeTimeout } = options;
     const model = createSSLServer({

@@ -476,4 +476,31 @@ describe('node-nss/tls beyond the pairings', () => {
       await close(server as unknown as nodeTLS.Server);
     }
   });
+
+  it('node:tls options with no NSS mapping yet are not ignored silently: one warning per option', async () => {
+    const warnings: Array<{ message: string; code?: string }> = [];
+    const onWarning = (w: Error & { code?: string }) => warnings.push({ message: w.message, code: w.code });
+    process.on('warning', onWarning);
+    try {
+      const server = nssTLS.createServer({
+        key: pki.pem['server-ec.key'],
+        cert: pki.pem['server-ec'],
+        ecdhCurve: 'P-256',
+        honorCipherOrder: true,
+      } as nssTLS.TlsOptions);
+      nssTLS.createServer({
+        key: pki.pem['server-ec.key'],
+        cert: pki.pem['server-ec'],
+        ecdhCurve: 'P-384',
+      } as nssTLS.TlsOptions);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((w) => w.code === 'NODE_NSS_UNSUPPORTED_OPTION').map((w) => w.message)).toEqual([
+        'node-nss/tls does not support the "ecdhCurve" option yet; it is ignored',
+        'node-nss/tls does not support the "honorCipherOrder" option yet; it is ignored',
+      ]);
+      server.close();
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
 });
