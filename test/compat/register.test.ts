@@ -60,6 +60,14 @@ const https = require('node:https');
 })();
 `;
 
+/** This process's environment (a sanitizer run's preload included) without node-nss's own settings. */
+function inherited(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of Object.keys(env))
+    if (name.startsWith('NODE_NSS_') || name === 'SSLKEYLOGFILE') delete env[name];
+  return env;
+}
+
 function runApp(
   port: number,
   env: Record<string, string>,
@@ -69,13 +77,7 @@ function runApp(
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...hook, '-e', app], {
       cwd: root,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        SOFTHSM2_CONF: process.env.SOFTHSM2_CONF,
-        PORT: String(port),
-        ...env,
-      },
+      env: { ...inherited(), PORT: String(port), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -105,7 +107,7 @@ describe('node --import node-nss/register', () => {
     const plain = await new Promise<string>((resolve) => {
       const child = spawn(process.execPath, ['-e', app], {
         cwd: root,
-        env: { PATH: process.env.PATH, PORT: String(port) },
+        env: { ...inherited(), PORT: String(port) },
       });
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
