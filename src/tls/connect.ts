@@ -136,6 +136,16 @@ export type SocketMaker = (opts: SSLSocketOptions) => SSLSocket;
 
 const newSSLSocket: SocketMaker = (opts) => new SSLSocket(opts);
 
+/**
+ * `opts` for many connections: credentials in memory read once, into a `secureContext` every connection
+ * shares (and with it its sessions), in place of `key`/`cert`/`ca`/`passphrase`.
+ */
+function sharedCredentials<T extends ConnectOptions>(opts: T): Omit<T, 'key' | 'cert' | 'ca' | 'passphrase'> {
+  const secureContext = contextOf(opts);
+  const { key: _key, cert: _cert, ca: _ca, passphrase: _passphrase, ...rest } = opts;
+  return { ...rest, secureContext };
+}
+
 /** A client socket configured from `opts`, not yet connected. */
 /** The checks of a client's options that need no socket (so that a connector checks them when made). */
 function checkClientOptions(opts: ConnectOptions): void {
@@ -286,10 +296,7 @@ export class Agent extends https.Agent {
     const { nss = {}, ...agentOptions } = opts;
     checkObject(nss, 'opts.nss');
     super(agentOptions);
-    // Credentials in memory are read once, for every connection of the agent.
-    const context = contextOf(nss);
-    const { key: _key, cert: _cert, ca: _ca, passphrase: _passphrase, ...rest } = nss;
-    this.#nss = { ...rest, secureContext: context };
+    this.#nss = sharedCredentials(nss);
   }
 
   // Returned at once: http writes the request straight away and the socket holds it until the handshake.
@@ -336,9 +343,7 @@ export function undiciConnector(opts: UndiciConnectorOptions = {}): buildConnect
   checkBoolean(allowH2, 'opts.allowH2');
   checkDelay(timeout, 'opts.timeout', 1);
   checkClientOptions(rest);
-  // Credentials in memory are read once, for every connection.
-  const context = contextOf(rest);
-  const { key: _key, cert: _cert, ca: _ca, passphrase: _passphrase, ...nss } = rest;
+  const nss = sharedCredentials(rest);
   const ALPNProtocols = nss.ALPNProtocols ?? (allowH2 ? ['h2', 'http/1.1'] : ['http/1.1']);
   return (opts, callback) => {
     const host = opts.hostname.replace(/^\[(.*)\]$/, '$1');
@@ -355,7 +360,6 @@ export function undiciConnector(opts: UndiciConnectorOptions = {}): buildConnect
     if (secure) {
       const tlsSocket = createConnection({
         ...nss,
-        secureContext: context,
         host,
         port,
         servername: nss.servername ?? opts.servername ?? (net.isIP(host) ? undefined : host),
