@@ -30,6 +30,9 @@ struct ProcessContext {
   NSSInitContext* context = nullptr;
   std::string optionsKey;
   int references = 0;
+  // The error of a shutdown that failed (0: none). NSS is then half torn down (NSS_IsInitialized() false,
+  // modules and slots still referenced) and a new NSS_InitContext crashed in SECMOD_UpdateSlotList (NSS 3.87).
+  PRErrorCode failedShutdown = 0;
 };
 ProcessContext& Process() {
   static ProcessContext* process = new ProcessContext();  // never destroyed: outlives every environment
@@ -111,6 +114,7 @@ bool ReleaseContextReference(Napi::Env env, AddonData* data) {
   SECStatus status = NSS_ShutdownContext(process.context);
   process.context = nullptr;
   process.optionsKey.clear();
+  if (status != SECSuccess) process.failedShutdown = PR_GetError() != 0 ? PR_GetError() : SEC_ERROR_BUSY;
   if (status != SECSuccess && env != nullptr) ThrowLastError(env, "NSS_ShutdownContext");
   return true;
 }
@@ -139,6 +143,10 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
                          "NSS is already initialized in this process with different options");
   }
   if (data->initialized) return env.Undefined();
+  if (process.context == nullptr && process.failedShutdown != 0) {
+    throw MakeNSPRError(env, process.failedShutdown,
+                        "NSS cannot be initialized again in this process: its last shutdown failed");
+  }
   if (process.context == nullptr) {
     PRUint32 flags = NSS_INIT_PK11RELOAD | NSS_INIT_NOPK11FINALIZE;
     if (readOnly) flags |= NSS_INIT_READONLY;
