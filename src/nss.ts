@@ -22,7 +22,11 @@ export type PasswordCallback = (slot: PK11Slot, retry: boolean, ...pinArgs: unkn
 export interface InitOptions {
   /** NSS database directory: `'sql:/path'`, `'/path'` or `'~/.pki/nssdb'`. Omitted: no database. */
   dbDir?: string;
-  /** Open the database read-only (default `true`). Importing, trust changes and deletion need `false`. */
+  /**
+   * Open the database read-only (default `true`). Importing, trust changes and deletion need `false`. A
+   * directory with no database gets a new one, as `certutil -N` makes it: its password is `password` when that
+   * is a string, else empty (`--empty-password`; not in FIPS mode, which needs a real one).
+   */
   readOnly?: boolean;
   /** Load Mozilla's root store (`libnssckbi`) as NSS does by default (default `true`). */
   loadBuiltinRoots?: boolean;
@@ -130,6 +134,8 @@ export function init(opts: InitOptions = {}): void {
   });
   // Another thread's database, or the same one after a shutdown: verify again.
   if (!wasInitialized) binding.trustChanged();
+  if (!wasInitialized && dir !== null && !readOnly)
+    setFirstPassword(typeof password === 'string' ? password : '');
   debug(
     'init: %s%s, roots %s, NSS %s',
     dir ?? 'no database',
@@ -157,6 +163,18 @@ export function init(opts: InitOptions = {}): void {
     }
   }
   syncFIPSKeySizes(binding.isFIPS());
+}
+
+/**
+ * A database NSS just created has a key store with no password yet, and making a key in it fails with
+ * `SEC_ERROR_IO` (measured, NSS 3.87): set the first one, as `certutil -N` does (`--empty-password` for '').
+ * FIPS mode refuses an empty password; such a database is left for the application to set one.
+ */
+function setFirstPassword(password: string): void {
+  const native = binding.getInternalKeySlot();
+  if (!native.needUserInit() || (password === '' && binding.isFIPS())) return;
+  native.changePassword('', password);
+  debug('init: set the first password of the new database (%s)', password === '' ? 'empty' : 'given');
 }
 
 /** The database this environment opened (set by init, cleared by shutdown). */

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import * as tls from 'node:tls';
 import { Agent as UndiciAgent, request as undiciRequest } from 'undici';
@@ -122,6 +123,49 @@ describe('connect()', () => {
       expect(peer).toBe('test_user');
     } finally {
       await close();
+    }
+  });
+
+  it('takes over a socket the caller paused after reading from it (a STARTTLS client does), as tls.connect does', async () => {
+    // A server that greets in plain text, then speaks TLS (node:tls) on the same connection.
+    const context = tls.createSecureContext({
+      cert: pem(fx.certs.test_server.pemPath),
+      key: pem(fx.keyPemPaths.test_server),
+    });
+    const server = net.createServer((plain) => {
+      plain.write('220 ready for TLS\r\n');
+      const secure = new tls.TLSSocket(plain, { isServer: true, secureContext: context });
+      secure.on('data', (d: Buffer) => secure.end(`you said ${d.toString()}`));
+      secure.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      for (const client of ['node:tls', 'node-nss'] as const) {
+        const plain = net.connect({ host: '127.0.0.1', port });
+        await new Promise<void>((resolve) =>
+          plain.once('data', () => {
+            plain.pause(); // the greeting was read; TLS starts now
+            resolve();
+          }),
+        );
+        const options = { socket: plain, servername: 'localhost', ca: pem(fx.certs.test_ca.pemPath) };
+        const sock = client === 'node:tls' ? tls.connect(options) : createConnection(options);
+        // Nothing reads the TLS socket before its handshake: the handshake alone must drive the transport.
+        await within(
+          5000,
+          `${client} handshake over a paused socket`,
+          new Promise((r) => sock.once('secureConnect', r)),
+        );
+        const chunks: Buffer[] = [];
+        sock.on('data', (chunk: Buffer) => chunks.push(chunk));
+        sock.write('hello');
+        await within(5000, `${client} answer`, new Promise((r) => sock.once('end', r)));
+        expect(Buffer.concat(chunks).toString(), client).toBe('you said hello');
+        sock.destroy();
+      }
+    } finally {
+      server.close();
     }
   });
 

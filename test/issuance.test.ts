@@ -136,6 +136,24 @@ async function makePKI(dir: string, caType: 'rsa' | 'ec', leafType: 'rsa' | 'ec'
 }
 
 describe('generateKeyPair', () => {
+  it('works in a database that init made in an empty directory, which certutil then opens', async () => {
+    // Before, NSS made the database but not its first password, and the key generation failed with SEC_ERROR_IO.
+    for (const password of ['', 'first password']) {
+      const dir = tempDir('new-db');
+      init({ dbDir: `sql:${dir}`, readOnly: false, loadBuiltinRoots: false, password });
+      expect(getInternalKeySlot().needUserInit()).toBe(false);
+      await generateKeyPair({ type: 'ec', nickname: 'made here' });
+      shutdown();
+      const pwfile = path.join(dir, 'pw.txt');
+      fs.writeFileSync(pwfile, password === '' ? '\n' : `${password}\n`);
+      expect(runOk('certutil', ['-K', '-d', `sql:${dir}`, '-f', pwfile])).toContain('made here');
+      if (password !== '') {
+        fs.writeFileSync(pwfile, 'wrong\n');
+        expect(run('certutil', ['-K', '-d', `sql:${dir}`, '-f', pwfile]).status).not.toBe(0);
+      }
+    }
+  });
+
   it('makes RSA and EC keys on the internal key slot, labelled, listed by certutil -K', async () => {
     const target = freshDB();
     const rsa = await generateKeyPair({ type: 'rsa', nickname: 'rsa key' });

@@ -61,6 +61,12 @@ export declare class NativePrivateKey {
   slot(): NativeSlot | null;
   /** DER SubjectPublicKeyInfo of the key's public half. */
   publicKeyInfo(): Buffer;
+  /** CKA_LABEL, or null. */
+  nickname(): string | null;
+  /** CKA_ID, or null. */
+  id(): Buffer | null;
+  /** `PK11_GetCertFromPrivateKey`, or null. */
+  certificate(): NativeCertificate | null;
 }
 
 export interface NativeKeyGenParams {
@@ -136,9 +142,12 @@ export declare class NativeSlot {
   login(pin: string): Promise<void>;
   logout(): void;
   /** `PK11_NeedUserInit`: the token has never had a password set. */
+  needUserInit(): boolean;
   /** `PK11_ChangePW` (or `PK11_InitPin` when the token needs its first password). */
   changePassword(oldPassword: string, newPassword: string): void;
   listCertificates(): NativeCertificate[];
+  /** `PK11_ListPrivKeysInSlot`, logging in first when the token needs it. */
+  listPrivateKeys(pinArgs: PinArgs): NativePrivateKey[];
 }
 
 export interface NativePKCS11ModuleInfo {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "certificate.h"
 #include "errors.h"
 #include "slot.h"
 
@@ -217,6 +218,9 @@ void PrivateKey::Init(Napi::Env env, Napi::Object exports) {
              InstanceMethod<&PrivateKey::KeyType>("keyType"),
              InstanceMethod<&PrivateKey::Slot>("slot"),
              InstanceMethod<&PrivateKey::PublicKeyInfo>("publicKeyInfo"),
+             InstanceMethod<&PrivateKey::Nickname>("nickname"),
+             InstanceMethod<&PrivateKey::Id>("id"),
+             InstanceMethod<&PrivateKey::Certificate>("certificate"),
          });
 }
 
@@ -264,6 +268,31 @@ Napi::Value PrivateKey::PublicKeyInfo(const Napi::CallbackInfo& info) {
   Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::Copy(env, der->data, der->len);
   SECITEM_FreeItem(der, PR_TRUE);
   return out;
+}
+
+// nickname() → the key's label (CKA_LABEL), or null.
+Napi::Value PrivateKey::Nickname(const Napi::CallbackInfo& info) {
+  char* nickname = PK11_GetPrivateKeyNickname(Get(info.Env()));
+  if (nickname == nullptr) return info.Env().Null();
+  Napi::String out = Napi::String::New(info.Env(), nickname);
+  PORT_Free(nickname);
+  return out;
+}
+
+// id() → the key's CKA_ID (what certutil -K prints and links a certificate to its key), or null.
+Napi::Value PrivateKey::Id(const Napi::CallbackInfo& info) {
+  SECItem* id = PK11_GetLowLevelKeyIDForPrivateKey(Get(info.Env()));
+  if (id == nullptr) return info.Env().Null();
+  Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::Copy(info.Env(), id->data, id->len);
+  SECITEM_FreeItem(id, PR_TRUE);
+  return out;
+}
+
+// certificate() → a certificate of this key on its token (PK11_GetCertFromPrivateKey), or null.
+Napi::Value PrivateKey::Certificate(const Napi::CallbackInfo& info) {
+  CERTCertificate* cert = PK11_GetCertFromPrivateKey(Get(info.Env()));
+  if (cert == nullptr) return info.Env().Null();
+  return nss::Certificate::New(info.Env(), cert);
 }
 
 void InitPrivateKeys(Napi::Env env, Napi::Object exports) {

@@ -32,6 +32,9 @@ class PrivateKey : public HandleWrap<PrivateKey, SECKEYPrivateKey, SECKEY_Destro
   Napi::Value KeyType(const Napi::CallbackInfo& info);
   Napi::Value Slot(const Napi::CallbackInfo& info);
   Napi::Value PublicKeyInfo(const Napi::CallbackInfo& info);
+  Napi::Value Nickname(const Napi::CallbackInfo& info);
+  Napi::Value Id(const Napi::CallbackInfo& info);
+  Napi::Value Certificate(const Napi::CallbackInfo& info);
 
   // The public key object generation made: for a session key pair it is the only place the public half
   // lives, so it stays with the private key.

@@ -1,5 +1,6 @@
 #include "slot.h"
 
+#include <keyhi.h>
 #include <prerror.h>
 #include <secerr.h>
 
@@ -8,6 +9,7 @@
 
 #include "certificate.h"
 #include "errors.h"
+#include "private_key.h"
 
 namespace nss {
 
@@ -85,11 +87,13 @@ void Slot::Init(Napi::Env env, Napi::Object exports) {
          {
              InstanceMethod<&Slot::Info>("info"),
              InstanceMethod<&Slot::NeedLogin>("needLogin"),
+             InstanceMethod<&Slot::NeedUserInit>("needUserInit"),
              InstanceMethod<&Slot::IsLoggedIn>("isLoggedIn"),
              InstanceMethod<&Slot::Login>("login"),
              InstanceMethod<&Slot::Logout>("logout"),
              InstanceMethod<&Slot::ChangePassword>("changePassword"),
              InstanceMethod<&Slot::ListCertificates>("listCertificates"),
+             InstanceMethod<&Slot::ListPrivateKeys>("listPrivateKeys"),
          });
 }
 
@@ -110,6 +114,10 @@ Napi::Value Slot::Info(const Napi::CallbackInfo& info) {
 
 Napi::Value Slot::NeedLogin(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), PK11_NeedLogin(Get(info.Env())));
+}
+
+Napi::Value Slot::NeedUserInit(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), PK11_NeedUserInit(Get(info.Env())));
 }
 
 Napi::Value Slot::IsLoggedIn(const Napi::CallbackInfo& info) {
@@ -163,6 +171,31 @@ Napi::Value Slot::ChangePassword(const Napi::CallbackInfo& info) {
 
 Napi::Value Slot::ListCertificates(const Napi::CallbackInfo& info) {
   return Certificate::FromList(info.Env(), PK11_ListCertsInSlot(Get(info.Env())));
+}
+
+// listPrivateKeys(pinArgs) → the token's private keys, after a login through the password function when the token
+// needs one (PK11_ListPrivKeysInSlot itself does not log in: measured, it lists nothing on a token with a password).
+Napi::Value Slot::ListPrivateKeys(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  PK11SlotInfo* slot = Get(env);
+  PinArg pin(env, info[0]);
+  if (PK11_NeedLogin(slot) && PK11_Authenticate(slot, PR_TRUE, pin.wincx()) != SECSuccess) {
+    PRErrorCode error = PR_GetError();
+    pin.RethrowCallbackError();
+    throw MakeNSPRError(env, error != 0 ? error : SEC_ERROR_BAD_PASSWORD, "logging in to list the private keys");
+  }
+  SECKEYPrivateKeyList* list = PK11_ListPrivKeysInSlot(slot, nullptr, pin.wincx());
+  pin.RethrowCallbackError();
+  Napi::Array out = Napi::Array::New(env);
+  if (list == nullptr) return out;
+  // The list is destroyed however this ends (a JavaScript call can fail while a worker is terminated).
+  std::unique_ptr<SECKEYPrivateKeyList, void (*)(SECKEYPrivateKeyList*)> owned(list, SECKEY_DestroyPrivateKeyList);
+  uint32_t n = 0;
+  for (SECKEYPrivateKeyListNode* node = PRIVKEY_LIST_HEAD(list); !PRIVKEY_LIST_END(node, list);
+       node = PRIVKEY_LIST_NEXT(node)) {
+    out.Set(n++, PrivateKey::New(env, SECKEY_CopyPrivateKey(node->key)));
+  }
+  return out;
 }
 
 void InitSlots(Napi::Env env, Napi::Object exports) {

@@ -20,11 +20,13 @@ class Slot : public HandleWrap<Slot, PK11SlotInfo, PK11_FreeSlot> {
  private:
   Napi::Value Info(const Napi::CallbackInfo& info);
   Napi::Value NeedLogin(const Napi::CallbackInfo& info);
+  Napi::Value NeedUserInit(const Napi::CallbackInfo& info);
   Napi::Value IsLoggedIn(const Napi::CallbackInfo& info);
   Napi::Value Login(const Napi::CallbackInfo& info);
   Napi::Value Logout(const Napi::CallbackInfo& info);
   Napi::Value ChangePassword(const Napi::CallbackInfo& info);
   Napi::Value ListCertificates(const Napi::CallbackInfo& info);
+  Napi::Value ListPrivateKeys(const Napi::CallbackInfo& info);
 };
 
 void InitSlots(Napi::Env env, Napi::Object exports);

@@ -22,7 +22,13 @@ function load(): Binding {
         { cause: err },
       );
     }
-    throw new Error(`node-nss: cannot load the native module: ${message}`, { cause: err });
+    // node-gyp-build's message goes on with the directory it searched, on a second line.
+    throw new Error(
+      `node-nss: cannot load the native module: ${message.split('\n')[0] ?? message} (in ${root})`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 

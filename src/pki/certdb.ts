@@ -282,6 +282,17 @@ export class CertDB {
     return binding.exportPKCS12Async(nickname, Buffer.from(password, 'utf8'), pinArgs);
   }
 
+  /**
+   * The private keys on `slot` (default: the database's key slot), as `certutil -K` lists them: each with its
+   * {@link PrivateKey.nickname} and {@link PrivateKey.id}. A token that needs a login is logged in first, through
+   * the password callback (`pinArgs` reach it).
+   */
+  listPrivateKeys(slot?: PK11Slot, ...pinArgs: unknown[]): PrivateKey[] {
+    if (slot !== undefined) checkInstance(slot, PK11Slot, 'slot');
+    const native = slot?.native ?? binding.getInternalKeySlot();
+    return native.listPrivateKeys(pinArgs).map((key) => new PrivateKey(key));
+  }
+
   /** The private key that belongs to `cert`, on whichever token holds it. */
   findKeyByAnyCert(cert: Certificate, ...pinArgs: unknown[]): PrivateKey {
     checkInstance(cert, Certificate, 'cert');

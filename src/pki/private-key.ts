@@ -1,5 +1,6 @@
 import type { NativePrivateKey } from '../../types/binding.js';
 import { binding } from '../core/binding.js';
+import { Certificate } from './certificate.js';
 import { PK11Slot } from './slot.js';
 
 /** A private key held by NSS or a token. Opaque: the key material never reaches JavaScript. */
@@ -28,6 +29,22 @@ export class PrivateKey {
   get slot(): PK11Slot | null {
     const native = this.#native.slot();
     return native ? new PK11Slot(native) : null;
+  }
+
+  /** The key's label on its token (`CKA_LABEL`; certutil -K's nickname column), or `null`. */
+  get nickname(): string | null {
+    return this.#native.nickname();
+  }
+
+  /** The key's `CKA_ID` in lowercase hex (what certutil -K prints, and what links a certificate to it), or `null`. */
+  get id(): string | null {
+    return this.#native.id()?.toString('hex') ?? null;
+  }
+
+  /** A certificate of this key on the key's token (`PK11_GetCertFromPrivateKey`), or `null` for an orphan key. */
+  getCertificate(): Certificate | null {
+    const native = this.#native.certificate();
+    return native ? new Certificate(native) : null;
   }
 
   toString(): string {

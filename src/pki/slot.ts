@@ -81,6 +81,15 @@ export class PK11Slot {
     return this.#native.needLogin();
   }
 
+  /**
+   * Whether the token has never had a password set (`PK11_NeedUserInit`): a database NSS created without
+   * `certutil -N`. {@link init} sets the first password of a new database it opens read-write;
+   * {@link PK11Slot.changePassword} sets it on other tokens.
+   */
+  needUserInit(): boolean {
+    return this.#native.needUserInit();
+  }
+
   isLoggedIn(...pinArgs: unknown[]): boolean {
     return this.#native.isLoggedIn(pinArgs);
   }

@@ -168,6 +168,21 @@ const GROUP_NAMES: Record<number, string> = {
   [c.ssl_grp_ffdhe_8192]: 'ffdhe8192',
 };
 
+/** @internal A key-exchange group's name (`'X25519'`, `'P-256 (secp256r1)'`), or its code point in hex. */
+export function groupName(group: number): string {
+  return GROUP_NAMES[group] ?? hex(group);
+}
+
+/** @internal The group of a name as the command line takes it (`X25519`, `P-256`, `secp384r1`, `ffdhe2048`). */
+export function groupByName(name: string): number | undefined {
+  const wanted = name.toLowerCase();
+  for (const [code, label] of Object.entries(GROUP_NAMES)) {
+    const names = label.toLowerCase().replace(/[()]/g, '').split(' ');
+    if (names.includes(wanted)) return Number(code);
+  }
+  return undefined;
+}
+
 function hex(n: number): string {
   return `0x${n.toString(16).padStart(4, '0')}`;
 }

@@ -498,6 +498,9 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     });
     transport.on('close', () => this.#transportClosed());
     transport.on('drain', () => this.#drained());
+    // A transport the caller paused (after reading a STARTTLS answer, say) stays paused when a 'data' listener
+    // is added: measured, the handshake then waited forever for the peer's first flight.
+    if (transport.readableFlowing === false) transport.resume();
     if (asServer || this.#ioBeforeTransport) this.#pump();
   }
 

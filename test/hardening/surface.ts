@@ -271,6 +271,7 @@ export const surface: Record<string, Entry> = {
     ],
   },
   'CertDB#findKeyByAnyCert': { params: [of('cert', 'Certificate', '$cert')] },
+  'CertDB#listPrivateKeys': { params: [opt(of('slot', 'PK11Slot', '$slot'))] },
   'fn:getDefaultCertDB': { params: [] },
   // certificate
   // Not for users to call: the refusal says where these objects come from.
@@ -324,6 +325,9 @@ export const surface: Record<string, Entry> = {
   'PrivateKey#native': { params: [] },
   'PrivateKey#keyType': { params: [] },
   'PrivateKey#slot': { params: [] },
+  'PrivateKey#nickname': { params: [] },
+  'PrivateKey#id': { params: [] },
+  'PrivateKey#getCertificate': { params: [] },
   'PrivateKey#toString': { params: [] },
   // issuance
   'fn:generateKeyPair': {
@@ -396,6 +400,7 @@ export const surface: Record<string, Entry> = {
       'isInternal',
       'isReadOnly',
       'needLogin',
+      'needUserInit',
       'isLoggedIn',
       'logout',
       'listCertificates',

@@ -43,6 +43,32 @@ export function nodeScript(
   });
 }
 
+/**
+ * {@link run} without blocking the event loop, for commands that talk to servers in this process; the child
+ * gets this process's environment (the sanitizer preload included) plus `env`.
+ */
+export function runAsync(
+  cmd: string,
+  args: string[],
+  opts: { input?: string; env?: Record<string, string>; ms?: number } = {},
+): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(cmd, args, { env: { ...process.env, ...opts.env } });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    proc.stdin.on('error', () => undefined);
+    proc.stdin.end(opts.input ?? '');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), opts.ms ?? 60_000);
+    proc.on('error', reject);
+    proc.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status: status ?? -1, stdout, stderr });
+    });
+  });
+}
+
 /** Runs a command that must succeed; returns its stdout. */
 export function runOk(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
