@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeTemps, tempDir } from './support/tools.js';
+import { removeTemps, runAsync, tempDir } from './support/tools.js';
 
 const root = path.join(__dirname, '..');
 const platformDir = `linux-${process.arch}`;
@@ -34,16 +34,46 @@ function nodeWithoutToolchain(pkg: string, code: string) {
 
 describe('prebuilds', () => {
   let prebuild: Buffer;
+  let tarball: string;
+  let packed: string[];
 
   beforeAll(() => {
-    // Build in a copy of the sources so the build/ directory the other tests load stays untouched.
-    const src = tempDir('prebuild-src');
-    for (const entry of ['package.json', 'binding.gyp', 'native', 'scripts']) {
+    // npm pack in a copy of the sources (so the build/ directory the other tests load stays untouched): its
+    // prepack script makes the prebuild that goes into the tarball.
+    const src = tempDir('pack-src');
+    for (const entry of [
+      'package.json',
+      'binding.gyp',
+      'native',
+      'scripts',
+      'src',
+      'types',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      'README.md',
+      'LICENSE',
+      'CHANGELOG.md',
+    ]) {
       fs.cpSync(path.join(root, entry), path.join(src, entry), { recursive: true });
     }
     fs.symlinkSync(path.join(root, 'node_modules'), path.join(src, 'node_modules'));
-    execFileSync('npm', ['run', 'prebuild'], { cwd: src, stdio: 'ignore', timeout: 300_000 });
-    const dir = path.join(src, 'prebuilds', platformDir);
+    const out = tempDir('pack-out');
+    // The lifecycle scripts print on the same stdout: npm's JSON report is the last thing there.
+    const output = execFileSync('npm', ['pack', '--json', '--pack-destination', out], {
+      cwd: src,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 300_000,
+    });
+    const report = JSON.parse(output.slice(output.lastIndexOf('\n[\n') + 1)) as {
+      filename: string;
+      files: { path: string }[];
+    }[];
+    tarball = path.join(out, report[0]?.filename ?? '');
+    packed = report[0]?.files.map((f) => f.path) ?? [];
+    const unpacked = tempDir('pack-contents');
+    execFileSync('tar', ['-xzf', tarball, '-C', unpacked]);
+    const dir = path.join(unpacked, 'package', 'prebuilds', platformDir);
     expect(fs.readdirSync(dir)).toEqual(['node-nss.glibc.node']);
     prebuild = fs.readFileSync(path.join(dir, 'node-nss.glibc.node'));
     // Stripped: no static symbol table left, only the dynamic one the loader needs.
@@ -52,8 +82,49 @@ describe('prebuilds', () => {
     });
     expect(sections).toContain('.dynsym');
     expect(sections).not.toContain('.symtab');
-  }, 300_000);
+  }, 400_000);
   afterAll(() => removeTemps());
+
+  it('the tarball holds the prebuild, the licence, the changelog and the compiled code, not the sources or tests', () => {
+    for (const file of [
+      `prebuilds/${platformDir}/node-nss.glibc.node`,
+      'LICENSE',
+      'CHANGELOG.md',
+      'README.md',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/cli/index.js',
+    ]) {
+      expect(packed).toContain(file);
+    }
+    expect(packed.filter((file) => /^(src|test)\//.test(file) || file.endsWith('.d.ts.map'))).toEqual([]);
+    expect(fs.readFileSync(path.join(root, 'LICENSE'), 'utf8')).toMatch(
+      /^Mozilla Public License Version 2\.0/,
+    );
+  });
+
+  it('installed from the tarball into an empty project, npx node-nss demo runs with no compiler', async () => {
+    const project = tempDir('consumer');
+    fs.writeFileSync(path.join(project, 'package.json'), '{ "name": "consumer", "private": true }\n');
+    // The dependencies come from npm's cache (npm ci filled it); only the registry may be asked otherwise.
+    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], {
+      cwd: project,
+      stdio: 'ignore',
+      timeout: 300_000,
+    });
+    expect(fs.existsSync(path.join(project, 'node_modules', 'node-nss', 'build'))).toBe(false); // not compiled
+    // Only node on PATH: no compiler, no NSS tools, no npm.
+    const bin = tempDir('consumer-bin');
+    fs.symlinkSync(process.execPath, path.join(bin, 'node'));
+    const r = await runAsync(path.join(project, 'node_modules', '.bin', 'node-nss'), ['demo'], {
+      env: { PATH: bin, PREBUILDS_ONLY: '1', NO_COLOR: '1' },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/cipher suite {2}TLS_\w+/);
+    expect(r.stdout).toContain("server's chain  ✔ verified");
+    expect(r.stdout).toContain("client's chain  ✔ verified");
+  }, 400_000);
 
   it('npm run prebuild makes an N-API prebuild that loads with no build toolchain', () => {
     const pkg = installedPackage(prebuild);
