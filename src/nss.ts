@@ -53,7 +53,7 @@ const SEC_ERROR_BAD_DATABASE = -8174;
  * Refuses a database NSS could not open: a failed NSS_InitContext leaves NSS's module list half built
  * for the rest of the process, so the common mistakes are caught before NSS sees them.
  */
-function checkDatabase(dbDir: string, readOnly: boolean): void {
+function checkDatabase(dbDir: string, readOnly: boolean): { hasKeyDatabase: boolean } {
   const match = /^(sql:|dbm:|extern:)?(.*)$/.exec(dbDir);
   const kind = match?.[1] ?? 'sql:';
   const dir = match?.[2] ?? dbDir;
@@ -67,7 +67,7 @@ function checkDatabase(dbDir: string, readOnly: boolean): void {
     return fail('no such directory');
   }
   if (!stat.isDirectory()) fail('not a directory');
-  if (kind === 'extern:') return;
+  if (kind === 'extern:') return { hasKeyDatabase: true };
   const files = kind === 'dbm:' ? ['cert8.db', 'key3.db'] : ['cert9.db', 'key4.db'];
   if (readOnly && !files.every((file) => fs.existsSync(path.join(dir, file)))) {
     fail(
@@ -79,6 +79,7 @@ function checkDatabase(dbDir: string, readOnly: boolean): void {
   } catch {
     fail(readOnly ? 'not readable' : 'not writable');
   }
+  return { hasKeyDatabase: fs.existsSync(path.join(dir, files[1] ?? 'key4.db')) };
 }
 
 /** Directory of the libnss3 this process loaded: NSS keeps its modules next to it. */
@@ -122,7 +123,8 @@ export function init(opts: InitOptions = {}): void {
     throw new TypeError('The "opts.password" argument must be a string or a function');
   }
   const dir = dbDir === undefined ? null : expandHome(dbDir);
-  if (dir !== null && !binding.isInitialized()) checkDatabase(dir, readOnly);
+  // Whether NSS is about to create the key database (then init sets its first password, as certutil -N does).
+  const creates = dir !== null && !binding.isInitialized() && !checkDatabase(dir, readOnly).hasKeyDatabase;
   const roots = loadBuiltinRoots ? (rootsModule ?? findRootsModule() ?? null) : null;
   const wasInitialized = binding.isInitialized();
   binding.init({
@@ -134,8 +136,14 @@ export function init(opts: InitOptions = {}): void {
   });
   // Another thread's database, or the same one after a shutdown: verify again.
   if (!wasInitialized) binding.trustChanged();
-  if (!wasInitialized && dir !== null && !readOnly)
-    setFirstPassword(typeof password === 'string' ? password : '');
+  if (creates && !readOnly) {
+    try {
+      setFirstPassword(typeof password === 'string' ? password : '', fips === true);
+    } catch (err) {
+      shutdown();
+      throw err;
+    }
+  }
   debug(
     'init: %s%s, roots %s, NSS %s',
     dir ?? 'no database',
@@ -166,14 +174,21 @@ export function init(opts: InitOptions = {}): void {
 }
 
 /**
- * A database NSS just created has a key store with no password yet, and making a key in it fails with
- * `SEC_ERROR_IO` (measured, NSS 3.87): set the first one, as `certutil -N` does (`--empty-password` for '').
- * FIPS mode refuses an empty password; such a database is left for the application to set one.
+ * A key database NSS just created has no password yet, and making a key in it fails with `SEC_ERROR_IO`
+ * (measured, NSS 3.87): set the first one, as `certutil -N` does (`--empty-password` for ''). An empty one is
+ * not set in FIPS mode, or for a database about to be switched to it: FIPS mode needs a real password, which
+ * the application sets with `changePassword`.
  */
-function setFirstPassword(password: string): void {
+function setFirstPassword(password: string, forFIPS: boolean): void {
   const native = binding.getInternalKeySlot();
-  if (!native.needUserInit() || (password === '' && binding.isFIPS())) return;
-  native.changePassword('', password);
+  if (!native.needUserInit() || (password === '' && (forFIPS || binding.isFIPS()))) return;
+  try {
+    native.changePassword('', password);
+  } catch (err) {
+    // Another thread that opened the same new database at the same time may have set it first.
+    if (native.needUserInit()) throw err;
+    return;
+  }
   debug('init: set the first password of the new database (%s)', password === '' ? 'empty' : 'given');
 }
 

@@ -16,6 +16,8 @@ const root = path.join(__dirname, '..');
 const cli = path.join(root, 'dist', 'cli', 'index.js');
 const fx = inject('fixtures').rsa;
 const COMMANDS = ['demo', 'connect', 'serve', 'certs', 'verify', 'modules'];
+// The children inherit this environment: a FORCE_COLOR from outside would colour what the tests read as text.
+delete process.env.FORCE_COLOR;
 
 function nssCli(...args: string[]) {
   return run(process.execPath, [cli, ...args]);
@@ -362,6 +364,16 @@ describe('node-nss command line', () => {
             upgrade();
           });
         },
+        // As Active Directory answers: long-form BER lengths, in two pieces.
+        'ldap-long-form': (sock, upgrade) => {
+          sock.once('data', () => {
+            sock.write(Buffer.from('30840000000c020101', 'hex'));
+            setTimeout(() => {
+              sock.write(Buffer.from('7884000000070a010004000400', 'hex'));
+              upgrade();
+            }, 50);
+          });
+        },
       };
       for (const [protocol, dialogue] of Object.entries(dialogues)) {
         const received: string[] = [];
@@ -378,13 +390,66 @@ describe('node-nss command line', () => {
         const { port } = server.address() as net.AddressInfo;
         try {
           const r = await nssCliAsync(
-            ['connect', `localhost:${port}`, '--starttls', protocol, '--ca', pki.file('ca.crt')],
+            [
+              'connect',
+              `localhost:${port}`,
+              '--starttls',
+              protocol.replace('-long-form', ''),
+              '--ca',
+              pki.file('ca.crt'),
+            ],
             { input: `hello over ${protocol}\n`, env: { NO_COLOR: '1' } },
           );
           expect(r.stderr, protocol).toContain("server's chain  ✔ verified");
           expect(r.status, protocol).toBe(0);
           expect(r.stdout).toBe('bye\n');
           expect(received.join('')).toBe(`hello over ${protocol}\n`);
+        } finally {
+          server.close();
+        }
+      }
+    });
+
+    it("--starttls fails at once with the server's answer when it refuses, and closes the connection", async () => {
+      const refusals: Record<string, [string, (sock: net.Socket) => void]> = {
+        smtp: [
+          'does not offer STARTTLS',
+          (sock) => {
+            sock.write('220 mail.example ESMTP\r\n');
+            lines(
+              sock,
+              (line) => void (/^EHLO/i.test(line) && sock.write('250-mail.example\r\n250 8BITMIME\r\n')),
+            );
+          },
+        ],
+        imap: [
+          'a1 NO',
+          (sock) => {
+            sock.write('* OK ready\r\n');
+            lines(sock, (line) => void (/^a1 STARTTLS/i.test(line) && sock.write('a1 NO not now\r\n')));
+          },
+        ],
+        ldap: [
+          'result code 52',
+          (sock) => sock.once('data', () => sock.write(Buffer.from('300c02010178070a013404000400', 'hex'))),
+        ],
+      };
+      for (const [protocol, [message, dialogue]] of Object.entries(refusals)) {
+        let closedByClient = false;
+        const server = net.createServer((sock) => {
+          sock.on('end', () => (closedByClient = true));
+          sock.on('error', () => undefined);
+          dialogue(sock);
+        });
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+        const { port } = server.address() as net.AddressInfo;
+        try {
+          const r = await nssCliAsync(['connect', `localhost:${port}`, '--starttls', protocol]);
+          expect(r.status, protocol).toBe(1);
+          expect(r.stderr, protocol).toMatch(new RegExp(`^node-nss: STARTTLS: .*${message}`));
+          expect(r.stderr).not.toMatch(/\n\s+at /);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          expect(closedByClient, protocol).toBe(true);
         } finally {
           server.close();
         }

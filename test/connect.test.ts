@@ -395,6 +395,24 @@ describe('over Node HTTP clients', () => {
 });
 
 describe('createServer()', () => {
+  it('a listen that fails (the port is taken) leaves the server free to listen elsewhere, as net.Server does', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    const server = createServer({ certNickname: 'test_server' }, (s) => s.end('ok'));
+    try {
+      await expect(server.listen({ port, host: '127.0.0.1' })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+      const bound = await server.listen({ port: 0, host: '127.0.0.1' });
+      expect(bound.port).not.toBe(port);
+      const sock = await connect({ host: '127.0.0.1', port: bound.port, servername: 'localhost' });
+      expect(sock.authorized).toBe(true);
+      sock.destroy();
+    } finally {
+      await server.close();
+      taken.close();
+    }
+  });
+
   it('serves the named certificate to node:tls; requireCert refuses a client without one', async () => {
     const server = createServer({ certNickname: 'test_server', ALPNProtocols: ['echo'] }, (sock) =>
       sock.pipe(sock),

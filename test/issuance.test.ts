@@ -152,6 +152,19 @@ describe('generateKeyPair', () => {
         expect(run('certutil', ['-K', '-d', `sql:${dir}`, '-f', pwfile]).status).not.toBe(0);
       }
     }
+    // A new database for FIPS mode gets no empty password (FIPS mode needs a real one), and a database that
+    // exists without a password is left as it is: init only sets the password of a key database it creates.
+    const fipsDir = tempDir('fips-new-db');
+    init({ dbDir: `sql:${fipsDir}`, readOnly: false, loadBuiltinRoots: false, fips: true });
+    expect(getInternalKeySlot().needUserInit()).toBe(true);
+    shutdown();
+    init({
+      dbDir: `sql:${fipsDir}`,
+      readOnly: false,
+      loadBuiltinRoots: false,
+      password: 'Not-set-by-init-1',
+    });
+    expect(getInternalKeySlot().needUserInit()).toBe(true);
   });
 
   it('makes RSA and EC keys on the internal key slot, labelled, listed by certutil -K', async () => {

@@ -114,7 +114,10 @@ bool ReleaseContextReference(Napi::Env env, AddonData* data) {
   SECStatus status = NSS_ShutdownContext(process.context);
   process.context = nullptr;
   process.optionsKey.clear();
-  if (status != SECSuccess) process.failedShutdown = PR_GetError() != 0 ? PR_GetError() : SEC_ERROR_BUSY;
+  // (SEC_ERROR_NOT_INITIALIZED: another NSS user of the process shut NSS down already; a new init is safe.)
+  if (status != SECSuccess && PR_GetError() != SEC_ERROR_NOT_INITIALIZED) {
+    process.failedShutdown = PR_GetError() != 0 ? PR_GetError() : SEC_ERROR_BUSY;
+  }
   if (status != SECSuccess && env != nullptr) ThrowLastError(env, "NSS_ShutdownContext");
   return true;
 }

@@ -270,22 +270,19 @@ Napi::Value PrivateKey::PublicKeyInfo(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// nickname() → the key's label (CKA_LABEL), or null.
+// nickname() → the key's label (CKA_LABEL), or null when it has none (or an empty one).
 Napi::Value PrivateKey::Nickname(const Napi::CallbackInfo& info) {
-  char* nickname = PK11_GetPrivateKeyNickname(Get(info.Env()));
-  if (nickname == nullptr) return info.Env().Null();
-  Napi::String out = Napi::String::New(info.Env(), nickname);
-  PORT_Free(nickname);
-  return out;
+  std::unique_ptr<char, void (*)(void*)> nickname(PK11_GetPrivateKeyNickname(Get(info.Env())), PORT_Free);
+  if (nickname == nullptr || nickname.get()[0] == '\0') return info.Env().Null();
+  return Napi::String::New(info.Env(), nickname.get());
 }
 
 // id() → the key's CKA_ID (what certutil -K prints and links a certificate to its key), or null.
 Napi::Value PrivateKey::Id(const Napi::CallbackInfo& info) {
-  SECItem* id = PK11_GetLowLevelKeyIDForPrivateKey(Get(info.Env()));
+  std::unique_ptr<SECItem, void (*)(SECItem*)> id(PK11_GetLowLevelKeyIDForPrivateKey(Get(info.Env())),
+                                                  [](SECItem* item) { SECITEM_FreeItem(item, PR_TRUE); });
   if (id == nullptr) return info.Env().Null();
-  Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::Copy(info.Env(), id->data, id->len);
-  SECITEM_FreeItem(id, PR_TRUE);
-  return out;
+  return Napi::Buffer<uint8_t>::Copy(info.Env(), id->data, id->len);
 }
 
 // certificate() → a certificate of this key on its token (PK11_GetCertFromPrivateKey), or null.

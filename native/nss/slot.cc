@@ -185,15 +185,20 @@ Napi::Value Slot::ListPrivateKeys(const Napi::CallbackInfo& info) {
     throw MakeNSPRError(env, error != 0 ? error : SEC_ERROR_BAD_PASSWORD, "logging in to list the private keys");
   }
   SECKEYPrivateKeyList* list = PK11_ListPrivKeysInSlot(slot, nullptr, pin.wincx());
+  // The list (its keys hold slot references) is destroyed however this ends: a rethrown callback error, or a
+  // JavaScript call failing while a worker is terminated.
+  std::unique_ptr<SECKEYPrivateKeyList, void (*)(SECKEYPrivateKeyList*)> owned(list, [](SECKEYPrivateKeyList* l) {
+    if (l != nullptr) SECKEY_DestroyPrivateKeyList(l);
+  });
   pin.RethrowCallbackError();
   Napi::Array out = Napi::Array::New(env);
   if (list == nullptr) return out;
-  // The list is destroyed however this ends (a JavaScript call can fail while a worker is terminated).
-  std::unique_ptr<SECKEYPrivateKeyList, void (*)(SECKEYPrivateKeyList*)> owned(list, SECKEY_DestroyPrivateKeyList);
   uint32_t n = 0;
   for (SECKEYPrivateKeyListNode* node = PRIVKEY_LIST_HEAD(list); !PRIVKEY_LIST_END(node, list);
        node = PRIVKEY_LIST_NEXT(node)) {
-    out.Set(n++, PrivateKey::New(env, SECKEY_CopyPrivateKey(node->key)));
+    if (node->key == nullptr) continue;  // a key object NSS could not read
+    SECKEYPrivateKey* copy = SECKEY_CopyPrivateKey(node->key);
+    if (copy != nullptr) out.Set(n++, PrivateKey::New(env, copy));
   }
   return out;
 }

@@ -33,7 +33,7 @@ export function certs(parsed: ParsedCommand): void {
       .map((key) => ({
         type: key.keyType,
         id: key.id,
-        nickname: key.nickname || key.getCertificate()?.nickname || null,
+        nickname: key.nickname ?? key.getCertificate()?.nickname ?? null,
       }));
     if (flag(parsed, 'json')) {
       console.log(JSON.stringify(keys, null, 2));

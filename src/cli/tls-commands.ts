@@ -22,7 +22,8 @@ function readFile(name: string, option: string): Buffer {
   try {
     return fs.readFileSync(name);
   } catch (err) {
-    throw new UsageError(`--${option}: ${err instanceof Error ? err.message : String(err)}`);
+    // Not a usage error: the command line was right, the file is not there (exit status 1).
+    throw new Error(`--${option}: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
@@ -98,21 +99,70 @@ const LDAP_STARTTLS = Buffer.concat([
   Buffer.from('1.3.6.1.4.1.1466.20037', 'latin1'),
 ]);
 
+/** An SMTP reply: every line up to the one with a space after the code (RFC 5321 4.2), and that code. */
+async function smtpReply(sock: net.Socket, what: string): Promise<{ code: string; text: string }> {
+  const text = await readLines(sock, /^\d{3} /, what);
+  const last = text.trimEnd().split('\n').pop() ?? '';
+  return { code: last.slice(0, 3), text };
+}
+
+/**
+ * The BER element at the start of `data` (tag, then a short or long-form length): its total size, or undefined
+ * while it has not all arrived. Active Directory sends long-form lengths (`84 00 00 00 xx`).
+ */
+function berSize(data: Buffer): number | undefined {
+  if (data.length < 2) return undefined;
+  const first = data[1] ?? 0;
+  if (first < 0x80) return data.length >= 2 + first ? 2 + first : undefined;
+  const octets = first & 0x7f;
+  if (octets === 0 || octets > 4)
+    throw new Error('STARTTLS: the LDAP server sent a length NSS-style clients do not take');
+  if (data.length < 2 + octets) return undefined;
+  const length = data.subarray(2, 2 + octets).reduce((n, byte) => n * 256 + byte, 0);
+  return data.length >= 2 + octets + length ? 2 + octets + length : undefined;
+}
+
+/** The resultCode of an LDAP ExtendedResponse to message 1 (RFC 4511 4.12), or undefined if it is not one. */
+function ldapResultCode(message: Buffer): number | undefined {
+  // LDAPMessage ::= SEQUENCE { messageID INTEGER, protocolOp [APPLICATION 24] SEQUENCE { resultCode ENUMERATED, … } }
+  let at = 1;
+  const skipLength = () => {
+    const first = message[at] ?? 0;
+    at += first < 0x80 ? 1 : 1 + (first & 0x7f);
+  };
+  skipLength(); // the outer SEQUENCE
+  if (message[at] !== 0x02 || message[at + 1] !== 0x01 || message[at + 2] !== 0x01) return undefined; // ID 1
+  at += 3;
+  if (message[at] !== 0x78) return undefined; // ExtendedResponse
+  at += 1;
+  skipLength();
+  if (message[at] !== 0x0a || message[at + 1] !== 0x01) return undefined;
+  return message[at + 2];
+}
+
 /** Talks a plain connection up to the point where TLS starts (`--starttls`), then hands it over paused. */
 async function startTLS(sock: net.Socket, protocol: string): Promise<void> {
   switch (protocol) {
     case 'smtp': {
-      await readLines(sock, /^220 /, 'its greeting');
+      const greeting = await smtpReply(sock, 'its greeting');
+      if (greeting.code !== '220')
+        throw new Error(`STARTTLS: the SMTP server greeted with ${greeting.text.trim()}`);
       write(sock, 'EHLO node-nss\r\n');
-      const ehlo = await readLines(sock, /^250 /, 'its EHLO answer');
-      if (!/STARTTLS/i.test(ehlo)) throw new Error('STARTTLS: the SMTP server does not offer STARTTLS');
+      const ehlo = await smtpReply(sock, 'its EHLO answer');
+      if (ehlo.code !== '250')
+        throw new Error(`STARTTLS: the SMTP server answered EHLO with ${ehlo.text.trim()}`);
+      if (!/^250[- ]STARTTLS\b/im.test(ehlo.text)) {
+        throw new Error('STARTTLS: the SMTP server does not offer STARTTLS');
+      }
       write(sock, 'STARTTLS\r\n');
-      const answer = await readLines(sock, /^\d{3} /, 'its STARTTLS answer');
-      if (!/^220 /.test(answer)) throw new Error(`STARTTLS: the SMTP server said ${answer.trim()}`);
+      const answer = await smtpReply(sock, 'its STARTTLS answer');
+      if (answer.code !== '220') throw new Error(`STARTTLS: the SMTP server said ${answer.text.trim()}`);
       return;
     }
     case 'imap': {
-      await readLines(sock, /^\* /, 'its greeting');
+      const greeting = await readLines(sock, /^\* /, 'its greeting');
+      if (!/^\* (OK|PREAUTH)/im.test(greeting))
+        throw new Error(`STARTTLS: the IMAP server said ${greeting.trim()}`);
       write(sock, 'a1 STARTTLS\r\n');
       const answer = await readLines(sock, /^a1 /, 'its STARTTLS answer');
       if (!/^a1 OK/im.test(answer)) throw new Error(`STARTTLS: the IMAP server said ${answer.trim()}`);
@@ -120,18 +170,44 @@ async function startTLS(sock: net.Socket, protocol: string): Promise<void> {
     }
     case 'ldap': {
       write(sock, LDAP_STARTTLS);
-      // SEQUENCE with a short length: the whole ExtendedResponse is there once 2 + length bytes came.
-      const reply = await readUntil(sock, (r) => r.length >= 2 && r.length >= 2 + (r[1] ?? 0), 'its answer');
-      // ExtendedResponse [APPLICATION 24] starts with its resultCode ENUMERATED: 0 is success.
-      const at = reply.indexOf(Buffer.from([0x78]));
-      const result = at >= 0 ? reply.subarray(at).indexOf(Buffer.from([0x0a, 0x01])) : -1;
-      const code = result >= 0 ? reply[at + result + 2] : undefined;
-      if (code !== 0)
-        throw new Error(`STARTTLS: the LDAP server refused StartTLS (result code ${code ?? '?'})`);
+      const reply = await readUntil(sock, (r) => berSize(r) !== undefined, 'its answer');
+      const code = ldapResultCode(reply.subarray(0, berSize(reply)));
+      if (code !== 0) {
+        throw new Error(`STARTTLS: the LDAP server refused StartTLS (result code ${code ?? 'unreadable'})`);
+      }
       return;
     }
     default:
       throw new UsageError(`--starttls takes smtp, imap or ldap (got ${protocol})`);
+  }
+}
+
+/** Connects in plain text and runs the STARTTLS exchange within `ms`; a failure closes the connection. */
+async function plainThenTLS(host: string, port: number, protocol: string, ms: number): Promise<net.Socket> {
+  const plain = net.connect({ host, port, allowHalfOpen: true });
+  const timer = setTimeout(
+    () => plain.destroy(new Error(`STARTTLS: no answer from ${host}:${port} within ${ms / 1000} s`)),
+    ms,
+  );
+  // Stops listening for an early close once TLS takes the connection over.
+  const closeWatch = new AbortController();
+  try {
+    await Promise.race([
+      (async () => {
+        await once(plain, 'connect');
+        await startTLS(plain, protocol);
+      })(),
+      once(plain, 'close', { signal: closeWatch.signal }).then(() => {
+        throw new Error(`STARTTLS: ${host}:${port} closed the connection`);
+      }),
+    ]);
+    return plain;
+  } catch (err) {
+    plain.destroy();
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    closeWatch.abort();
   }
 }
 
@@ -165,12 +241,7 @@ export async function connectCommand(parsed: ParsedCommand): Promise<void> {
   const servername = stringOption(parsed, 'servername');
   const json = flag(parsed, 'json');
   openDB(parsed);
-  let plain: net.Socket | undefined;
-  if (starttls !== undefined) {
-    plain = net.connect({ host, port, allowHalfOpen: true });
-    await once(plain, 'connect');
-    await startTLS(plain, starttls);
-  }
+  const plain = starttls === undefined ? undefined : await plainThenTLS(host, port, starttls, 30_000);
   const stapled: Buffer[] = [];
   const sock = createConnection({
     host,
@@ -234,7 +305,8 @@ export async function serveCommand(parsed: ParsedCommand): Promise<void> {
     if (code === undefined) throw new UsageError(`unknown key-exchange group ${name}`);
     return code;
   });
-  openDB(parsed, true, nickname === undefined);
+  // Read-only, and without Mozilla's roots: client certificates verify against what the database trusts.
+  openDB(parsed, false);
   const requireCert = flag(parsed, 'require-cert');
   const json = flag(parsed, 'json');
   const http = flag(parsed, 'http');
@@ -271,7 +343,12 @@ export async function serveCommand(parsed: ParsedCommand): Promise<void> {
     },
   );
   if (groupCodes.length) server.setNamedGroups(groupCodes);
-  server.on('connection', (sock: SSLSocket) => sock.on('error', () => undefined));
+  const open = new Set<SSLSocket>();
+  server.on('connection', (sock: SSLSocket) => {
+    open.add(sock);
+    sock.on('close', () => open.delete(sock));
+    sock.on('error', () => undefined);
+  });
   server.on('tlsClientError', (err: NSPRError, sock: SSLSocket) => {
     log(sock, { error: err.code, message: err.message }, `${err.code}: ${err.message}`);
   });
@@ -282,7 +359,10 @@ export async function serveCommand(parsed: ParsedCommand): Promise<void> {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  await server.close();
+  // Stop accepting, then end the connections still open (an echo or keep-alive client would hold close()).
+  const closed = server.close();
+  for (const sock of open) sock.destroy();
+  await closed;
 }
 
 /** Listens on `host`, or on every address: `::` takes IPv4 too, and `0.0.0.0` where IPv6 is off. */

@@ -180,9 +180,14 @@ export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmit
     const server = net.createServer({ allowHalfOpen: true }, (tcp) => this.#accept(tcp));
     this.#server = server;
     return new Promise((resolve, reject) => {
-      server.once('error', reject);
+      // A failed listen (a port in use, an address family the host lacks) leaves the server free to try again.
+      const failed = (err: Error) => {
+        if (this.#server === server) this.#server = undefined;
+        reject(err);
+      };
+      server.once('error', failed);
       server.listen({ port: opts.port, host: opts.host ?? '127.0.0.1', backlog: opts.backlog }, () => {
-        server.removeListener('error', reject);
+        server.removeListener('error', failed);
         server.on('error', (err) => this.emit('error', err));
         const address = server.address() as net.AddressInfo;
         resolve({ port: address.port, host: address.address });
