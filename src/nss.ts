@@ -133,17 +133,12 @@ export function init(opts: InitOptions = {}): void {
     loadBuiltinRoots,
     rootsModule: roots,
     password: typeof password === 'string' ? password : null,
+    // A new key database gets its first password, as certutil -N makes one (`--empty-password` for ''); not an
+    // empty one in FIPS mode or for a database about to be switched to it: FIPS mode needs a real password.
+    firstPassword: creates && !readOnly ? firstPasswordFor(password, fips === true) : null,
   });
   // Another thread's database, or the same one after a shutdown: verify again.
   if (!wasInitialized) binding.trustChanged();
-  if (creates && !readOnly) {
-    try {
-      setFirstPassword(typeof password === 'string' ? password : '', fips === true);
-    } catch (err) {
-      shutdown();
-      throw err;
-    }
-  }
   debug(
     'init: %s%s, roots %s, NSS %s',
     dir ?? 'no database',
@@ -173,23 +168,10 @@ export function init(opts: InitOptions = {}): void {
   syncFIPSKeySizes(binding.isFIPS());
 }
 
-/**
- * A key database NSS just created has no password yet, and making a key in it fails with `SEC_ERROR_IO`
- * (measured, NSS 3.87): set the first one, as `certutil -N` does (`--empty-password` for ''). An empty one is
- * not set in FIPS mode, or for a database about to be switched to it: FIPS mode needs a real password, which
- * the application sets with `changePassword`.
- */
-function setFirstPassword(password: string, forFIPS: boolean): void {
-  const native = binding.getInternalKeySlot();
-  if (!native.needUserInit() || (password === '' && (forFIPS || binding.isFIPS()))) return;
-  try {
-    native.changePassword('', password);
-  } catch (err) {
-    // Another thread that opened the same new database at the same time may have set it first.
-    if (native.needUserInit()) throw err;
-    return;
-  }
-  debug('init: set the first password of the new database (%s)', password === '' ? 'empty' : 'given');
+/** The first password of a new database: `password` when it is one, else empty (not for FIPS mode). */
+function firstPasswordFor(password: InitOptions['password'], forFIPS: boolean): string | null {
+  if (typeof password === 'string') return password;
+  return forFIPS || isSystemFIPS() ? null : '';
 }
 
 /** The database this environment opened (set by init, cleared by shutdown). */

@@ -18,6 +18,7 @@ import {
   KU_CRL_SIGN,
   KU_DIGITAL_SIGNATURE,
   KU_KEY_CERT_SIGN,
+  liveHandles,
   NSPRError,
   pemEncode,
   PrivateKey,
@@ -141,6 +142,7 @@ describe('generateKeyPair', () => {
     for (const password of ['', 'first password']) {
       const dir = tempDir('new-db');
       init({ dbDir: `sql:${dir}`, readOnly: false, loadBuiltinRoots: false, password });
+      expect(liveHandles()).toBe(0); // setting the password left no object behind
       expect(getInternalKeySlot().needUserInit()).toBe(false);
       await generateKeyPair({ type: 'ec', nickname: 'made here' });
       shutdown();

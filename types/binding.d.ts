@@ -173,6 +173,11 @@ export interface NativeInitOptions {
   loadBuiltinRoots: boolean;
   rootsModule: string | null;
   password: string | null;
+  /**
+   * The first password of a key database this init creates (`PK11_InitPin` when the internal key slot needs
+   * it), or null to leave it.
+   */
+  firstPassword: string | null;
 }
 
 export type NativeErrorClass = new (errno: number, code: string, message: string) => Error;

@@ -7,6 +7,9 @@
 #include <secmod.h>
 #include <ssl.h>
 
+#include <pk11pub.h>
+
+#include <algorithm>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
@@ -146,6 +149,9 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
                          "NSS is already initialized in this process with different options");
   }
   if (data->initialized) return env.Undefined();
+  std::string firstPassword =
+      opts.Get("firstPassword").IsString() ? opts.Get("firstPassword").As<Napi::String>().Utf8Value() : "";
+  bool setFirstPassword = opts.Get("firstPassword").IsString();
   if (process.context == nullptr && process.failedShutdown != 0) {
     throw MakeNSPRError(env, process.failedShutdown,
                         "NSS cannot be initialized again in this process: its last shutdown failed");
@@ -167,6 +173,25 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
     NSS_SetDomesticPolicy();
     process.context = context;
     process.optionsKey = key;
+  }
+  // A key database NSS just created has no password, and keys cannot be made in it (SEC_ERROR_IO, NSS 3.87):
+  // set the first one, as certutil -N does. Under the process lock, so two environments opening the same new
+  // database do not race; one that finds it set already leaves it.
+  if (setFirstPassword) {
+    PK11SlotInfo* slot = PK11_GetInternalKeySlot();
+    SECStatus status = SECSuccess;
+    if (slot != nullptr && PK11_NeedUserInit(slot)) status = PK11_InitPin(slot, nullptr, firstPassword.c_str());
+    PRErrorCode error = status == SECSuccess ? 0 : PR_GetError();
+    if (slot != nullptr) PK11_FreeSlot(slot);
+    std::fill(firstPassword.begin(), firstPassword.end(), '\0');
+    if (status != SECSuccess) {
+      if (process.references == 0) {
+        NSS_ShutdownContext(process.context);
+        process.context = nullptr;
+        process.optionsKey.clear();
+      }
+      throw MakeNSPRError(env, error, "setting the first password of the new database");
+    }
   }
   process.references++;
   data->initialized = true;

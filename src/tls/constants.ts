@@ -5,228 +5,443 @@ import { binding } from '../core/binding.js';
 
 const c = binding.sslConstants;
 
+/** @category SSL options */
 export const SSL_SECURITY: number = c.SSL_SECURITY ?? -1;
+/** @category SSL options */
 export const SSL_SOCKS: number = c.SSL_SOCKS ?? -1;
+/** @category SSL options */
 export const SSL_REQUEST_CERTIFICATE: number = c.SSL_REQUEST_CERTIFICATE ?? -1;
+/** @category SSL options */
 export const SSL_HANDSHAKE_AS_CLIENT: number = c.SSL_HANDSHAKE_AS_CLIENT ?? -1;
+/** @category SSL options */
 export const SSL_HANDSHAKE_AS_SERVER: number = c.SSL_HANDSHAKE_AS_SERVER ?? -1;
+/** @category SSL options */
 export const SSL_ENABLE_SSL2: number = c.SSL_ENABLE_SSL2 ?? -1;
+/** @category SSL options */
 export const SSL_ENABLE_SSL3: number = c.SSL_ENABLE_SSL3 ?? -1;
+/** @category SSL options */
 export const SSL_NO_CACHE: number = c.SSL_NO_CACHE ?? -1;
+/** @category SSL options */
 export const SSL_REQUIRE_CERTIFICATE: number = c.SSL_REQUIRE_CERTIFICATE ?? -1;
+/** @category SSL options */
 export const SSL_ENABLE_FDX: number = c.SSL_ENABLE_FDX ?? -1;
+/** @category SSL options */
 export const SSL_V2_COMPATIBLE_HELLO: number = c.SSL_V2_COMPATIBLE_HELLO ?? -1;
+/** @category SSL options */
 export const SSL_ENABLE_TLS: number = c.SSL_ENABLE_TLS ?? -1;
+/** @category SSL options */
 export const SSL_ROLLBACK_DETECTION: number = c.SSL_ROLLBACK_DETECTION ?? -1;
+/** @category SSL options */
 export const SSL_NO_STEP_DOWN: number = c.SSL_NO_STEP_DOWN ?? -1;
+/** @category SSL options */
 export const SSL_BYPASS_PKCS11: number = c.SSL_BYPASS_PKCS11 ?? -1;
+/** @category SSL options */
 export const SSL_NO_LOCKS: number = c.SSL_NO_LOCKS ?? -1;
+/** @category SSL options */
 export const SSL_ENABLE_SESSION_TICKETS: number = c.SSL_ENABLE_SESSION_TICKETS ?? -1;
+/** @category SSL options */
 export const SSL_ENABLE_DEFLATE: number = c.SSL_ENABLE_DEFLATE ?? -1;
+/** @category SSL options */
 export const SSL_ENABLE_RENEGOTIATION: number = c.SSL_ENABLE_RENEGOTIATION ?? -1;
+/** @category SSL options */
 export const SSL_REQUIRE_SAFE_NEGOTIATION: number = c.SSL_REQUIRE_SAFE_NEGOTIATION ?? -1;
+/** @category SSL options */
 export const SSL_ENABLE_FALSE_START: number = c.SSL_ENABLE_FALSE_START ?? -1;
+/** @category SSL options */
 export const SSL_CBC_RANDOM_IV: number = c.SSL_CBC_RANDOM_IV ?? -1;
+/** @category SSL options */
 export const SSL_ENABLE_OCSP_STAPLING: number = c.SSL_ENABLE_OCSP_STAPLING ?? -1;
+/** @category SSL options */
 export const SSL_ENABLE_NPN: number = c.SSL_ENABLE_NPN ?? -1;
+/** @category SSL options */
 export const SSL_ENABLE_ALPN: number = c.SSL_ENABLE_ALPN ?? -1;
+/** @category SSL options */
 export const SSL_REUSE_SERVER_ECDHE_KEY: number = c.SSL_REUSE_SERVER_ECDHE_KEY ?? -1;
+/** @category SSL options */
 export const SSL_ENABLE_FALLBACK_SCSV: number = c.SSL_ENABLE_FALLBACK_SCSV ?? -1;
+/** @category SSL options */
 export const SSL_ENABLE_SERVER_DHE: number = c.SSL_ENABLE_SERVER_DHE ?? -1;
+/** @category SSL options */
 export const SSL_ENABLE_EXTENDED_MASTER_SECRET: number = c.SSL_ENABLE_EXTENDED_MASTER_SECRET ?? -1;
+/** @category SSL options */
 export const SSL_ENABLE_SIGNED_CERT_TIMESTAMPS: number = c.SSL_ENABLE_SIGNED_CERT_TIMESTAMPS ?? -1;
+/** @category SSL options */
 export const SSL_REQUIRE_DH_NAMED_GROUPS: number = c.SSL_REQUIRE_DH_NAMED_GROUPS ?? -1;
+/** @category SSL options */
 export const SSL_ENABLE_0RTT_DATA: number = c.SSL_ENABLE_0RTT_DATA ?? -1;
+/** @category SSL options */
 export const SSL_RECORD_SIZE_LIMIT: number = c.SSL_RECORD_SIZE_LIMIT ?? -1;
+/** @category SSL options */
 export const SSL_ENABLE_TLS13_COMPAT_MODE: number = c.SSL_ENABLE_TLS13_COMPAT_MODE ?? -1;
+/** @category SSL options */
 export const SSL_ENABLE_DTLS_SHORT_HEADER: number = c.SSL_ENABLE_DTLS_SHORT_HEADER ?? -1;
+/** @category SSL options */
 export const SSL_ENABLE_HELLO_DOWNGRADE_CHECK: number = c.SSL_ENABLE_HELLO_DOWNGRADE_CHECK ?? -1;
+/** @category SSL options */
 export const SSL_ENABLE_V2_COMPATIBLE_HELLO: number = c.SSL_ENABLE_V2_COMPATIBLE_HELLO ?? -1;
+/** @category SSL options */
 export const SSL_ENABLE_POST_HANDSHAKE_AUTH: number = c.SSL_ENABLE_POST_HANDSHAKE_AUTH ?? -1;
+/** @category SSL options */
 export const SSL_ENABLE_DELEGATED_CREDENTIALS: number = c.SSL_ENABLE_DELEGATED_CREDENTIALS ?? -1;
+/** @category SSL options */
 export const SSL_SUPPRESS_END_OF_EARLY_DATA: number = c.SSL_SUPPRESS_END_OF_EARLY_DATA ?? -1;
+/** @category SSL option values */
 export const SSL_NOT_ALLOWED: number = c.SSL_NOT_ALLOWED ?? -1;
+/** @category SSL option values */
 export const SSL_ALLOWED: number = c.SSL_ALLOWED ?? -1;
+/** @category SSL option values */
 export const SSL_RESTRICTED: number = c.SSL_RESTRICTED ?? -1;
+/** @category SSL option values */
 export const SSL_REQUIRE_NEVER: number = c.SSL_REQUIRE_NEVER ?? -1;
+/** @category SSL option values */
 export const SSL_REQUIRE_ALWAYS: number = c.SSL_REQUIRE_ALWAYS ?? -1;
+/** @category SSL option values */
 export const SSL_REQUIRE_FIRST_HANDSHAKE: number = c.SSL_REQUIRE_FIRST_HANDSHAKE ?? -1;
+/** @category SSL option values */
 export const SSL_REQUIRE_NO_ERROR: number = c.SSL_REQUIRE_NO_ERROR ?? -1;
+/** @category SSL option values */
 export const SSL_RENEGOTIATE_NEVER: number = c.SSL_RENEGOTIATE_NEVER ?? -1;
+/** @category SSL option values */
 export const SSL_RENEGOTIATE_UNRESTRICTED: number = c.SSL_RENEGOTIATE_UNRESTRICTED ?? -1;
+/** @category SSL option values */
 export const SSL_RENEGOTIATE_REQUIRES_XTN: number = c.SSL_RENEGOTIATE_REQUIRES_XTN ?? -1;
+/** @category SSL option values */
 export const SSL_RENEGOTIATE_TRANSITIONAL: number = c.SSL_RENEGOTIATE_TRANSITIONAL ?? -1;
+/** @category SSL option values */
 export const SSL_SECURITY_STATUS_OFF: number = c.SSL_SECURITY_STATUS_OFF ?? -1;
+/** @category SSL option values */
 export const SSL_SECURITY_STATUS_ON_HIGH: number = c.SSL_SECURITY_STATUS_ON_HIGH ?? -1;
+/** @category SSL option values */
 export const SSL_SECURITY_STATUS_ON_LOW: number = c.SSL_SECURITY_STATUS_ON_LOW ?? -1;
+/** @category SSL option values */
 export const SSL_SECURITY_STATUS_FORTEZZA: number = c.SSL_SECURITY_STATUS_FORTEZZA ?? -1;
+/** @category SSL protocol numbers */
 export const SSL_CBP_SSL3: number = c.SSL_CBP_SSL3 ?? -1;
+/** @category SSL protocol numbers */
 export const SSL_CBP_TLS1_0: number = c.SSL_CBP_TLS1_0 ?? -1;
+/** @category Protocol versions */
 export const SSL_LIBRARY_VERSION_2: number = c.SSL_LIBRARY_VERSION_2 ?? -1;
+/** @category Protocol versions */
 export const SSL_LIBRARY_VERSION_3_0: number = c.SSL_LIBRARY_VERSION_3_0 ?? -1;
+/** @category Protocol versions */
 export const SSL_LIBRARY_VERSION_TLS_1_0: number = c.SSL_LIBRARY_VERSION_TLS_1_0 ?? -1;
+/** @category Protocol versions */
 export const SSL_LIBRARY_VERSION_TLS_1_1: number = c.SSL_LIBRARY_VERSION_TLS_1_1 ?? -1;
+/** @category Protocol versions */
 export const SSL_LIBRARY_VERSION_TLS_1_2: number = c.SSL_LIBRARY_VERSION_TLS_1_2 ?? -1;
+/** @category Protocol versions */
 export const SSL_LIBRARY_VERSION_TLS_1_3: number = c.SSL_LIBRARY_VERSION_TLS_1_3 ?? -1;
+/** @category SSL protocol numbers */
 export const SSL_CT_X509_CERTIFICATE: number = c.SSL_CT_X509_CERTIFICATE ?? -1;
+/** @category SSL protocol numbers */
 export const SSL_PKCS6_CERTIFICATE: number = c.SSL_PKCS6_CERTIFICATE ?? -1;
+/** @category Cipher suites */
 export const SSL_AT_MD5_WITH_RSA_ENCRYPTION: number = c.SSL_AT_MD5_WITH_RSA_ENCRYPTION ?? -1;
+/** @category SSL protocol numbers */
 export const SSL_PE_NO_CYPHERS: number = c.SSL_PE_NO_CYPHERS ?? -1;
+/** @category SSL protocol numbers */
 export const SSL_PE_NO_CERTIFICATE: number = c.SSL_PE_NO_CERTIFICATE ?? -1;
+/** @category SSL protocol numbers */
 export const SSL_PE_BAD_CERTIFICATE: number = c.SSL_PE_BAD_CERTIFICATE ?? -1;
+/** @category SSL protocol numbers */
 export const SSL_PE_UNSUPPORTED_CERTIFICATE_TYPE: number = c.SSL_PE_UNSUPPORTED_CERTIFICATE_TYPE ?? -1;
+/** @category Cipher suites */
 export const TLS_NULL_WITH_NULL_NULL: number = c.TLS_NULL_WITH_NULL_NULL ?? -1;
+/** @category Cipher suites */
 export const TLS_RSA_WITH_NULL_MD5: number = c.TLS_RSA_WITH_NULL_MD5 ?? -1;
+/** @category Cipher suites */
 export const TLS_RSA_WITH_NULL_SHA: number = c.TLS_RSA_WITH_NULL_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_RSA_WITH_RC4_128_MD5: number = c.TLS_RSA_WITH_RC4_128_MD5 ?? -1;
+/** @category Cipher suites */
 export const TLS_RSA_WITH_RC4_128_SHA: number = c.TLS_RSA_WITH_RC4_128_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_RSA_WITH_IDEA_CBC_SHA: number = c.TLS_RSA_WITH_IDEA_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_RSA_WITH_DES_CBC_SHA: number = c.TLS_RSA_WITH_DES_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_RSA_WITH_3DES_EDE_CBC_SHA: number = c.TLS_RSA_WITH_3DES_EDE_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_DH_DSS_WITH_DES_CBC_SHA: number = c.TLS_DH_DSS_WITH_DES_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_DH_DSS_WITH_3DES_EDE_CBC_SHA: number = c.TLS_DH_DSS_WITH_3DES_EDE_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_DH_RSA_WITH_DES_CBC_SHA: number = c.TLS_DH_RSA_WITH_DES_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_DH_RSA_WITH_3DES_EDE_CBC_SHA: number = c.TLS_DH_RSA_WITH_3DES_EDE_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_DHE_DSS_WITH_DES_CBC_SHA: number = c.TLS_DHE_DSS_WITH_DES_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_DHE_DSS_WITH_3DES_EDE_CBC_SHA: number = c.TLS_DHE_DSS_WITH_3DES_EDE_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_DHE_RSA_WITH_DES_CBC_SHA: number = c.TLS_DHE_RSA_WITH_DES_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA: number = c.TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_RSA_WITH_AES_128_CBC_SHA: number = c.TLS_RSA_WITH_AES_128_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_DH_DSS_WITH_AES_128_CBC_SHA: number = c.TLS_DH_DSS_WITH_AES_128_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_DH_RSA_WITH_AES_128_CBC_SHA: number = c.TLS_DH_RSA_WITH_AES_128_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_DHE_DSS_WITH_AES_128_CBC_SHA: number = c.TLS_DHE_DSS_WITH_AES_128_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_DHE_RSA_WITH_AES_128_CBC_SHA: number = c.TLS_DHE_RSA_WITH_AES_128_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_RSA_WITH_AES_256_CBC_SHA: number = c.TLS_RSA_WITH_AES_256_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_DH_DSS_WITH_AES_256_CBC_SHA: number = c.TLS_DH_DSS_WITH_AES_256_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_DH_RSA_WITH_AES_256_CBC_SHA: number = c.TLS_DH_RSA_WITH_AES_256_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_DHE_DSS_WITH_AES_256_CBC_SHA: number = c.TLS_DHE_DSS_WITH_AES_256_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_DHE_RSA_WITH_AES_256_CBC_SHA: number = c.TLS_DHE_RSA_WITH_AES_256_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_RSA_WITH_NULL_SHA256: number = c.TLS_RSA_WITH_NULL_SHA256 ?? -1;
+/** @category Cipher suites */
 export const TLS_RSA_WITH_AES_128_CBC_SHA256: number = c.TLS_RSA_WITH_AES_128_CBC_SHA256 ?? -1;
+/** @category Cipher suites */
 export const TLS_RSA_WITH_AES_256_CBC_SHA256: number = c.TLS_RSA_WITH_AES_256_CBC_SHA256 ?? -1;
+/** @category Cipher suites */
 export const TLS_DHE_DSS_WITH_AES_128_CBC_SHA256: number = c.TLS_DHE_DSS_WITH_AES_128_CBC_SHA256 ?? -1;
+/** @category Cipher suites */
 export const TLS_RSA_WITH_CAMELLIA_128_CBC_SHA: number = c.TLS_RSA_WITH_CAMELLIA_128_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_DH_DSS_WITH_CAMELLIA_128_CBC_SHA: number = c.TLS_DH_DSS_WITH_CAMELLIA_128_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_DH_RSA_WITH_CAMELLIA_128_CBC_SHA: number = c.TLS_DH_RSA_WITH_CAMELLIA_128_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_DHE_DSS_WITH_CAMELLIA_128_CBC_SHA: number = c.TLS_DHE_DSS_WITH_CAMELLIA_128_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_DHE_RSA_WITH_CAMELLIA_128_CBC_SHA: number = c.TLS_DHE_RSA_WITH_CAMELLIA_128_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_DHE_DSS_WITH_RC4_128_SHA: number = c.TLS_DHE_DSS_WITH_RC4_128_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_DHE_RSA_WITH_AES_128_CBC_SHA256: number = c.TLS_DHE_RSA_WITH_AES_128_CBC_SHA256 ?? -1;
+/** @category Cipher suites */
 export const TLS_DHE_DSS_WITH_AES_256_CBC_SHA256: number = c.TLS_DHE_DSS_WITH_AES_256_CBC_SHA256 ?? -1;
+/** @category Cipher suites */
 export const TLS_DHE_RSA_WITH_AES_256_CBC_SHA256: number = c.TLS_DHE_RSA_WITH_AES_256_CBC_SHA256 ?? -1;
+/** @category Cipher suites */
 export const TLS_RSA_WITH_CAMELLIA_256_CBC_SHA: number = c.TLS_RSA_WITH_CAMELLIA_256_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_DH_DSS_WITH_CAMELLIA_256_CBC_SHA: number = c.TLS_DH_DSS_WITH_CAMELLIA_256_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_DH_RSA_WITH_CAMELLIA_256_CBC_SHA: number = c.TLS_DH_RSA_WITH_CAMELLIA_256_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_DHE_DSS_WITH_CAMELLIA_256_CBC_SHA: number = c.TLS_DHE_DSS_WITH_CAMELLIA_256_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_DHE_RSA_WITH_CAMELLIA_256_CBC_SHA: number = c.TLS_DHE_RSA_WITH_CAMELLIA_256_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_RSA_WITH_SEED_CBC_SHA: number = c.TLS_RSA_WITH_SEED_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_RSA_WITH_AES_128_GCM_SHA256: number = c.TLS_RSA_WITH_AES_128_GCM_SHA256 ?? -1;
+/** @category Cipher suites */
 export const TLS_RSA_WITH_AES_256_GCM_SHA384: number = c.TLS_RSA_WITH_AES_256_GCM_SHA384 ?? -1;
+/** @category Cipher suites */
 export const TLS_DHE_RSA_WITH_AES_128_GCM_SHA256: number = c.TLS_DHE_RSA_WITH_AES_128_GCM_SHA256 ?? -1;
+/** @category Cipher suites */
 export const TLS_DHE_RSA_WITH_AES_256_GCM_SHA384: number = c.TLS_DHE_RSA_WITH_AES_256_GCM_SHA384 ?? -1;
+/** @category Cipher suites */
 export const TLS_DHE_DSS_WITH_AES_128_GCM_SHA256: number = c.TLS_DHE_DSS_WITH_AES_128_GCM_SHA256 ?? -1;
+/** @category Cipher suites */
 export const TLS_DHE_DSS_WITH_AES_256_GCM_SHA384: number = c.TLS_DHE_DSS_WITH_AES_256_GCM_SHA384 ?? -1;
+/** @category Cipher suites */
 export const TLS_EMPTY_RENEGOTIATION_INFO_SCSV: number = c.TLS_EMPTY_RENEGOTIATION_INFO_SCSV ?? -1;
+/** @category Cipher suites */
 export const TLS_FALLBACK_SCSV: number = c.TLS_FALLBACK_SCSV ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDH_ECDSA_WITH_NULL_SHA: number = c.TLS_ECDH_ECDSA_WITH_NULL_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDH_ECDSA_WITH_RC4_128_SHA: number = c.TLS_ECDH_ECDSA_WITH_RC4_128_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDH_ECDSA_WITH_3DES_EDE_CBC_SHA: number = c.TLS_ECDH_ECDSA_WITH_3DES_EDE_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA: number = c.TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA: number = c.TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDHE_ECDSA_WITH_NULL_SHA: number = c.TLS_ECDHE_ECDSA_WITH_NULL_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDHE_ECDSA_WITH_RC4_128_SHA: number = c.TLS_ECDHE_ECDSA_WITH_RC4_128_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA: number = c.TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA: number = c.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA: number = c.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDH_RSA_WITH_NULL_SHA: number = c.TLS_ECDH_RSA_WITH_NULL_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDH_RSA_WITH_RC4_128_SHA: number = c.TLS_ECDH_RSA_WITH_RC4_128_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDH_RSA_WITH_3DES_EDE_CBC_SHA: number = c.TLS_ECDH_RSA_WITH_3DES_EDE_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDH_RSA_WITH_AES_128_CBC_SHA: number = c.TLS_ECDH_RSA_WITH_AES_128_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDH_RSA_WITH_AES_256_CBC_SHA: number = c.TLS_ECDH_RSA_WITH_AES_256_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDHE_RSA_WITH_NULL_SHA: number = c.TLS_ECDHE_RSA_WITH_NULL_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDHE_RSA_WITH_RC4_128_SHA: number = c.TLS_ECDHE_RSA_WITH_RC4_128_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA: number = c.TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA: number = c.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA: number = c.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256: number =
   c.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256 ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384: number =
   c.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384 ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256: number = c.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256 ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384: number = c.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384 ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256: number =
   c.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384: number =
   c.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDH_ECDSA_WITH_AES_128_GCM_SHA256: number = c.TLS_ECDH_ECDSA_WITH_AES_128_GCM_SHA256 ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256: number = c.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384: number = c.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDH_RSA_WITH_AES_128_GCM_SHA256: number = c.TLS_ECDH_RSA_WITH_AES_128_GCM_SHA256 ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256: number =
   c.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256: number =
   c.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 ?? -1;
+/** @category Cipher suites */
 export const TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256: number =
   c.TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256 ?? -1;
+/** @category Cipher suites */
 export const TLS_AES_128_GCM_SHA256: number = c.TLS_AES_128_GCM_SHA256 ?? -1;
+/** @category Cipher suites */
 export const TLS_AES_256_GCM_SHA384: number = c.TLS_AES_256_GCM_SHA384 ?? -1;
+/** @category Cipher suites */
 export const TLS_CHACHA20_POLY1305_SHA256: number = c.TLS_CHACHA20_POLY1305_SHA256 ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256: number =
   c.TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256 ?? -1;
+/** @category Cipher suites */
 export const TLS_DHE_PSK_WITH_CHACHA20_POLY1305_SHA256: number =
   c.TLS_DHE_PSK_WITH_CHACHA20_POLY1305_SHA256 ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256: number = c.TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256 ?? -1;
+/** @category Cipher suites */
 export const TLS_ECDHE_PSK_WITH_AES_256_GCM_SHA384: number = c.TLS_ECDHE_PSK_WITH_AES_256_GCM_SHA384 ?? -1;
+/** @category Cipher suites */
 export const TLS_DHE_PSK_WITH_AES_128_GCM_SHA256: number = c.TLS_DHE_PSK_WITH_AES_128_GCM_SHA256 ?? -1;
+/** @category Cipher suites */
 export const TLS_DHE_PSK_WITH_AES_256_GCM_SHA384: number = c.TLS_DHE_PSK_WITH_AES_256_GCM_SHA384 ?? -1;
+/** @category SSL protocol numbers */
 export const SSL_HL_ERROR_HBYTES: number = c.SSL_HL_ERROR_HBYTES ?? -1;
+/** @category SSL protocol numbers */
 export const SSL_HL_CLIENT_HELLO_HBYTES: number = c.SSL_HL_CLIENT_HELLO_HBYTES ?? -1;
+/** @category SSL protocol numbers */
 export const SSL_HL_CLIENT_MASTER_KEY_HBYTES: number = c.SSL_HL_CLIENT_MASTER_KEY_HBYTES ?? -1;
+/** @category SSL protocol numbers */
 export const SSL_HL_CLIENT_FINISHED_HBYTES: number = c.SSL_HL_CLIENT_FINISHED_HBYTES ?? -1;
+/** @category SSL protocol numbers */
 export const SSL_HL_SERVER_HELLO_HBYTES: number = c.SSL_HL_SERVER_HELLO_HBYTES ?? -1;
+/** @category SSL protocol numbers */
 export const SSL_HL_SERVER_VERIFY_HBYTES: number = c.SSL_HL_SERVER_VERIFY_HBYTES ?? -1;
+/** @category SSL protocol numbers */
 export const SSL_HL_SERVER_FINISHED_HBYTES: number = c.SSL_HL_SERVER_FINISHED_HBYTES ?? -1;
+/** @category SSL protocol numbers */
 export const SSL_HL_REQUEST_CERTIFICATE_HBYTES: number = c.SSL_HL_REQUEST_CERTIFICATE_HBYTES ?? -1;
+/** @category SSL protocol numbers */
 export const SSL_HL_CLIENT_CERTIFICATE_HBYTES: number = c.SSL_HL_CLIENT_CERTIFICATE_HBYTES ?? -1;
+/** @category SSL protocol numbers */
 export const SSL_MT_ERROR: number = c.SSL_MT_ERROR ?? -1;
+/** @category SSL protocol numbers */
 export const SSL_MT_CLIENT_HELLO: number = c.SSL_MT_CLIENT_HELLO ?? -1;
+/** @category SSL protocol numbers */
 export const SSL_MT_CLIENT_MASTER_KEY: number = c.SSL_MT_CLIENT_MASTER_KEY ?? -1;
+/** @category SSL protocol numbers */
 export const SSL_MT_CLIENT_FINISHED: number = c.SSL_MT_CLIENT_FINISHED ?? -1;
+/** @category SSL protocol numbers */
 export const SSL_MT_SERVER_HELLO: number = c.SSL_MT_SERVER_HELLO ?? -1;
+/** @category SSL protocol numbers */
 export const SSL_MT_SERVER_VERIFY: number = c.SSL_MT_SERVER_VERIFY ?? -1;
+/** @category SSL protocol numbers */
 export const SSL_MT_SERVER_FINISHED: number = c.SSL_MT_SERVER_FINISHED ?? -1;
+/** @category SSL protocol numbers */
 export const SSL_MT_REQUEST_CERTIFICATE: number = c.SSL_MT_REQUEST_CERTIFICATE ?? -1;
+/** @category SSL protocol numbers */
 export const SSL_MT_CLIENT_CERTIFICATE: number = c.SSL_MT_CLIENT_CERTIFICATE ?? -1;
+/** @category Cipher suites */
 export const SSL_CK_RC4_128_WITH_MD5: number = c.SSL_CK_RC4_128_WITH_MD5 ?? -1;
+/** @category Cipher suites */
 export const SSL_CK_RC4_128_EXPORT40_WITH_MD5: number = c.SSL_CK_RC4_128_EXPORT40_WITH_MD5 ?? -1;
+/** @category Cipher suites */
 export const SSL_CK_RC2_128_CBC_WITH_MD5: number = c.SSL_CK_RC2_128_CBC_WITH_MD5 ?? -1;
+/** @category Cipher suites */
 export const SSL_CK_RC2_128_CBC_EXPORT40_WITH_MD5: number = c.SSL_CK_RC2_128_CBC_EXPORT40_WITH_MD5 ?? -1;
+/** @category Cipher suites */
 export const SSL_CK_IDEA_128_CBC_WITH_MD5: number = c.SSL_CK_IDEA_128_CBC_WITH_MD5 ?? -1;
+/** @category Cipher suites */
 export const SSL_CK_DES_64_CBC_WITH_MD5: number = c.SSL_CK_DES_64_CBC_WITH_MD5 ?? -1;
+/** @category Cipher suites */
 export const SSL_CK_DES_192_EDE3_CBC_WITH_MD5: number = c.SSL_CK_DES_192_EDE3_CBC_WITH_MD5 ?? -1;
+/** @category Cipher suites */
 export const SSL_EN_RC4_128_WITH_MD5: number = c.SSL_EN_RC4_128_WITH_MD5 ?? -1;
+/** @category Cipher suites */
 export const SSL_EN_RC4_128_EXPORT40_WITH_MD5: number = c.SSL_EN_RC4_128_EXPORT40_WITH_MD5 ?? -1;
+/** @category Cipher suites */
 export const SSL_EN_RC2_128_CBC_WITH_MD5: number = c.SSL_EN_RC2_128_CBC_WITH_MD5 ?? -1;
+/** @category Cipher suites */
 export const SSL_EN_RC2_128_CBC_EXPORT40_WITH_MD5: number = c.SSL_EN_RC2_128_CBC_EXPORT40_WITH_MD5 ?? -1;
+/** @category Cipher suites */
 export const SSL_EN_IDEA_128_CBC_WITH_MD5: number = c.SSL_EN_IDEA_128_CBC_WITH_MD5 ?? -1;
+/** @category Cipher suites */
 export const SSL_EN_DES_64_CBC_WITH_MD5: number = c.SSL_EN_DES_64_CBC_WITH_MD5 ?? -1;
+/** @category Cipher suites */
 export const SSL_EN_DES_192_EDE3_CBC_WITH_MD5: number = c.SSL_EN_DES_192_EDE3_CBC_WITH_MD5 ?? -1;
+/** @category Cipher suites */
 export const TLS_RSA_EXPORT_WITH_RC4_40_MD5: number = c.TLS_RSA_EXPORT_WITH_RC4_40_MD5 ?? -1;
+/** @category Cipher suites */
 export const TLS_RSA_EXPORT_WITH_RC2_CBC_40_MD5: number = c.TLS_RSA_EXPORT_WITH_RC2_CBC_40_MD5 ?? -1;
+/** @category Cipher suites */
 export const TLS_RSA_EXPORT_WITH_DES40_CBC_SHA: number = c.TLS_RSA_EXPORT_WITH_DES40_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_RSA_EXPORT1024_WITH_DES_CBC_SHA: number = c.TLS_RSA_EXPORT1024_WITH_DES_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_RSA_EXPORT1024_WITH_RC4_56_SHA: number = c.TLS_RSA_EXPORT1024_WITH_RC4_56_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_DHE_RSA_EXPORT_WITH_DES40_CBC_SHA: number = c.TLS_DHE_RSA_EXPORT_WITH_DES40_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_DH_RSA_EXPORT_WITH_DES40_CBC_SHA: number = c.TLS_DH_RSA_EXPORT_WITH_DES40_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_DHE_DSS_EXPORT1024_WITH_DES_CBC_SHA: number =
   c.TLS_DHE_DSS_EXPORT1024_WITH_DES_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_DHE_DSS_EXPORT1024_WITH_RC4_56_SHA: number = c.TLS_DHE_DSS_EXPORT1024_WITH_RC4_56_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_DH_DSS_EXPORT_WITH_DES40_CBC_SHA: number = c.TLS_DH_DSS_EXPORT_WITH_DES40_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const TLS_DHE_DSS_EXPORT_WITH_DES40_CBC_SHA: number = c.TLS_DHE_DSS_EXPORT_WITH_DES40_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const SSL_FORTEZZA_DMS_WITH_NULL_SHA: number = c.SSL_FORTEZZA_DMS_WITH_NULL_SHA ?? -1;
+/** @category Cipher suites */
 export const SSL_FORTEZZA_DMS_WITH_FORTEZZA_CBC_SHA: number = c.SSL_FORTEZZA_DMS_WITH_FORTEZZA_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const SSL_FORTEZZA_DMS_WITH_RC4_128_SHA: number = c.SSL_FORTEZZA_DMS_WITH_RC4_128_SHA ?? -1;
+/** @category Cipher suites */
 export const SSL_RSA_OLDFIPS_WITH_3DES_EDE_CBC_SHA: number = c.SSL_RSA_OLDFIPS_WITH_3DES_EDE_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const SSL_RSA_OLDFIPS_WITH_DES_CBC_SHA: number = c.SSL_RSA_OLDFIPS_WITH_DES_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const SSL_RSA_FIPS_WITH_3DES_EDE_CBC_SHA: number = c.SSL_RSA_FIPS_WITH_3DES_EDE_CBC_SHA ?? -1;
+/** @category Cipher suites */
 export const SSL_RSA_FIPS_WITH_DES_CBC_SHA: number = c.SSL_RSA_FIPS_WITH_DES_CBC_SHA ?? -1;

@@ -1230,12 +1230,14 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
 
   // ---- stream ----------------------------------------------------------------------------------
 
+  /** @internal Node stream machinery, not for callers. */
   override _read(): void {
     if (!this.#transport) this.#ioBeforeTransport = true;
     if (this.#transport?.isPaused() && !this.#inputHeld) this.#transport.resume();
     if (this.#transport && !this.#state.secured && !this.#deciding) this.#pump();
   }
 
+  /** @internal Node stream machinery, not for callers. */
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
     if (this.#failure) {
       callback(this.#failure);
@@ -1256,6 +1258,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
    * Writes that Writable hands over together (corked, or queued behind one in flight) go to NSS as one
    * buffer, as node:tls's TLSWrap joins them: an HTTP header and its body, or a chunked body's pieces, make
    * one record instead of one each (measured: a corked chunked POST of three pieces, 13 records before).
+   * @internal Node stream machinery.
    */
   override _writev(
     chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>,
@@ -1265,7 +1268,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     this._write(data, chunks[0]!.encoding, callback); // (_write ignores the encoding: chunks are Buffers)
   }
 
-  /** end(): once every write is in NSS, close_notify and then FIN, as node:tls does. */
+  /** @internal end(): once every write is in NSS, close_notify and then FIN, as node:tls does. */
   override _final(callback: (err?: Error | null) => void): void {
     this.#outsideNative(() => this.#endOwnDirection(callback));
   }
@@ -1330,6 +1333,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     else transport.end(done);
   }
 
+  /** @internal Node stream machinery, not for callers. */
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
     this.#outsideNative(() => this.#teardown(err, callback));
   }
