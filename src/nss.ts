@@ -110,6 +110,12 @@ export function findRootsModule(): string | undefined {
  * Initialises NSS for this process (`NSS_InitContext`, reference counted, safe next to other NSS users and
  * in worker threads). Calling it again with the same options does nothing; with different options it
  * throws {@link NSPRError} code `'NSS_ALREADY_INITIALIZED'`.
+ * @example
+ * ```ts
+ * init(); // no database: Mozilla's root store only
+ * init({ dbDir: 'sql:/etc/pki/nssdb', password: process.env.NSSDB_PASSWORD }); // the system database
+ * init({ dbDir: 'sql:/srv/app/nssdb', readOnly: false, fips: true }); // read-write, FIPS mode
+ * ```
  */
 export function init(opts: InitOptions = {}): void {
   checkObject(opts, 'opts');
@@ -194,6 +200,12 @@ let opened: { dbDir: string | null; readOnly: boolean } | undefined;
  *   answers when asked), and new passwords must follow FIPS rules (see {@link PK11Slot.changePassword}).
  * - Sockets made afterwards get the FIPS TLS profile ({@link FIPS_TLS_PROFILE}); existing ones keep their
  *   settings until their handshake starts, when the profile is applied to them too.
+ * @example
+ * ```ts
+ * init({ dbDir: 'sql:/srv/app/nssdb', readOnly: false });
+ * enableFIPS(true); // recorded in the database: the next init there is in FIPS mode too
+ * console.log(isFIPS());
+ * ```
  */
 export function enableFIPS(on: boolean): void {
   checkBoolean(on, 'on');
@@ -255,6 +267,13 @@ export function isInitialized(): boolean {
  * `generateKeyPair()` still running on the thread pool is waited for (an RSA-4096 generation takes up to a
  * second), and its promise then rejects with `'NSS_SHUT_DOWN'`, also when it had finished. Throws inside a
  * password callback or a TLS callback.
+ * @example
+ * ```ts
+ * init({ dbDir: 'sql:/tmp/db-a' });
+ * // …
+ * shutdown(); // every certificate, key and socket of this thread is released
+ * init({ dbDir: 'sql:/tmp/db-b' });
+ * ```
  */
 export function shutdown(): void {
   if (inPasswordCallback > 0) {
@@ -285,7 +304,13 @@ export function liveHandles(): number {
  */
 let inPasswordCallback = 0;
 
-/** Sets (or with `null`, removes) the callback NSS asks for PINs and database passwords. */
+/**
+ * Sets (or with `null`, removes) the callback NSS asks for PINs and database passwords.
+ * @example
+ * ```ts
+ * setPasswordCallback((slot, retry) => (retry ? undefined : askUser(`PIN for ${slot.tokenName}`)));
+ * ```
+ */
 export function setPasswordCallback(cb: PasswordCallback | null): void {
   if (cb === null) {
     binding.setPasswordCallback(null);

@@ -543,7 +543,7 @@ describe('node-nss command line', () => {
           });
           expect(JSON.parse(body)).toMatchObject({ request: 'GET /hello HTTP/1.1', protocol: 'tls1.3' });
         }
-        // tstclnt -h localhost tries ::1 first: it is answered too.
+        // NSS's own client, by name: localhost resolves to what the host has (::1 or 127.0.0.1); both answer.
         const tst = await runAsync('tstclnt', [
           '-h',
           'localhost',

@@ -115,6 +115,16 @@ const SSLSocketBase = SSLSocket as unknown as new (
   opts?: SSLSocketOptions,
 ) => Omit<SSLSocket, 'getPeerCertificate' | 'getCertificate' | 'engine' | 'serverSessions'>;
 
+/**
+ * @example
+ * ```ts
+ * import * as tls from 'node-nss/tls';
+ * const sock = tls.connect(443, 'example.com', { servername: 'example.com' }, () => {
+ *   console.log(sock.getProtocol(), sock.getPeerCertificate().subject.CN);
+ *   sock.end();
+ * });
+ * ```
+ */
 export class TLSSocket extends SSLSocketBase {
   #lastSession: Buffer | undefined;
 
@@ -457,6 +467,14 @@ export interface TlsOptions extends SecureContextOptions {
  * each handshake, `'tlsClientError'` for a failed one; `listen`, `address`, `close`, `getConnections`,
  * `ref`/`unref` are net.Server's. NSS keeps server sessions itself (session IDs and tickets, resumed
  * across connections): there are no `'newSession'`/`'resumeSession'` events.
+ * @example
+ * ```ts
+ * import * as tls from 'node-nss/tls';
+ * const server = tls.createServer({ key: fs.readFileSync('key.pem'), cert: fs.readFileSync('cert.pem') }, (sock) =>
+ *   sock.end('hello\n'),
+ * );
+ * server.listen(8443);
+ * ```
  */
 export class Server extends net.Server {
   readonly #nss: SSLServer;

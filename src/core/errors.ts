@@ -18,6 +18,14 @@ export function errorMessage(errno: number): string {
  * number, and the message NSS's own text. A few package-level conditions have codes of their own:
  * `'NSS_SHUT_DOWN'` (an object used after {@link shutdown}) and `'NSS_ALREADY_INITIALIZED'`. An
  * `SSLSocket` used after `destroy()` says `'PR_BAD_DESCRIPTOR_ERROR'` (the socket is closed; NSS is not).
+ * @example
+ * ```ts
+ * try {
+ *   await connect({ host: 'expired.badssl.com', port: 443 });
+ * } catch (err) {
+ *   if (err instanceof NSPRError) console.log(err.code, err.errno, err.message); // 'SEC_ERROR_EXPIRED_CERTIFICATE'
+ * }
+ * ```
  */
 export class NSPRError extends Error {
   /** The NSS/NSPR error number (negative, as in `secerr.h`, `sslerr.h`, `prerr.h`). */

@@ -14,6 +14,12 @@ const tokenEvents = new Set<string | symbol>(['tokenInserted', 'tokenRemoved']);
  * (`SECMOD_WaitForAnyTokenEvent`, without blocking). When watching starts, each token already present is
  * reported once as inserted. Only removable slots have events; NSS ignores the others. While someone
  * listens the watch keeps the process alive, like `fs.watch`.
+ * @example
+ * ```ts
+ * const card = loadPKCS11Module({ name: 'card', library: '/usr/lib64/opensc-pkcs11.so' });
+ * card.on('tokenInserted', (slot) => console.log('inserted', slot.tokenName));
+ * card.on('tokenRemoved', (slot) => console.log('removed', slot.slotName));
+ * ```
  */
 export class PKCS11Module extends EventEmitter {
   readonly #native: NativePKCS11Module;
@@ -133,6 +139,11 @@ export interface LoadPKCS11ModuleOptions {
  * Loads a PKCS#11 module for this process (`SECMOD_LoadUserModule`), without writing it to the database.
  * Its tokens then appear in {@link getAllTokens}; their certificates are found as `'token:nickname'` or by
  * PKCS#11 URI (`'pkcs11:token=…;object=…'`) with `CertDB.findCertFromNickname`.
+ * @example
+ * ```ts
+ * const hsm = loadPKCS11Module({ name: 'SoftHSM', library: '/usr/lib/softhsm/libsofthsm2.so' });
+ * const [slot] = hsm.listSlots();
+ * ```
  */
 export function loadPKCS11Module(opts: LoadPKCS11ModuleOptions): PKCS11Module {
   checkObject(opts, 'opts');

@@ -73,6 +73,13 @@ export interface ImportCertificateOptions {
 /**
  * The NSS certificate database opened by {@link init}, with every token NSS has loaded. Lookups by nickname
  * accept `'token:nickname'` for certificates on other tokens.
+ * @example
+ * ```ts
+ * init({ dbDir: 'sql:/etc/pki/nssdb' });
+ * const db = getDefaultCertDB();
+ * for (const cert of db.listCertificates()) console.log(cert.nickname, db.getTrust(cert));
+ * const key = db.findKeyByAnyCert(db.findCertFromNickname('server'));
+ * ```
  */
 export class CertDB {
   /** @internal */
@@ -302,7 +309,14 @@ export class CertDB {
 
 const defaultCertDB = new CertDB();
 
-/** The database opened by {@link init} (python-nss's `get_default_certdb`). */
+/**
+ * The database opened by {@link init} (python-nss's `get_default_certdb`).
+ * @example
+ * ```ts
+ * const db = getDefaultCertDB();
+ * const cert = db.findCertFromNickname('NSS Certificate DB:server');
+ * ```
+ */
 export function getDefaultCertDB(): CertDB {
   return defaultCertDB;
 }

@@ -81,6 +81,16 @@ export interface CertVerifyLogEntry {
 /**
  * Certificate verification failed. `usages` is the bitmap of usages that did verify
  * (`certificateUsage*`), `log` every problem NSS found along the chain.
+ * @example
+ * ```ts
+ * try {
+ *   cert.verifyNow(db, true, certificateUsageSSLServer);
+ * } catch (err) {
+ *   if (!(err instanceof CertVerifyError)) throw err;
+ *   console.log(err.code); // 'SEC_ERROR_UNKNOWN_ISSUER', …
+ *   for (const entry of err.log) console.log(entry.depth, entry.cert.subject, entry.error.code);
+ * }
+ * ```
  */
 export class CertVerifyError extends NSPRError {
   readonly usages: number;
@@ -103,6 +113,13 @@ export class CertVerifyError extends NSPRError {
  * An X.509 certificate held by NSS: an immutable snapshot of its fields plus the NSS handle that the
  * verification, trust and TLS functions use. Certificates come from a {@link CertDB}, from a TLS peer,
  * or from {@link Certificate.fromDER} / {@link Certificate.fromPEM} (temporary: not stored in the database).
+ * @example
+ * ```ts
+ * const cert = Certificate.fromPEM(fs.readFileSync('server.pem', 'latin1'));
+ * console.log(cert.subject, cert.subjectAltNames, cert.validNotAfter);
+ * cert.verifyNow(getDefaultCertDB(), true, certificateUsageSSLServer); // throws CertVerifyError
+ * console.log(cert.verifyHostname('www.example.com'));
+ * ```
  */
 export class Certificate {
   readonly #native: NativeCertificate;

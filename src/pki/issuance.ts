@@ -292,6 +292,11 @@ function requestBytes(value: Buffer | string): Buffer {
  * Wrong types throw `TypeError`, values out of range `RangeError`; NSS failures reject with {@link NSPRError}.
  * A `shutdown()` meanwhile waits for the generation and then rejects the promise with `'NSS_SHUT_DOWN'` (a
  * permanent key pair already made stays on the token).
+ * @example
+ * ```ts
+ * const key = await generateKeyPair({ type: 'ec', curve: 'P-256', nickname: 'server' }); // in the database
+ * const cardKey = await generateKeyPair({ type: 'rsa', bits: 3072, slot: findSlotByName('My Card')! });
+ * ```
  */
 export async function generateKeyPair(opts: GenerateKeyPairOptions): Promise<PrivateKey> {
   checkObject(opts, 'opts');
@@ -333,6 +338,12 @@ export async function generateKeyPair(opts: GenerateKeyPairOptions): Promise<Pri
  * A PKCS #10 certificate request (DER) for `key`'s public key, signed by `key`. Subject alternative names,
  * key usage and extended key usage go into the request's extensionRequest attribute. `pemEncode(der,
  * 'CERTIFICATE REQUEST')` gives the PEM form. `pinArgs` reach the password callback if signing needs a login.
+ * @example
+ * ```ts
+ * const key = await generateKeyPair({ type: 'rsa', bits: 2048 });
+ * const csr = createCertificateRequest(key, { subject: 'CN=www.example.com', subjectAltNames: ['DNS:www.example.com'] });
+ * fs.writeFileSync('www.csr', pemEncode(csr, 'CERTIFICATE REQUEST'));
+ * ```
  */
 export function createCertificateRequest(
   key: PrivateKey,
@@ -374,6 +385,13 @@ export function createCertificateRequest(
  * issuer certificate is not a CA (or may not sign certificates), `SEC_ERROR_BAD_SIGNATURE` when a request's
  * signature does not verify or the issuer key does not belong to the issuer certificate,
  * `SEC_ERROR_BAD_DER` for a request that does not decode.
+ * @example
+ * ```ts
+ * const caKey = await generateKeyPair({ type: 'ec', nickname: 'My CA' });
+ * const ca = createCertificate({ subject: 'CN=My CA', publicKeyFrom: caKey, isCA: true });
+ * const cert = createCertificate({ publicKeyFrom: csr, issuer: { certificate: ca, key: caKey } });
+ * getDefaultCertDB().importCertificate(cert, { nickname: 'www' });
+ * ```
  */
 export function createCertificate(opts: CreateCertificateOptions, ...pinArgs: unknown[]): Certificate {
   checkObject(opts, 'opts');

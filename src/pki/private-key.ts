@@ -3,7 +3,15 @@ import { binding } from '../core/binding.js';
 import { Certificate } from './certificate.js';
 import { PK11Slot } from './slot.js';
 
-/** A private key held by NSS or a token. Opaque: the key material never reaches JavaScript. */
+/**
+ * A private key held by NSS or a token. Opaque: the key material never reaches JavaScript.
+ * @example
+ * ```ts
+ * const db = getDefaultCertDB();
+ * const key = db.findKeyByAnyCert(db.findCertFromNickname('server'));
+ * console.log(key.keyType, key.slot?.tokenName, key.id);
+ * ```
+ */
 export class PrivateKey {
   readonly #native: NativePrivateKey;
 

@@ -35,6 +35,12 @@ function fipsPasswordProblem(password: string): string | undefined {
 /**
  * A PKCS#11 slot and its token: NSS's internal key store, a smart card, an HSM. Properties are read from
  * NSS each time, so `isPresent` follows a card being inserted or removed.
+ * @example
+ * ```ts
+ * for (const slot of getAllTokens()) console.log(slot.tokenName, slot.isHW, slot.needLogin());
+ * const slot = getInternalKeySlot();
+ * if (!slot.isLoggedIn()) await slot.login('database password'); // off the JavaScript thread, one try
+ * ```
  */
 export class PK11Slot {
   readonly #native: NativeSlot;

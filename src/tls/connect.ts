@@ -209,6 +209,11 @@ function configuredSocket(opts: ConnectOptions, make: SocketMaker): SSLSocket {
  * Like `tls.connect`, synchronously: the socket is returned at once and connects in the background; writes
  * wait for the handshake, errors arrive as `'error'`, `'secureConnect'` says the handshake is done. This is
  * what `https.Agent`, undici's `connect` option and `ws` call.
+ * @example
+ * ```ts
+ * const sock = createConnection({ host: 'example.com', port: 443 }, () => sock.end('GET / HTTP/1.0\r\n\r\n'));
+ * sock.pipe(process.stdout);
+ * ```
  */
 export function createConnection(opts: ConnectOptions, onSecureConnect?: () => void): SSLSocket {
   return createConnectionWith(opts, onSecureConnect, newSSLSocket);
@@ -258,7 +263,14 @@ export function createConnectionWith(
   return sock;
 }
 
-/** Like `tls.connect`, resolving once the handshake is done (rejecting with its `NSPRError`). */
+/**
+ * Like `tls.connect`, resolving once the handshake is done (rejecting with its `NSPRError`).
+ * @example
+ * ```ts
+ * const sock = await connect({ host: 'example.com', port: 443, ALPNProtocols: ['h2', 'http/1.1'] });
+ * console.log(sock.alpnProtocol, sock.getPeerCertificate()?.subject);
+ * ```
+ */
 export function connect(opts: ConnectOptions): Promise<SSLSocket> {
   const sock = createConnection(opts);
   return new Promise((resolve, reject) => {
@@ -287,6 +299,11 @@ export function connect(opts: ConnectOptions): Promise<SSLSocket> {
  * An `https.Agent` whose connections are NSS's: `https.request({ agent })`, `https.get`, and anything else
  * that takes an agent. `nss` options apply to every connection; the request's host, port and servername
  * fill in the rest.
+ * @example
+ * ```ts
+ * const agent = new Agent({ nss: { clientCertNickname: 'me' } });
+ * https.get('https://intranet.example.com/', { agent }, (res) => res.pipe(process.stdout));
+ * ```
  */
 export class Agent extends https.Agent {
   readonly #nss: ConnectOptions;
@@ -423,6 +440,13 @@ const serverContexts = new WeakMap<SSLServer, SecureContext>();
 /**
  * Like `tls.createServer`: an {@link SSLServer} serving the named certificates; `onSecureConnection` gets
  * each socket after its handshake. Call `listen` to start.
+ * @example
+ * ```ts
+ * const server = createServer({ certNickname: 'server', requestCert: true, requireCert: true }, (sock) =>
+ *   sock.end(`hello ${sock.getPeerCertificate()?.subjectCommonName}\n`),
+ * );
+ * await server.listen({ port: 8443 });
+ * ```
  */
 export function createServer(
   opts: CreateServerOptions,

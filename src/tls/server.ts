@@ -52,6 +52,15 @@ afterNSSShutdown(() => {
 /**
  * The listening side: configure it once (certificates, options, callbacks), and every accepted connection
  * is an {@link SSLSocket} made from it, inheriting all of that as NSS model sockets do.
+ * @example
+ * ```ts
+ * const db = getDefaultCertDB();
+ * const cert = db.findCertFromNickname('server');
+ * const server = new SSLServer();
+ * server.configSecureServer(cert, db.findKeyByAnyCert(cert));
+ * server.on('secureConnection', (sock) => sock.pipe(sock)); // an echo server
+ * const { port } = await server.listen({ port: 8443, host: '0.0.0.0' });
+ * ```
  */
 export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmitter>(EventEmitter) {
   readonly #engine: NativeSSLEngine;

@@ -205,6 +205,16 @@ function callbackError(what: string, err: unknown, errno: number): NSPRError {
  * An SSL/TLS socket in the NSS style (python-nss's `nss.ssl.SSLSocket`) that is also a Node `stream.Duplex`,
  * so `https`, `undici` and `ws` accept it. NSS runs over memory; the socket moves ciphertext between NSS and
  * a transport (a TCP connection, or any Duplex for STARTTLS and proxies).
+ * @example
+ * ```ts
+ * const sock = new SSLSocket();
+ * sock.setHostname('example.com'); // the name NSS verifies the certificate against
+ * sock.setHandshakeCallback((s) => console.log(s.connectionInfoString()));
+ * await sock.connect({ host: 'example.com', port: 443 });
+ * await sock.forceHandshake({ timeout: 5000 });
+ * sock.end('GET / HTTP/1.0\r\n\r\n');
+ * for await (const chunk of sock) process.stdout.write(chunk);
+ * ```
  */
 export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(Duplex) {
   readonly #engine: NativeSSLEngine;
