@@ -213,6 +213,8 @@ describe('node-nss command line', () => {
   });
 
   describe('connect', () => {
+    /** connect to localhost:port, trusting the PEM PKI's root. */
+    const trusting = (port: number) => ['connect', `localhost:${port}`, '--ca', pki.file('ca.crt')];
     async function opensslServer(args: string[]): Promise<{ port: number; stop: () => void }> {
       const port = await freePort();
       const peer = spawnPeer('openssl', ['s_server', '-accept', String(port), '-quiet', ...args]);
@@ -226,15 +228,7 @@ describe('node-nss command line', () => {
         ...['-key', pki.file('server-int.key'), '-alpn', 'h2,http/1.1', '-tls1_3'],
       ]);
       try {
-        const r = await nssCliAsync([
-          'connect',
-          `localhost:${server.port}`,
-          '--ca',
-          pki.file('ca.crt'),
-          '--alpn',
-          'h2',
-          '--json',
-        ]);
+        const r = await nssCliAsync([...trusting(server.port), '--alpn', 'h2', '--json']);
         expect(r.stderr).toBe('');
         expect(r.status).toBe(0);
         const channel = JSON.parse(r.stdout) as {
@@ -266,7 +260,7 @@ describe('node-nss command line', () => {
         ...['-Verify', '1', '-verify_return_error', '-CAfile', pki.file('ca.crt')],
       ]);
       try {
-        const args = ['connect', `localhost:${server.port}`, '--ca', pki.file('ca.crt'), '--json'];
+        const args = [...trusting(server.port), '--json'];
         const withCert = await nssCliAsync([
           ...args,
           '--cert',
@@ -294,7 +288,7 @@ describe('node-nss command line', () => {
         '-rev',
       ]);
       try {
-        const r = await nssCliAsync(['connect', `localhost:${server.port}`, '--ca', pki.file('ca.crt')], {
+        const r = await nssCliAsync(trusting(server.port), {
           input: 'olleh\n',
           env: { NO_COLOR: '1' },
         });
@@ -316,14 +310,7 @@ describe('node-nss command line', () => {
         ...['-cert', pki.file('server-ec.crt'), '-key', pki.file('server-ec.key'), '-status_file', staple],
       ]);
       try {
-        const r = await nssCliAsync([
-          'connect',
-          `localhost:${server.port}`,
-          '--ca',
-          pki.file('ca.crt'),
-          '--ocsp',
-          '--json',
-        ]);
+        const r = await nssCliAsync([...trusting(server.port), '--ocsp', '--json']);
         expect(r.status).toBe(0);
         expect(JSON.parse(r.stdout)).toMatchObject({
           ocspStaple: fs.readFileSync(staple).toString('base64'),
