@@ -52,6 +52,13 @@ function list<T>(value: T | T[] | undefined): T[] {
  * Credentials held by NSS in memory: what {@link createSecureContext} makes from node:tls's options. Give it
  * to `connect`/`createServer` as `secureContext`, or to several of them: they share its certificates and
  * keys (and, on clients, their sessions).
+ * @example
+ * ```ts
+ * const context = createSecureContext({ cert: fs.readFileSync('client.pem'), key: fs.readFileSync('client.key'),
+ *   ca: fs.readFileSync('ca.pem') });
+ * const a = await connect({ host: 'api.example.com', port: 443, secureContext: context });
+ * const b = await connect({ host: 'api.example.com', port: 443, secureContext: context }); // resumes a's session
+ * ```
  */
 export class SecureContext {
   /** The certificates with their keys, in the order of `cert`. */
