@@ -149,9 +149,9 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
                          "NSS is already initialized in this process with different options");
   }
   if (data->initialized) return env.Undefined();
-  std::string firstPassword =
-      opts.Get("firstPassword").IsString() ? opts.Get("firstPassword").As<Napi::String>().Utf8Value() : "";
-  bool setFirstPassword = opts.Get("firstPassword").IsString();
+  Napi::Value firstPasswordValue = opts.Get("firstPassword");
+  bool setFirstPassword = firstPasswordValue.IsString();
+  std::string firstPassword = setFirstPassword ? firstPasswordValue.As<Napi::String>().Utf8Value() : "";
   if (process.context == nullptr && process.failedShutdown != 0) {
     throw MakeNSPRError(env, process.failedShutdown,
                         "NSS cannot be initialized again in this process: its last shutdown failed");

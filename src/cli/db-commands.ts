@@ -9,14 +9,13 @@ import { listModules } from '../pkcs11/module.js';
 import { type ParsedCommand, UsageError, flag, stringOption } from './args.js';
 import { makePaint, summarizeCertificate } from './describe.js';
 
-/** @internal Opens the database of `-d` (none without it), with `-w` as its password. */
-export function openDB(parsed: ParsedCommand, loadBuiltinRoots = true, readOnly = true): void {
+/** @internal Opens the database of `-d` (none without it) read-only, with `-w` as its password. */
+export function openDB(parsed: ParsedCommand, loadBuiltinRoots = true): void {
   const dbDir = stringOption(parsed, 'dbdir');
   const password = stringOption(parsed, 'password');
   init({
     ...(dbDir === undefined ? {} : { dbDir }),
     loadBuiltinRoots,
-    readOnly,
     ...(password === undefined ? {} : { password }),
   });
 }

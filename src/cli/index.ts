@@ -4,42 +4,44 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type CommandSpec, type ParsedCommand, UsageError, commandHelp, parseCommand } from './args.js';
+import { certsSpec, connectSpec, demoSpec, modulesSpec, serveSpec, verifySpec } from './specs.js';
 
 interface Command {
-  spec: () => Promise<CommandSpec>;
+  summary: string;
+  spec: CommandSpec;
   run: (parsed: ParsedCommand) => Promise<void> | void;
 }
 
-// Each entry loads its module (and with it the addon) on use.
-const COMMANDS: Record<string, Command & { summary: string }> = {
+// The specs load no native code; each command loads its module (and with it the addon) when it runs.
+const COMMANDS: Record<string, Command> = {
   demo: {
     summary: 'make a throwaway database, run a TLS server and client, show what each saw',
-    spec: async () => (await import('./specs.js')).demoSpec,
+    spec: demoSpec,
     run: async () => (await import('./demo.js')).runDemo(),
   },
   connect: {
     summary: 'a TLS client, like tstclnt / openssl s_client',
-    spec: async () => (await import('./specs.js')).connectSpec,
+    spec: connectSpec,
     run: async (parsed) => (await import('./tls-commands.js')).connectCommand(parsed),
   },
   serve: {
     summary: 'a TLS echo or HTTP server, like selfserv',
-    spec: async () => (await import('./specs.js')).serveSpec,
+    spec: serveSpec,
     run: async (parsed) => (await import('./tls-commands.js')).serveCommand(parsed),
   },
   certs: {
     summary: 'certificates and trust of a database, like certutil -L (-K: keys)',
-    spec: async () => (await import('./specs.js')).certsSpec,
+    spec: certsSpec,
     run: async (parsed) => (await import('./db-commands.js')).certs(parsed),
   },
   verify: {
     summary: 'verify a certificate for a usage, like vfychain',
-    spec: async () => (await import('./specs.js')).verifySpec,
+    spec: verifySpec,
     run: async (parsed) => (await import('./db-commands.js')).verify(parsed),
   },
   modules: {
     summary: 'PKCS #11 modules and their tokens, like modutil -list',
-    spec: async () => (await import('./specs.js')).modulesSpec,
+    spec: modulesSpec,
     run: async (parsed) => (await import('./db-commands.js')).modules(parsed),
   },
 };
@@ -81,7 +83,7 @@ async function main(argv: string[]): Promise<void> {
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
     const topic = name === 'help' ? args[0] : undefined;
     const command = topic === undefined ? undefined : COMMANDS[topic];
-    process.stdout.write(command ? commandHelp(await command.spec()) : USAGE);
+    process.stdout.write(command ? commandHelp(command.spec) : USAGE);
     return;
   }
   if (name === '-V' || name === '--version') {
@@ -90,22 +92,16 @@ async function main(argv: string[]): Promise<void> {
   }
   const command = COMMANDS[name];
   if (command === undefined) throw new UsageError(`unknown command ${name}`);
-  const spec = await command.spec();
-  let parsed;
+  // A wrong command line, found by the parser or by the command itself, comes with the command's help.
   try {
-    parsed = parseCommand(spec, args);
-  } catch (err) {
-    if (err instanceof UsageError) err.message = `${err.message}\n\n${commandHelp(spec)}`;
-    throw err;
-  }
-  if (parsed === 'help') {
-    process.stdout.write(commandHelp(spec));
-    return;
-  }
-  try {
+    const parsed = parseCommand(command.spec, args);
+    if (parsed === 'help') {
+      process.stdout.write(commandHelp(command.spec));
+      return;
+    }
     await command.run(parsed);
   } catch (err) {
-    if (err instanceof UsageError) err.message = `${err.message}\n\n${commandHelp(spec)}`;
+    if (err instanceof UsageError) err.message = `${err.message}\n\n${commandHelp(command.spec)}`;
     throw err;
   }
 }

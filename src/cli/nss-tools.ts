@@ -1,5 +1,5 @@
-// Drives NSS's own command-line tools (certutil, pk12util). Used by the demo; the tests build their
-// fixtures with it too.
+// Drives NSS's own command-line tools (certutil, pk12util): the tests and the benchmarks build their fixture
+// databases with it.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';

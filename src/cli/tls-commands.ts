@@ -4,7 +4,7 @@ import * as net from 'node:net';
 import { once } from 'node:events';
 import type { NSPRError } from '../core/errors.js';
 import { groupByName } from '../tls/config.js';
-import { createConnection, createServer } from '../tls/connect.js';
+import { createConnection, createServer, secureConnected } from '../tls/connect.js';
 import type { SSLSocket } from '../tls/socket.js';
 import {
   type ParsedCommand,
@@ -211,24 +211,6 @@ async function plainThenTLS(host: string, port: number, protocol: string, ms: nu
   }
 }
 
-/** Waits for the client's handshake; a failure or `ms` without one rejects (the NSS error, or a timeout). */
-function handshake(sock: SSLSocket, ms: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      sock.destroy();
-      reject(new Error(`no TLS handshake within ${ms / 1000} s`));
-    }, ms);
-    sock.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    sock.once('secureConnect', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
-
 /** @internal */
 export async function connectCommand(parsed: ParsedCommand): Promise<void> {
   const { host, port } = hostPort(parsed.operands[0] ?? '', 'connect');
@@ -255,7 +237,7 @@ export async function connectCommand(parsed: ParsedCommand): Promise<void> {
     ...(flag(parsed, 'ocsp') ? { requestOCSP: true } : {}),
   });
   sock.on('OCSPResponse', (response: Buffer) => stapled.push(response));
-  await handshake(sock, 30_000);
+  await secureConnected(sock, 30_000);
   const channel: ChannelSummary & {
     host: string;
     port: number;
@@ -391,8 +373,8 @@ function answerHTTP(sock: SSLSocket, channel: ChannelSummary): void {
   sock.setEncoding('latin1');
   sock.on('data', (chunk: string) => {
     pending += chunk;
-    while (pending.includes('\r\n\r\n')) {
-      const end = pending.indexOf('\r\n\r\n');
+    let end;
+    while ((end = pending.indexOf('\r\n\r\n')) >= 0) {
       const request = pending.slice(0, end);
       pending = pending.slice(end + 4);
       const body = `${JSON.stringify({ request: request.split('\r\n')[0] ?? '', ...channel }, null, 2)}\n`;

@@ -272,7 +272,14 @@ export function createConnectionWith(
  * ```
  */
 export function connect(opts: ConnectOptions): Promise<SSLSocket> {
-  const sock = createConnection(opts);
+  return secureConnected(createConnection(opts), opts.timeout);
+}
+
+/**
+ * @internal Resolves with `sock` once its handshake is done. Its error, or `timeout` ms without a handshake
+ * (`PR_IO_TIMEOUT_ERROR`), destroys it and rejects.
+ */
+export function secureConnected(sock: SSLSocket, timeout: number | undefined): Promise<SSLSocket> {
   return new Promise((resolve, reject) => {
     const fail = (err: Error) => {
       clearTimeout(timer);
@@ -280,11 +287,11 @@ export function connect(opts: ConnectOptions): Promise<SSLSocket> {
       reject(err);
     };
     const timer =
-      opts.timeout === undefined
+      timeout === undefined
         ? undefined
         : setTimeout(
             () => fail(new NSPRError(PR_IO_TIMEOUT_ERROR, undefined, 'the TLS handshake timed out')),
-            opts.timeout,
+            timeout,
           );
     sock.once('error', fail);
     sock.once('secureConnect', () => {

@@ -19,23 +19,24 @@ export function run(
 }
 
 /**
- * Runs a Node script in a child process started in the package root (so `require('node-nss')` resolves),
- * killed after `ms`: a crash or a hang shows as its exit status. `args` go before `-e` (`--expose-gc`).
+ * Spawns `cmd` with this process's environment (the sanitizer preload included) plus `env`, writes `input` to
+ * its stdin when given, and collects both outputs; killed after `ms` (the status is then null).
  */
-export function nodeScript(
-  script: string,
-  opts: { args?: string[]; env?: Record<string, string>; ms?: number } = {},
+function collect(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string>; input?: string; ms?: number },
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [...(opts.args ?? []), '-e', script], {
-      cwd: path.join(__dirname, '..', '..'),
-      env: { ...process.env, ...opts.env },
-    });
+  return new Promise((resolve, reject) => {
+    const proc = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env } });
     let stdout = '';
     let stderr = '';
     proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    proc.stdin.on('error', () => undefined);
+    if (opts.input !== undefined) proc.stdin.end(opts.input);
     const timer = setTimeout(() => proc.kill('SIGKILL'), opts.ms ?? 60_000);
+    proc.on('error', reject);
     proc.on('close', (status) => {
       clearTimeout(timer);
       resolve({ status, stdout, stderr });
@@ -44,29 +45,28 @@ export function nodeScript(
 }
 
 /**
- * {@link run} without blocking the event loop, for commands that talk to servers in this process; the child
- * gets this process's environment (the sanitizer preload included) plus `env`.
+ * Runs a Node script in a child process started in the package root (so `require('node-nss')` resolves),
+ * killed after `ms`: a crash or a hang shows as its exit status. `args` go before `-e` (`--expose-gc`).
  */
-export function runAsync(
+export function nodeScript(
+  script: string,
+  opts: { args?: string[]; env?: Record<string, string>; ms?: number } = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return collect(process.execPath, [...(opts.args ?? []), '-e', script], {
+    cwd: path.join(__dirname, '..', '..'),
+    env: opts.env,
+    ms: opts.ms,
+  });
+}
+
+/** {@link run} without blocking the event loop, for commands that talk to servers in this process. */
+export async function runAsync(
   cmd: string,
   args: string[],
   opts: { input?: string; env?: Record<string, string>; ms?: number } = {},
 ): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(cmd, args, { env: { ...process.env, ...opts.env } });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    proc.stdin.on('error', () => undefined);
-    proc.stdin.end(opts.input ?? '');
-    const timer = setTimeout(() => proc.kill('SIGKILL'), opts.ms ?? 60_000);
-    proc.on('error', reject);
-    proc.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status: status ?? -1, stdout, stderr });
-    });
-  });
+  const r = await collect(cmd, args, { ...opts, input: opts.input ?? '' });
+  return { ...r, status: r.status ?? -1 };
 }
 
 /** Runs a command that must succeed; returns its stdout. */
