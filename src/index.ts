@@ -36,6 +36,16 @@ export type {
   NamedCurve,
 } from './pki/issuance.js';
 export { pemEncode } from './pki/pem.js';
+export {
+  setDefaultRevocationMode,
+  getDefaultRevocationMode,
+  setOCSPDefaultResponder,
+  clearOCSPDefaultResponder,
+  setOCSPTimeout,
+  configOCSPCache,
+  clearOCSPCache,
+} from './pki/revocation.js';
+export type { RevocationMode } from './pki/revocation.js';
 export { PK11Slot, getAllTokens, getInternalKeySlot, findSlotByName } from './pki/slot.js';
 export { PKCS11Module, loadPKCS11Module, listModules } from './pkcs11/module.js';
 export type { LoadPKCS11ModuleOptions } from './pkcs11/module.js';

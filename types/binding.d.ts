@@ -45,6 +45,28 @@ export declare class NativeCertificate {
     atMillis: number | undefined,
     pinArgs: PinArgs,
   ): NativeVerifyResult;
+  /**
+   * `CERT_PKIXVerifyCert` for one usage (a `certificateUsage*` bit): against `anchors` only, or the database's
+   * trust when null; `revocation` 0 off, 1 soft, 2 hard (NSS's classic policies); `staples` are OCSP responses
+   * handed to NSS's OCSP cache first. Returns 0 or the NSS error.
+   */
+  verifyPKIX(
+    usage: number,
+    atMillis: number | undefined,
+    anchors: NativeCertificate[] | null,
+    revocation: number,
+    staples: Buffer[],
+    pinArgs: PinArgs,
+  ): number;
+  /** The same on a libuv worker (no pin argument); `keep` are held until it ends (a peer's chain). */
+  verifyPKIXAsync(
+    usage: number,
+    atMillis: number | undefined,
+    anchors: NativeCertificate[] | null,
+    revocation: number,
+    staples: Buffer[],
+    keep: NativeCertificate[],
+  ): Promise<number>;
   verifyHostname(hostname: string): boolean;
   hasSignerInCaNames(caNames: Buffer[]): boolean;
   getChain(certUsage: number, atMillis: number | undefined): NativeCertificate[];
@@ -53,6 +75,18 @@ export declare class NativeCertificate {
   setTrust(trust: string, pinArgs: PinArgs): void;
   /** Throws NSPRError NSS_SHUT_DOWN once shutdown() released the certificate. */
   assertLive(): void;
+}
+
+/** A CRL in NSS's CRL cache, taken out again when the handle is released or collected. */
+export declare class NativeCachedCRL {
+  private constructor();
+}
+
+export interface NativeCRLInfo {
+  /** The issuer's name (RFC 4514 text). */
+  issuer: string;
+  der: Buffer | null;
+  url: string | null;
 }
 
 export declare class NativePrivateKey {
@@ -245,6 +279,20 @@ export interface Binding extends SSLBinding {
     pinArgs: PinArgs,
   ): Promise<NativeCertificate[]>;
   exportPKCS12Async(nickname: string, utf8Password: Buffer, pinArgs: PinArgs): Promise<Buffer>;
+  // CRLs (crl.cc)
+  /** `CERT_CacheCRL`: the CRL is used by every verification in the process while the handle lives. */
+  cacheCRL(der: Buffer): NativeCachedCRL;
+  /** `PK11_ImportCRL` into the database (signature checked against its issuer there). */
+  importCRL(der: Buffer, url: string | null, pinArgs: PinArgs): void;
+  listCRLs(): NativeCRLInfo[];
+  /** Deletes the database's CRL of this CRL's issuer (`SEC_DeletePermCRL`). */
+  deleteCRL(der: Buffer): void;
+  // OCSP settings (ocsp.cc)
+  ocspSetDefaultResponder(url: string, signerNickname: string): void;
+  ocspClearDefaultResponder(): void;
+  ocspSetTimeout(seconds: number): void;
+  ocspCacheSettings(maxEntries: number, minSeconds: number, maxSeconds: number): void;
+  ocspClearCache(): void;
   // issuance (private_key.cc, cert_extensions.cc, cert_request.cc, cert_builder.cc)
   generateKeyPair(params: NativeKeyGenParams, pinArgs: PinArgs): Promise<NativePrivateKey>;
   /**
@@ -292,6 +340,7 @@ export interface Binding extends SSLBinding {
   NativePKCS11Module: typeof NativePKCS11Module;
   NativeCertificate: typeof NativeCertificate;
   NativePrivateKey: typeof NativePrivateKey;
+  NativeCachedCRL: typeof NativeCachedCRL;
   NativeSlot: typeof NativeSlot;
 }
 
@@ -430,9 +479,15 @@ export declare class NativeSSLEngine {
   cycleExtras(): NativeCycleExtras | undefined;
   /**
    * NSS's own check of the peer's certificate (`SSL_AuthCertificate`); `isServer`: this end is the server.
-   * With `anchors`, the chain is verified against those certificates only (`CERT_PKIXVerifyCert`).
+   * With `anchors`, the chain is verified against those certificates only, and with `revocation` (1 soft, 2
+   * hard) OCSP is asked too (`CERT_PKIXVerifyCert`; a client hands the stapled responses to NSS first).
    */
-  defaultAuth(checkSig: boolean, isServer: boolean, anchors: NativeCertificate[] | null): number;
+  defaultAuth(
+    checkSig: boolean,
+    isServer: boolean,
+    anchors: NativeCertificate[] | null,
+    revocation: number,
+  ): number;
   authComplete(error: number): void;
   defaultClientAuth(nickname: string | null): [NativeCertificate, NativePrivateKey] | null;
   clientAuthComplete(cert: NativeCertificate | null, key: NativePrivateKey | null): void;

@@ -8,7 +8,9 @@
 #include "certificate.h"
 #include "constants.h"
 #include "context.h"
+#include "crl.h"
 #include "errors.h"
+#include "ocsp.h"
 #include "pkcs11_module.h"
 #include "private_key.h"
 #include "slot.h"
@@ -29,6 +31,9 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   PKCS11Module::Init(env, exports);
   InitModules(env, exports);
   InitCertDB(env, exports);
+  CachedCRL::Init(env, exports);
+  InitCRLs(env, exports);
+  InitOCSP(env, exports);
   InitCertExtensions(env, exports);
   InitCertRequests(env, exports);
   InitCertBuilder(env, exports);

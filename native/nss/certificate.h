@@ -2,10 +2,28 @@
 #pragma once
 #include <cert.h>
 #include <napi.h>
+#include <prerror.h>
+
+#include <string>
+#include <vector>
 
 #include "handle_wrap.h"
 
 namespace nss {
+
+// Revocation checking for PKIXVerify, as TypeScript's RevocationMode names it.
+enum class Revocation { kOff = 0, kSoft = 1, kHard = 2 };
+
+// CERT_PKIXVerifyCert for one usage (a certificateUsage* bit) at `at`: against `anchors` only (node:tls's `ca`)
+// or, when null, the database's trust; revocation by NSS's classic policies (CRLs held locally for the whole
+// chain; with kSoft/kHard also OCSP for the leaf, fetched from its AIA URL or the default responder, where
+// kHard fails without a fresh answer). Blocks while OCSP fetches. Returns 0 or the NSS error.
+PRErrorCode PKIXVerify(CERTCertificate* cert, SECCertificateUsage usage, PRTime at, CERTCertList* anchors,
+                       Revocation revocation, void* wincx);
+
+// Hands OCSP responses a server stapled for `cert` to NSS's OCSP cache (as SSL_AuthCertificate does), so that
+// a revocation check finds them instead of fetching. Responses that do not verify are ignored, as NSS does.
+void CacheStapledResponses(CERTCertificate* cert, const std::vector<std::string>& responses, void* wincx);
 
 class Certificate : public HandleWrap<Certificate, CERTCertificate, CERT_DestroyCertificate> {
  public:
@@ -24,6 +42,8 @@ class Certificate : public HandleWrap<Certificate, CERTCertificate, CERT_Destroy
   Napi::Value Nickname(const Napi::CallbackInfo& info);
   Napi::Value CheckValidTimes(const Napi::CallbackInfo& info);
   Napi::Value Verify(const Napi::CallbackInfo& info);
+  Napi::Value VerifyPKIX(const Napi::CallbackInfo& info);
+  Napi::Value VerifyPKIXAsync(const Napi::CallbackInfo& info);
   Napi::Value VerifyHostname(const Napi::CallbackInfo& info);
   Napi::Value HasSignerInCaNames(const Napi::CallbackInfo& info);
   Napi::Value GetChain(const Napi::CallbackInfo& info);

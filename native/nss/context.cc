@@ -15,6 +15,8 @@
 #include <mutex>
 
 #include "errors.h"
+#include "ocsp.h"
+#include "ocsp_http.h"
 #include "pkcs11_module.h"
 #include "slot.h"
 
@@ -114,6 +116,8 @@ bool ReleaseContextReference(Napi::Env env, AddonData* data) {
   // The session caches hold certificate references: without clearing both, shutdown reports BUSY.
   SSL_ClearSessionCache();
   SSL_ShutdownServerSessionIDCache();
+  // The default responder is node-nss's setting: undone, also for another NSS user that keeps NSS up.
+  ForgetOCSPDefaultResponder();
   SECStatus status = NSS_ShutdownContext(process.context);
   process.context = nullptr;
   process.optionsKey.clear();
@@ -171,6 +175,7 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
       }
     }
     NSS_SetDomesticPolicy();
+    RegisterOCSPHttpClient();
     process.context = context;
     process.optionsKey = key;
   }

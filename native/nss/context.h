@@ -45,6 +45,7 @@ struct AddonData {
   Napi::FunctionReference slotClass;
   Napi::FunctionReference moduleClass;
   Napi::FunctionReference sslEngineClass;
+  Napi::FunctionReference cachedCRLClass;
   // { handlers, pinArgs }: the symbols under which an SSL engine keeps its hooks on its own JS object.
   Napi::ObjectReference sslEngineKeys;
   Napi::FunctionReference passwordCallback;

@@ -681,50 +681,56 @@ static PRErrorCode PeerNameError(PRFileDesc* fd) {
   return ok ? 0 : SSL_ERROR_BAD_CERT_DOMAIN;
 }
 
-// The peer's certificate verified against `anchors` only (node:tls's `ca`): CERT_PKIXVerifyCert with
-// cert_pi_trustAnchors, which (cert_pi_useOnlyTrustAnchors defaults to true) trusts no root of the database
-// for this one verification and gives the anchors no trust anywhere else. The certificates the peer sent are
-// temporary certificates by now, so the chain is built through them. Revocation as SSL_AuthCertificate's
-// CERT_VerifyCert: CRLs in the database, no OCSP, nothing fetched.
-static PRErrorCode VerifyAgainstAnchors(PRFileDesc* fd, Napi::Array anchors, bool isServer, void* wincx) {
+// The peer's certificate verified by CERT_PKIXVerifyCert (certificate.h's PKIXVerify): against `anchors` only
+// (node:tls's `ca`) or the database's trust, with `revocation`. The certificates the peer sent are temporary
+// certificates by now, so the chain is built through them; a client hands the responses the server stapled to
+// NSS's OCSP cache first, as SSL_AuthCertificate does.
+static PRErrorCode VerifyPeerPKIX(PRFileDesc* fd, CERTCertList* anchors, Revocation revocation, bool isServer,
+                                  void* wincx) {
   CERTCertificate* peer = SSL_PeerCertificate(fd);
   if (peer == nullptr) return SSL_ERROR_NO_CERTIFICATE;
   std::unique_ptr<CERTCertificate, void (*)(CERTCertificate*)> peerRef(peer, CERT_DestroyCertificate);
-  std::unique_ptr<CERTCertList, void (*)(CERTCertList*)> list(CERT_NewCertList(), CERT_DestroyCertList);
-  if (!list) return PR_GetError() ? PR_GetError() : SEC_ERROR_NO_MEMORY;
-  for (uint32_t i = 0; i < anchors.Length(); i++) {
-    CERTCertificate* anchor = CERT_DupCertificate(Certificate::FromValue(anchors.Get(i), "anchors"));
-    if (CERT_AddCertToListTail(list.get(), anchor) != SECSuccess) {
-      CERT_DestroyCertificate(anchor);
-      return PR_GetError() ? PR_GetError() : SEC_ERROR_NO_MEMORY;
+  if (!isServer && revocation != Revocation::kOff) {
+    const SECItemArray* stapled = SSL_PeerStapledOCSPResponses(fd);
+    std::vector<std::string> responses;
+    for (unsigned int i = 0; stapled != nullptr && i < stapled->len; i++) {
+      responses.emplace_back(reinterpret_cast<const char*>(stapled->items[i].data), stapled->items[i].len);
     }
+    CacheStapledResponses(peer, responses, wincx);
   }
-  CERTValInParam in[3];
-  in[0].type = cert_pi_trustAnchors;
-  in[0].value.pointer.chain = list.get();
-  in[1].type = cert_pi_revocationFlags;
-  in[1].value.pointer.revocation = const_cast<CERTRevocationFlags*>(CERT_GetClassicOCSPDisabledPolicy());
-  in[2].type = cert_pi_end;
-  CERTValOutParam out[1];
-  out[0].type = cert_po_end;
-  PORT_SetError(0);
   SECCertificateUsage usage = isServer ? certificateUsageSSLClient : certificateUsageSSLServer;
-  if (CERT_PKIXVerifyCert(peer, usage, in, out, wincx) != SECSuccess) {
-    return PR_GetError() ? PR_GetError() : SSL_ERROR_BAD_CERTIFICATE;
-  }
+  PRErrorCode error = PKIXVerify(peer, usage, PR_Now(), anchors, revocation, wincx);
+  if (error != 0) return error;
   return isServer ? 0 : PeerNameError(fd);
 }
 
-// defaultAuth(checkSig, isServer, anchors | null) → 0 or the NSS error: NSS's own check (the chain against the
-// database's trust, or against `anchors` only, then the host name on a client).
+// defaultAuth(checkSig, isServer, anchors | null, revocation) → 0 or the NSS error: NSS's own check (the chain
+// against the database's trust, or against `anchors` only, with revocation 0 off, 1 soft, 2 hard; then the host
+// name on a client). Without anchors or revocation it is SSL_AuthCertificate itself.
 Napi::Value SSLEngine::DefaultAuth(const Napi::CallbackInfo& info) {
-  PRFileDesc* fd = Fd(info.Env());
-  SocketPinArg socketPin(info.Env(), fd, PinArgs(info.Env()));
+  Napi::Env env = info.Env();
+  PRFileDesc* fd = Fd(env);
+  SocketPinArg socketPin(env, fd, PinArgs(env));
   // isServer: this socket is the server, checking a client's certificate (client usage, no host name).
   bool isServer = info[1].ToBoolean();
+  int mode = info[3].IsNumber() ? info[3].As<Napi::Number>().Int32Value() : 0;
+  Revocation revocation = mode == 2 ? Revocation::kHard : mode == 1 ? Revocation::kSoft : Revocation::kOff;
   PRErrorCode error;
-  if (info[2].IsArray()) {
-    error = VerifyAgainstAnchors(fd, info[2].As<Napi::Array>(), isServer, socketPin.pin.wincx());
+  if (info[2].IsArray() || revocation != Revocation::kOff) {
+    std::unique_ptr<CERTCertList, void (*)(CERTCertList*)> anchors(nullptr, CERT_DestroyCertList);
+    if (info[2].IsArray()) {
+      Napi::Array list = info[2].As<Napi::Array>();
+      anchors.reset(CERT_NewCertList());
+      if (!anchors) ThrowLastError(env, "CERT_NewCertList");
+      for (uint32_t i = 0; i < list.Length(); i++) {
+        CERTCertificate* anchor = CERT_DupCertificate(Certificate::FromValue(list.Get(i), "anchors"));
+        if (CERT_AddCertToListTail(anchors.get(), anchor) != SECSuccess) {
+          CERT_DestroyCertificate(anchor);
+          ThrowLastError(env, "CERT_AddCertToListTail");
+        }
+      }
+    }
+    error = VerifyPeerPKIX(fd, anchors.get(), revocation, isServer, socketPin.pin.wincx());
   } else {
     SECStatus status = SSL_AuthCertificate(CERT_GetDefaultCertDB(), fd, info[0].ToBoolean() ? PR_TRUE : PR_FALSE,
                                            isServer ? PR_TRUE : PR_FALSE);
@@ -732,7 +738,7 @@ Napi::Value SSLEngine::DefaultAuth(const Napi::CallbackInfo& info) {
     if (status != SECSuccess && error == 0) error = SSL_ERROR_BAD_CERTIFICATE;
   }
   socketPin.pin.RethrowCallbackError();
-  return Napi::Number::New(info.Env(), error);
+  return Napi::Number::New(env, error);
 }
 
 Napi::Value SSLEngine::AuthComplete(const Napi::CallbackInfo& info) {

@@ -12,7 +12,9 @@
  *   smart card) or a `pkcs11:` URI;
  * - `NODE_NSS_TOKEN_PIN`: the PIN of the token that certificate is on (else a `pin-value` in the URI, else
  *   the database password);
- * - `NODE_NSS_FIPS=1`: require FIPS mode (see `init({ fips })`).
+ * - `NODE_NSS_FIPS=1`: require FIPS mode (see `init({ fips })`);
+ * - `NODE_NSS_REVOCATION=soft|hard`: check servers' certificates for revocation with OCSP
+ *   (`setDefaultRevocationMode`; default `off`: CRLs in the database only).
  *
  * @packageDocumentation
  */
@@ -24,6 +26,8 @@ import { Agent as UndiciAgent, setGlobalDispatcher } from 'undici';
 import { init, isInitialized, setPasswordCallback } from '../nss.js';
 import { Agent, undiciConnector } from '../tls/connect.js';
 import type { PK11Slot } from '../pki/slot.js';
+import { setDefaultRevocationMode } from '../pki/revocation.js';
+import { checkRevocationMode } from '../pki/revocation-mode.js';
 
 /** The database register opens: `NODE_NSS_DB`, else the user's shared one, else the system's, else none. */
 function databaseDir(env: NodeJS.ProcessEnv): string | undefined {
@@ -45,6 +49,10 @@ function register(env: NodeJS.ProcessEnv): void {
   const pin = env.NODE_NSS_TOKEN_PIN ?? uriPin(clientCert);
   if (!isInitialized()) {
     init({ dbDir: databaseDir(env), password, fips: env.NODE_NSS_FIPS === '1' ? true : undefined });
+  }
+  if (env.NODE_NSS_REVOCATION) {
+    checkRevocationMode(env.NODE_NSS_REVOCATION, 'NODE_NSS_REVOCATION');
+    setDefaultRevocationMode(env.NODE_NSS_REVOCATION);
   }
   // The database password for the database's own token, the PIN for any other; never the same answer
   // twice (a wrong PIN given again only locks a card).

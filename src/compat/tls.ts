@@ -43,8 +43,14 @@ import {
   type SecureContextOptions,
 } from '../tls/secure-context.js';
 import type { SSLServer } from '../tls/server.js';
-import { SSLSocket, type AuthCertificateCallback, type SSLSocketOptions } from '../tls/socket.js';
-import { verifyPeer } from '../tls/verification-cache.js';
+import {
+  peerVerdict,
+  SSLSocket,
+  type AuthCertificateCallback,
+  type SSLSocketOptions,
+} from '../tls/socket.js';
+import { verifyPeer, verifyServerWithRevocation } from '../tls/verification-cache.js';
+import type { RevocationMode } from '../pki/revocation-mode.js';
 
 const SSL_ERROR_BAD_CERT_DOMAIN = -12276; // sslerr.h
 import type { SNIResult } from '../tls/callbacks.js';
@@ -62,7 +68,6 @@ const UNSUPPORTED_OPTIONS = [
   'ecdhCurve',
   'sigalgs',
   'dhparam',
-  'crl',
   'ticketKeys',
   'sessionTimeout',
   'sessionIdContext',
@@ -305,6 +310,12 @@ export interface ConnectionOptions extends SecureContextOptions {
   /** As node:tls: ask for a stapled OCSP response, emitted as `'OCSPResponse'` before `'secureConnect'`. */
   requestOCSP?: boolean;
   /**
+   * node-nss: check the server's certificate for revocation with OCSP, `'soft'` or `'hard'` (default: the
+   * process's, `setDefaultRevocationMode`, itself `'off'` unless `NODE_NSS_REVOCATION` set it for
+   * `node-nss/register`). node:tls has no such check.
+   */
+  revocation?: RevocationMode;
+  /**
    * As node:tls: called with the server name and the certificate (node's object) once NSS verified the chain;
    * an Error it returns fails the handshake (it is the `cause` of the socket's error). NSS's own host-name
    * check is replaced by it, as node:tls's is.
@@ -385,10 +396,18 @@ function identityCheck(
         if (sock.callbacks.badCert !== undefined) return false;
         throw reason;
       };
-      const errno = verifyPeer(sock.engine, checkSig, false, sock.trustAnchors);
-      if (errno !== 0 && errno !== SSL_ERROR_BAD_CERT_DOMAIN) return refuse(new NSPRError(errno));
-      const failure = check(String(userData[0]), (sock as unknown as TLSSocket).getPeerCertificate());
-      return failure instanceof Error ? refuse(failure) : true;
+      const decide = (errno: number): boolean => {
+        if (errno !== 0 && errno !== SSL_ERROR_BAD_CERT_DOMAIN)
+          return refuse(Object.assign(new NSPRError(errno), { [peerVerdict]: errno }));
+        const failure = check(String(userData[0]), (sock as unknown as TLSSocket).getPeerCertificate());
+        return failure instanceof Error ? refuse(failure) : true;
+      };
+      const revocation = sock.getRevocationMode();
+      // With revocation checking, the chain (and OCSP) are checked off the JavaScript thread.
+      if (revocation !== 'off') {
+        return verifyServerWithRevocation(sock.engine, sock.trustAnchors, revocation).then(decide);
+      }
+      return decide(verifyPeer(sock.engine, checkSig, false, sock.trustAnchors, revocation));
     };
     identityChecks.set(check, callback);
   }
@@ -460,6 +479,8 @@ export interface TlsOptions extends SecureContextOptions {
   secureContext?: SecureContext;
   /** node-nss: serve certificates of the database by nickname as well (or instead). */
   certNickname?: string | string[];
+  /** node-nss: check client certificates for revocation with OCSP (`'soft'`, `'hard'`), on the JavaScript thread. */
+  revocation?: RevocationMode;
 }
 
 /**
@@ -493,8 +514,10 @@ export class Server extends net.Server {
       key: options.key,
       cert: options.cert,
       ca: options.ca,
+      crl: options.crl,
       passphrase: options.passphrase,
       pfx: options.pfx,
+      revocation: options.revocation,
       secureContext: options.secureContext,
       requestCert,
       requireCert: requestCert && rejectUnauthorized,

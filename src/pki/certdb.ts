@@ -10,6 +10,7 @@ import {
   type PrivateKeyInput,
 } from './key-import.js';
 import { PK11Slot } from './slot.js';
+import { crlListBytes } from './revocation.js';
 import {
   checkBoolean,
   checkBuffer,
@@ -298,6 +299,41 @@ export class CertDB {
     if (slot !== undefined) checkInstance(slot, PK11Slot, 'slot');
     const native = slot?.native ?? binding.getInternalKeySlot();
     return native.listPrivateKeys(pinArgs).map((key) => new PrivateKey(key));
+  }
+
+  /**
+   * Imports a CRL (PEM `X509 CRL` or DER) into the database, as `crlutil -I` does: NSS checks its signature
+   * against its issuer, which must be in the database (`SEC_ERROR_CRL_INVALID`, `SEC_ERROR_UNKNOWN_ISSUER`...),
+   * and it replaces an older CRL of the same issuer. From then on every verification in the process checks the
+   * chain against it, whatever the revocation mode. `opts.url` records where the CRL comes from. A trust change:
+   * sessions made before are not resumed.
+   */
+  importCRL(crl: string | Buffer, opts: { url?: string } = {}, ...pinArgs: unknown[]): void {
+    checkObject(opts, 'opts');
+    if (opts.url !== undefined) checkString(opts.url, 'opts.url');
+    for (const der of crlListBytes(crl, 'crl')) {
+      try {
+        binding.importCRL(der, opts.url ?? null, pinArgs);
+      } finally {
+        binding.trustChanged();
+      }
+    }
+  }
+
+  /** The CRLs in the database (`crlutil -L`): each issuer's name (RFC 4514), the DER and the URL recorded. */
+  listCRLs(): { issuer: string; der: Buffer | null; url: string | null }[] {
+    return binding.listCRLs();
+  }
+
+  /** Deletes the database's CRL of the issuer of `crl` (PEM or DER), as `crlutil -D` does. */
+  deleteCRL(crl: string | Buffer): void {
+    for (const der of crlListBytes(crl, 'crl')) {
+      try {
+        binding.deleteCRL(der);
+      } finally {
+        binding.trustChanged();
+      }
+    }
   }
 
   /** The private key that belongs to `cert`, on whichever token holds it. */

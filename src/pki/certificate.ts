@@ -19,8 +19,10 @@ import {
   checkDate,
   checkInstance,
   checkInteger,
+  checkObject,
   checkString,
 } from '../core/validate.js';
+import { checkRevocationMode, revocationCode, type RevocationMode } from './revocation-mode.js';
 
 const CERTIFICATE_LABELS = ['CERTIFICATE', 'X509 CERTIFICATE', 'TRUSTED CERTIFICATE'] as const;
 
@@ -277,6 +279,52 @@ export class Certificate {
     // (for an expired certificate it is SEC_ERROR_EXTENSION_NOT_FOUND).
     const errno = log[0]?.error.errno ?? result.error;
     throw new CertVerifyError(errno, result.usages, log);
+  }
+
+  /**
+   * Verifies the certificate for one usage (a `certificateUsage*` bit such as `certificateUsageSSLServer`)
+   * with NSS's PKIX verifier, off the JavaScript thread, checking revocation by `opts.revocation` (default
+   * `'off'`: CRLs NSS holds; `'soft'`/`'hard'` also ask OCSP for this certificate, see
+   * {@link setDefaultRevocationMode}). With `opts.trustAnchors` the chain must end in one of them instead of a
+   * root the database trusts. Resolves when it verifies; rejects with {@link CertVerifyError} (its `errno` the
+   * NSS reason, such as `SEC_ERROR_REVOKED_CERTIFICATE`) when it does not.
+   *
+   * @example
+   * ```ts
+   * await cert.verifyAsync(nss.getDefaultCertDB(), nss.certificateUsageSSLServer, { revocation: 'hard' });
+   * ```
+   */
+  async verifyAsync(
+    certdb: CertDB,
+    usage: number,
+    opts: { at?: Date; revocation?: RevocationMode; trustAnchors?: Certificate[] } = {},
+  ): Promise<void> {
+    checkBrand(certdb, CERT_DB, 'CertDB', 'certdb');
+    checkInteger(usage, 'usage', 1, 0xffff);
+    if ((usage & (usage - 1)) !== 0)
+      throw new RangeError('The "usage" argument must be a single certificateUsage bit');
+    checkObject(opts, 'opts');
+    if (opts.at !== undefined) checkDate(opts.at, 'opts.at');
+    const mode = opts.revocation === undefined ? 'off' : opts.revocation;
+    checkRevocationMode(mode, 'opts.revocation');
+    let anchors = null;
+    if (opts.trustAnchors !== undefined) {
+      if (!Array.isArray(opts.trustAnchors))
+        throw new TypeError('The "opts.trustAnchors" option must be an array of Certificates');
+      anchors = opts.trustAnchors.map((anchor, i) => {
+        checkInstance(anchor, Certificate, `opts.trustAnchors[${i}]`);
+        return anchor.native;
+      });
+    }
+    const errno = await this.native.verifyPKIXAsync(
+      usage,
+      timeArg(opts.at),
+      anchors,
+      revocationCode(mode),
+      [],
+      [],
+    );
+    if (errno !== 0) throw new CertVerifyError(errno, 0, []);
   }
 
   /** Whether `hostname` matches the certificate (`CERT_VerifyCertName`: SANs, wildcards, IP SANs). */

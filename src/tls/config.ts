@@ -5,6 +5,8 @@ import { binding } from '../core/binding.js';
 import { CertDB } from '../pki/certdb.js';
 import type { Certificate } from '../pki/certificate.js';
 import { TrustAnchors } from './trust-anchors.js';
+import { getDefaultRevocationMode } from '../pki/revocation.js';
+import { checkRevocationMode, type RevocationMode } from '../pki/revocation-mode.js';
 import * as c from '../core/constants.js';
 import {
   applyFIPSProfile,
@@ -235,6 +237,8 @@ export function SSLConfigurable<Callbacks extends SocketCallbackTypes, TBase ext
     namedGroups: number[] | undefined;
     /** @internal The CAs trusted instead of the database's ({@link setTrustAnchors}). */
     trustAnchors: TrustAnchors | undefined;
+    /** @internal The mode given to {@link setRevocationMode}; undefined: the process default. */
+    revocationMode: RevocationMode | undefined;
     /** @internal Whether the FIPS TLS profile was applied to this socket (its checks are on). */
     fipsProfile = false;
     #renegotiationLimit = DEFAULT_TLS_PROFILE.renegotiationLimit;
@@ -387,6 +391,30 @@ export function SSLConfigurable<Callbacks extends SocketCallbackTypes, TBase ext
     /** The certificates given to {@link setTrustAnchors}, or `null` when the database's trust applies. */
     getTrustAnchors(): Certificate[] | null {
       return this.trustAnchors ? [...this.trustAnchors.certificates] : null;
+    }
+
+    /**
+     * How NSS's default check of the peer's certificate checks revocation on this socket (a server: on its
+     * connections): `'off'`, `'soft'` or `'hard'` (see `setDefaultRevocationMode`); `null` returns to
+     * the process default. A client asks OCSP off the JavaScript thread; a server asks inside the handshake.
+     * Sessions are only resumed under the same mode. Callbacks decide for themselves: with an auth-certificate
+     * callback this setting is not used.
+     *
+     * @example
+     * ```ts
+     * const sock = new nss.SSLSocket();
+     * sock.setRevocationMode('hard'); // a revoked, or unanswered, server certificate fails the handshake
+     * ```
+     */
+    setRevocationMode(mode: RevocationMode | null): void {
+      if (mode !== null) checkRevocationMode(mode, 'mode');
+      this.revocationMode = mode ?? undefined;
+      this.applyHandlers();
+    }
+
+    /** The mode this socket's checks use: its own ({@link setRevocationMode}), or the process default. */
+    getRevocationMode(): RevocationMode {
+      return this.revocationMode ?? getDefaultRevocationMode();
     }
 
     /** Arguments handed to the password callback when this socket's key needs a login. */

@@ -17,6 +17,7 @@ import {
 } from './secure-context.js';
 import { nssGetClientAuthData, SSLSocket, type SSLSocketOptions } from './socket.js';
 import * as ssl from './constants.js';
+import { checkRevocationMode, type RevocationMode } from '../pki/revocation-mode.js';
 import {
   checkBoolean,
   checkBuffer,
@@ -53,6 +54,12 @@ export interface ConnectOptions {
   ciphers?: string;
   /** Ask the server to staple an OCSP response (`SSL_ENABLE_OCSP_STAPLING`); it comes as `'OCSPResponse'`. */
   requestOCSP?: boolean;
+  /**
+   * How the server's certificate is checked for revocation: `'off'`, `'soft'` or `'hard'` (default: the
+   * process's, {@link setDefaultRevocationMode}). `'soft'` and `'hard'` ask OCSP, off the JavaScript thread,
+   * and ask the server to staple a response.
+   */
+  revocation?: RevocationMode;
   ALPNProtocols?: string[];
   /** Run TLS over this connected Duplex instead of opening a TCP connection. */
   socket?: Duplex;
@@ -71,7 +78,9 @@ export interface ConnectOptions {
   passphrase?: string;
   /** Trust these CAs instead of the database's (and Mozilla's) roots, for this connection only. */
   ca?: CertificateInput | CertificateInput[];
-  /** Credentials made once with {@link createSecureContext}, instead of `cert`/`key`/`ca`. */
+  /** CRLs (PEM or DER) checked while the connection lives, as {@link SecureContextOptions.crl}. */
+  crl?: string | Buffer | (string | Buffer)[];
+  /** Credentials made once with {@link createSecureContext}, instead of `cert`/`key`/`ca`/`crl`. */
   secureContext?: SecureContext;
   /** Keep writing after the server ended its direction (default `false`, as `tls.connect`). */
   allowHalfOpen?: boolean;
@@ -115,20 +124,23 @@ function applyCiphers(target: SSLSocket | SSLServer, ciphers: string | undefined
  */
 const acceptAnyCertificate = (): boolean => true;
 
-/** The credentials in memory that `opts` give, if any: their `secureContext`, or one made from `key`/`cert`/`ca`. */
+/** The contexts sockets and servers use, kept alive by them. */
+const heldContexts = new WeakMap<SSLSocket | SSLServer, SecureContext>();
+
+/** The credentials in memory that `opts` give, if any: their `secureContext`, or one made from `key`/`cert`/`ca`/`crl`. */
 function contextOf(
   opts: SecureContextOptions & { secureContext?: SecureContext },
 ): SecureContext | undefined {
-  const { secureContext, key, cert, ca, passphrase } = opts;
+  const { secureContext, key, cert, ca, crl, passphrase } = opts;
   if (passphrase !== undefined) checkString(passphrase, 'opts.passphrase');
   if (secureContext !== undefined) {
     checkInstance(secureContext, SecureContext, 'opts.secureContext');
-    if (key !== undefined || cert !== undefined || ca !== undefined)
-      throw new TypeError('The "opts.secureContext" option excludes "key", "cert" and "ca"');
+    if (key !== undefined || cert !== undefined || ca !== undefined || crl !== undefined)
+      throw new TypeError('The "opts.secureContext" option excludes "key", "cert", "ca" and "crl"');
     return secureContext;
   }
-  if (key === undefined && cert === undefined && ca === undefined) return undefined;
-  return createSecureContext({ key, cert, ca, passphrase, pfx: (opts as { pfx?: unknown }).pfx });
+  if (key === undefined && cert === undefined && ca === undefined && crl === undefined) return undefined;
+  return createSecureContext({ key, cert, ca, crl, passphrase, pfx: (opts as { pfx?: unknown }).pfx });
 }
 
 /** @internal Makes a client socket: an SSLSocket, or node-nss/tls's subclass. */
@@ -138,11 +150,13 @@ const newSSLSocket: SocketMaker = (opts) => new SSLSocket(opts);
 
 /**
  * `opts` for many connections: credentials in memory read once, into a `secureContext` every connection
- * shares (and with it its sessions), in place of `key`/`cert`/`ca`/`passphrase`.
+ * shares (and with it its sessions), in place of `key`/`cert`/`ca`/`crl`/`passphrase`.
  */
-function sharedCredentials<T extends ConnectOptions>(opts: T): Omit<T, 'key' | 'cert' | 'ca' | 'passphrase'> {
+function sharedCredentials<T extends ConnectOptions>(
+  opts: T,
+): Omit<T, 'key' | 'cert' | 'ca' | 'crl' | 'passphrase'> {
   const secureContext = contextOf(opts);
-  const { key: _key, cert: _cert, ca: _ca, passphrase: _passphrase, ...rest } = opts;
+  const { key: _key, cert: _cert, ca: _ca, crl: _crl, passphrase: _passphrase, ...rest } = opts;
   return { ...rest, secureContext };
 }
 
@@ -182,9 +196,17 @@ function configuredSocket(opts: ConnectOptions, make: SocketMaker): SSLSocket {
   applyCiphers(sock, opts.ciphers, 'opts.ciphers');
   if (opts.requestOCSP !== undefined) checkBoolean(opts.requestOCSP, 'opts.requestOCSP');
   if (opts.requestOCSP) sock.setSSLOption(ssl.SSL_ENABLE_OCSP_STAPLING, true);
+  if (opts.revocation !== undefined) {
+    checkRevocationMode(opts.revocation, 'opts.revocation');
+    sock.setRevocationMode(opts.revocation);
+  }
+  // A stapled answer saves the OCSP request (NSS takes it before it asks).
+  if (sock.getRevocationMode() !== 'off') sock.setSSLOption(ssl.SSL_ENABLE_OCSP_STAPLING, true);
   if (ALPNProtocols !== undefined) sock.setALPNProtocols(ALPNProtocols);
   const context = contextOf(opts);
   if (context?.anchors) sock.setTrustAnchors([...context.anchors.certificates]);
+  // The context's temporary certificates, session keys and CRLs live as long as the socket that uses them.
+  if (context) heldContexts.set(sock, context);
   const memoryCert = context?.clientAuth();
   if (clientCertNickname !== undefined && memoryCert !== undefined)
     throw new TypeError('The "opts.clientCertNickname" and "opts.cert" options exclude each other');
@@ -421,6 +443,14 @@ export interface CreateServerOptions {
   passphrase?: string;
   /** Verify client certificates against these CAs instead of the database's trust. */
   ca?: CertificateInput | CertificateInput[];
+  /** CRLs (PEM or DER) checked while the server lives, as {@link SecureContextOptions.crl}. */
+  crl?: string | Buffer | (string | Buffer)[];
+  /**
+   * How client certificates are checked for revocation (default: the process's,
+   * {@link setDefaultRevocationMode}). NSS needs the answer inside the handshake: OCSP is asked on the
+   * JavaScript thread, bounded by {@link setOCSPTimeout}.
+   */
+  revocation?: RevocationMode;
   /** Credentials made once with {@link createSecureContext}, instead of `cert`/`key`/`ca`. */
   secureContext?: SecureContext;
   certDB?: CertDB;
@@ -441,8 +471,6 @@ export interface CreateServerOptions {
    */
   ciphers?: string;
 }
-
-const serverContexts = new WeakMap<SSLServer, SecureContext>();
 
 /**
  * Like `tls.createServer`: an {@link SSLServer} serving the named certificates; `onSecureConnection` gets
@@ -486,8 +514,12 @@ export function createServer(
   }
   for (const { cert, key } of context?.identities ?? []) server.configSecureServer(cert, key);
   if (context?.anchors) server.setTrustAnchors([...context.anchors.certificates]);
-  // The temporary certificates and session keys live as long as the server that serves them.
-  if (context) serverContexts.set(server, context);
+  // The temporary certificates, session keys and CRLs live as long as the server that serves them.
+  if (context) heldContexts.set(server, context);
+  if (opts.revocation !== undefined) {
+    checkRevocationMode(opts.revocation, 'opts.revocation');
+    server.setRevocationMode(opts.revocation);
+  }
   applyVersions(server, opts.minVersion, opts.maxVersion);
   applyCiphers(server, opts.ciphers, 'opts.ciphers');
   if (opts.requestCert || opts.requireCert) server.setSSLOption(ssl.SSL_REQUEST_CERTIFICATE, true);

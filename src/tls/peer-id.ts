@@ -48,6 +48,8 @@ export interface SessionPolicyInput {
   userPeerID: string | undefined;
   /** The digest of the trust anchors that replace the database's trust, if any. */
   trustAnchors: string | undefined;
+  /** How NSS's default check asked about revocation: a session made 'off' is not resumed by a 'hard' client. */
+  revocation: string;
   versionRange: readonly number[];
   signatureSchemes: readonly number[];
   fipsProfile: boolean;
@@ -85,6 +87,7 @@ export function sessionPolicy(input: SessionPolicyInput): string {
     badCert: callback(input.badCert),
     identity,
     trustAnchors: input.trustAnchors ?? null,
+    revocation: input.revocation,
     versions: input.versionRange,
     signatureSchemes: input.signatureSchemes,
     fips: input.fipsProfile,

@@ -1,4 +1,4 @@
-// Credentials in memory, as node:tls takes them: `key`, `cert`, `ca` (PEM or DER, one or many), with no
+// Credentials in memory, as node:tls takes them: `key`, `cert`, `ca`, `crl` (PEM or DER, one or many), with no
 // database. Certificates become NSS temporary certificates and keys session objects of the internal token:
 // nothing is written to disk, and everything goes when the context is collected. `ca` is trusted by the
 // sockets given it and by no one else (trust-anchors.ts).
@@ -7,6 +7,8 @@ import { Certificate, certificateListBytes } from '../pki/certificate.js';
 import { importKeyObject, readPrivateKey, type PrivateKeyInput } from '../pki/key-import.js';
 import type { PrivateKey } from '../pki/private-key.js';
 import { checkObject } from '../core/validate.js';
+import { cacheCRLs } from '../pki/revocation.js';
+import type { NativeCachedCRL } from '../../types/binding.js';
 import type { ClientAuthDataCallback } from './callbacks.js';
 import { TrustAnchors } from './trust-anchors.js';
 
@@ -26,6 +28,14 @@ export interface SecureContextOptions {
   ca?: CertificateInput | CertificateInput[];
   /** Password of encrypted keys (one with its own `passphrase` uses that). */
   passphrase?: string;
+  /**
+   * Certificate revocation lists (PEM `X509 CRL` or DER, one or many), checked by every verification while
+   * this context lives: NSS holds them in its CRL cache (a CRL revokes only what its issuer signed, so it is
+   * not kept to this context's sockets), and nothing is written to disk. Each must be signed by a CA NSS knows
+   * (in the database or in `ca`): one that is not is refused here with `SEC_ERROR_CRL_BAD_SIGNATURE` (node:tls
+   * fails the handshake instead).
+   */
+  crl?: string | Buffer | (string | Buffer)[];
   /** Not supported yet: import the PKCS #12 file into a database (`CertDB.importPKCS12`). */
   pfx?: unknown;
 }
@@ -65,14 +75,26 @@ export class SecureContext {
   readonly identities: readonly Identity[];
   /** @internal */
   readonly anchors: TrustAnchors | undefined;
+  /** The CRLs in NSS's cache while this context lives. */
+  readonly #crls: readonly NativeCachedCRL[];
   #clientAuth: MemoryClientAuth | undefined;
 
   /** @internal */
-  constructor(identities: Identity[], anchors: TrustAnchors | undefined) {
-    if (!Array.isArray(identities) || (anchors !== undefined && !(anchors instanceof TrustAnchors)))
+  constructor(identities: Identity[], anchors: TrustAnchors | undefined, crls: NativeCachedCRL[] = []) {
+    if (
+      !Array.isArray(identities) ||
+      (anchors !== undefined && !(anchors instanceof TrustAnchors)) ||
+      !Array.isArray(crls)
+    )
       throw new TypeError('SecureContext objects come from createSecureContext()');
     this.identities = identities;
     this.anchors = anchors;
+    this.#crls = crls;
+  }
+
+  /** How many CRLs this context holds in NSS's cache (`crl`). */
+  get crlCount(): number {
+    return this.#crls.length;
   }
 
   /** The CAs trusted instead of the database's, or `null` when none were given. */
@@ -166,5 +188,8 @@ export function createSecureContext(opts: SecureContextOptions = {}): SecureCont
   const ca = list(opts.ca).flatMap((entry, i) =>
     certificates(entry, Array.isArray(opts.ca) ? `opts.ca[${i}]` : 'opts.ca'),
   );
-  return new SecureContext(identities, ca.length > 0 ? new TrustAnchors(ca) : undefined);
+  const crls = list(opts.crl).flatMap((entry, i) =>
+    cacheCRLs(entry, Array.isArray(opts.crl) ? `opts.crl[${i}]` : 'opts.crl'),
+  );
+  return new SecureContext(identities, ca.length > 0 ? new TrustAnchors(ca) : undefined, crls);
 }

@@ -19,7 +19,7 @@ import type { ClientAuthData, ClientAuthDataCallback, SNICallback, SSLModel } fr
 import { SSLConfigurable, versionName } from './config.js';
 import * as ssl from './constants.js';
 import { usedTicketLeftInCache } from './session-cache.js';
-import { verifyPeer } from './verification-cache.js';
+import { verifyPeer, verifyServerWithRevocation } from './verification-cache.js';
 import { KeyLog, keyLogFile, writeKeyLog } from './keylog.js';
 import { debug } from '../core/debug.js';
 import { memoryIdentity, type MemoryClientAuth } from './secure-context.js';
@@ -193,6 +193,13 @@ type SocketSettings = Duplex &
   Partial<Pick<net.Socket, 'setNoDelay' | 'setKeepAlive' | 'setTimeout' | 'ref' | 'unref'>>;
 
 type SNIAnswer = { cert: NativeCertificate; key: NativePrivateKey } | undefined;
+
+/**
+ * @internal An error an auth-certificate callback of node-nss's own throws to fail the handshake with NSS's
+ * reason (its errno under this key) rather than as a failed callback: node-nss/tls's checkServerIdentity
+ * runs after NSS's chain check, and a revoked or untrusted chain fails as it would without it.
+ */
+export const peerVerdict = Symbol('node-nss.peerVerdict');
 
 function callbackError(what: string, err: unknown, errno: number): NSPRError {
   const reason = err instanceof Error ? err.message : String(err);
@@ -397,10 +404,12 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
       | 'renegotiationLimit'
       | 'renegotiationWindow'
       | 'trustAnchors'
+      | 'revocationMode'
     >,
   ): void {
     this.callbacks = { ...from.callbacks };
     this.trustAnchors = from.trustAnchors;
+    this.revocationMode = from.revocationMode;
     this.renegotiationLimit = from.renegotiationLimit;
     this.renegotiationWindow = from.renegotiationWindow;
     this.pinArgs = [...from.pinArgs];
@@ -419,7 +428,10 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
       clientAuth: this.callbacks.clientAuth !== undefined,
       // NSS's own check runs inside NSS, without a crossing, unless a callback or trust anchors need this one.
       serverAuth:
-        this.callbacks.auth || this.callbacks.badCert || this.trustAnchors
+        this.callbacks.auth ||
+        this.callbacks.badCert ||
+        this.trustAnchors ||
+        this.getRevocationMode() !== 'off'
           ? (checkSig) => this.#serverAuth(checkSig)
           : undefined,
       sni: sni ? (name) => this.#chooseServerCertificate(sni, name) : undefined,
@@ -605,6 +617,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
             : clientAuth,
       userPeerID: this.#userPeerID,
       trustAnchors: this.trustAnchors?.id,
+      revocation: this.getRevocationMode(),
       versionRange: this.#engine.versionRangeGet(),
       signatureSchemes: this.#engine.signatureSchemePrefGet(),
       fipsProfile: this.fipsProfile,
@@ -1035,7 +1048,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     if (this.callbacks.badCert !== undefined) {
       errno =
         this.callbacks.auth === undefined
-          ? verifyPeer(this.#engine, true, false, this.trustAnchors)
+          ? verifyPeer(this.#engine, true, false, this.trustAnchors, this.getRevocationMode())
           : SSL_ERROR_BAD_CERTIFICATE;
     }
     this.#recordVerification(errno);
@@ -1084,7 +1097,13 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
         const verdict = await auth.fn(this, true, false, ...auth.userData);
         if (verdict !== true) errno = SSL_ERROR_BAD_CERTIFICATE;
       } else {
-        errno = verifyPeer(this.#engine, true, false, this.trustAnchors);
+        const revocation = this.getRevocationMode();
+        if (revocation === 'off') {
+          errno = verifyPeer(this.#engine, true, false, this.trustAnchors, revocation);
+        } else {
+          errno = await verifyServerWithRevocation(this.#engine, this.trustAnchors, revocation);
+          if (errno === 0 && !this.#state.finished) errno = this.#engine.checkPeerName();
+        }
       }
       verification = errno;
       const badCert = this.callbacks.badCert;
@@ -1092,8 +1111,13 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
         if ((await badCert.fn(this, new NSPRError(errno), ...badCert.userData)) === true) errno = 0;
       }
     } catch (err) {
-      this.#callbackFailure = callbackError('auth certificate callback', err, SSL_ERROR_BAD_CERTIFICATE);
-      errno = verification = SSL_ERROR_BAD_CERTIFICATE;
+      const verdict = (err as { [peerVerdict]?: unknown } | null)?.[peerVerdict];
+      if (typeof verdict === 'number') {
+        errno = verification = verdict; // NSS's own reason, given by an internal callback
+      } else {
+        this.#callbackFailure = callbackError('auth certificate callback', err, SSL_ERROR_BAD_CERTIFICATE);
+        errno = verification = SSL_ERROR_BAD_CERTIFICATE;
+      }
     }
     this.#deciding = false;
     this.#decisions--;
@@ -1134,7 +1158,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
         }
         if (verdict !== true) errno = SSL_ERROR_BAD_CERTIFICATE;
       } else {
-        errno = verifyPeer(this.#engine, checkSig, true, this.trustAnchors);
+        errno = verifyPeer(this.#engine, checkSig, true, this.trustAnchors, this.getRevocationMode());
       }
       this.#recordVerification(errno);
       const badCert = this.callbacks.badCert;

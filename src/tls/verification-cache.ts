@@ -4,6 +4,10 @@ import { afterNSSShutdown } from '../core/shutdown-hooks.js';
 import { checkInteger, checkObject } from '../core/validate.js';
 import type { NativeSSLEngine } from '../../types/binding.js';
 import type { TrustAnchors } from './trust-anchors.js';
+import { certificateUsageSSLServer } from '../core/constants.js';
+import { revocationCode, type RevocationMode } from '../pki/revocation-mode.js';
+
+const SSL_ERROR_NO_CERTIFICATE = -12285; // sslerr.h
 
 // NSS's own check of a peer (SSL_AuthCertificate) is a chain verification (CERT_VerifyCert: chain building
 // and a signature check per certificate) followed, on a client, by the host-name check. Measured on the
@@ -69,16 +73,20 @@ afterNSSShutdown(clearVerificationCache);
 /**
  * @internal NSS's default check of the peer's certificate (`SSL_AuthCertificate`, or against `anchors`
  * only), through the cache. `isServer`: this end is the server, checking a client's certificate. Returns 0
- * or the NSS error.
+ * or the NSS error. With revocation checking (`revocation` soft or hard) the cache is not used: an answer
+ * NSS caches itself (OCSP, CRLs) decides each time whether a certificate that verified before is revoked now.
  */
 export function verifyPeer(
   engine: NativeSSLEngine,
   checkSig: boolean,
   isServer: boolean,
   anchors: TrustAnchors | undefined,
+  revocation: RevocationMode,
 ): number {
   const natives = anchors?.natives() ?? null;
-  if (maxEntries === 0 || maxAge === 0) return engine.defaultAuth(checkSig, isServer, natives);
+  if (revocation !== 'off')
+    return engine.defaultAuth(checkSig, isServer, natives, revocationCode(revocation));
+  if (maxEntries === 0 || maxAge === 0) return engine.defaultAuth(checkSig, isServer, natives, 0);
   const [ders, earliestNotAfter] = engine.peerChainDER();
   const now = Date.now();
   const key = chainKey(ders, checkSig, isServer, anchors?.id ?? '');
@@ -91,12 +99,36 @@ export function verifyPeer(
       return isServer ? 0 : engine.checkPeerName();
     }
   }
-  const errno = engine.defaultAuth(checkSig, isServer, natives);
+  const errno = engine.defaultAuth(checkSig, isServer, natives, 0);
   if (errno === 0 && ders.length > 0) {
     entries.set(key, { epoch, expires: Math.min(now + maxAge, earliestNotAfter) });
     if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
   }
   return errno;
+}
+
+/**
+ * @internal A client's check of the server's certificate with revocation checking, off the JavaScript thread:
+ * the chain (and OCSP, which may wait for a responder) on a libuv worker, with the stapled responses handed
+ * to NSS first. Resolves with 0 or the NSS error; the host name is the caller's to check afterwards, on a
+ * socket that is still there. The worker holds the peer's certificates for as long as it needs them.
+ */
+export async function verifyServerWithRevocation(
+  engine: NativeSSLEngine,
+  anchors: TrustAnchors | undefined,
+  revocation: RevocationMode,
+): Promise<number> {
+  const chain = engine.peerCertificateChain();
+  const leaf = chain[0];
+  if (leaf === undefined) return SSL_ERROR_NO_CERTIFICATE;
+  return leaf.verifyPKIXAsync(
+    certificateUsageSSLServer,
+    undefined,
+    anchors?.natives() ?? null,
+    revocationCode(revocation),
+    engine.peerStapledOCSPResponses(),
+    chain,
+  );
 }
 
 function chainKey(ders: Buffer[], checkSig: boolean, isServer: boolean, anchorsID: string): string {

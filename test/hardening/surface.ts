@@ -138,6 +138,8 @@ const configurable: Record<string, Entry> = {
   '#setALPNProtocols': { params: [of('list', 'string[]', ['h2'])] },
   '#setTrustAnchors': { params: [{ name: 'certs', types: ['Certificate[]', 'null'], valid: ['$caCert'] }] },
   '#getTrustAnchors': { params: [] },
+  '#setRevocationMode': { params: [{ name: 'mode', types: ['string', 'null'], valid: 'soft' }] },
+  '#getRevocationMode': { params: [] },
   '#applyHandlers': { params: [] },
   '#engine': { params: [] },
   '#serverSessions': { params: [] },
@@ -159,6 +161,8 @@ const credentialOptions = (withContext = true): Param[] => [
   opt({ name: 'cert', types: ['string', 'Buffer'], valid: '$pem' }),
   opt({ name: 'ca', types: ['string', 'Buffer'], valid: '$caPem' }),
   opt(str('passphrase', 'pw')),
+  // (never used as a valid value: optional fields are left out of the valid options)
+  opt({ name: 'crl', types: ['string', 'Buffer'], valid: 'x' }),
   ...(withContext ? [opt(of('secureContext', 'SecureContext', '$context'))] : []),
 ];
 
@@ -173,6 +177,7 @@ const connectOptions = (): Param[] => [
   opt(str('maxVersion', 'TLSv1.3')),
   opt(str('ciphers', 'TLS_AES_128_GCM_SHA256')),
   opt(bool('requestOCSP')),
+  opt(str('revocation', 'off')),
   opt(of('ALPNProtocols', 'string[]', ['h2'])),
   opt(of('socket', 'Duplex', '$duplex')),
   opt(int('timeout', 1000, [1, MAX_TIMER])),
@@ -272,6 +277,14 @@ export const surface: Record<string, Entry> = {
   },
   'CertDB#findKeyByAnyCert': { params: [of('cert', 'Certificate', '$cert')] },
   'CertDB#listPrivateKeys': { params: [opt(of('slot', 'PK11Slot', '$slot'))] },
+  'CertDB#importCRL': {
+    params: [
+      { name: 'crl', types: ['string', 'Buffer'], valid: 'x' },
+      opt(options('opts', [opt(str('url', 'http://crl.test/'))])),
+    ],
+  },
+  'CertDB#listCRLs': { params: [] },
+  'CertDB#deleteCRL': { params: [{ name: 'crl', types: ['string', 'Buffer'], valid: 'x' }] },
   'fn:getDefaultCertDB': { params: [] },
   // certificate
   // Not for users to call: the refusal says where these objects come from.
@@ -313,6 +326,19 @@ export const surface: Record<string, Entry> = {
       bool('checkSig'),
       int('requiredUsages', 2, U32),
       of('at', 'Date', '$date'),
+    ],
+  },
+  'Certificate#verifyAsync': {
+    params: [
+      of('certdb', 'CertDB', '$db'),
+      int('usage', 2, [1, 0xffff]),
+      opt(
+        options('opts', [
+          opt(of('at', 'Date', '$date')),
+          opt(str('revocation', 'off')),
+          opt(of('trustAnchors', 'Certificate[]', ['$caCert'])),
+        ]),
+      ),
     ],
   },
   'Certificate#verifyHostname': { params: [str('hostname', 'localhost')] },
@@ -575,6 +601,26 @@ export const surface: Record<string, Entry> = {
     params: [options('opts', [opt(int('maxUsedTickets', 2, [0, 2 ** 53]))])],
   },
   'fn:clearVerificationCache': { params: [] },
+  'fn:setDefaultRevocationMode': { params: [str('mode', 'off')] },
+  'fn:getDefaultRevocationMode': { params: [] },
+  'fn:setOCSPDefaultResponder': {
+    params: [
+      str('url', 'http://127.0.0.1:1/'),
+      { name: 'signer', types: ['string', 'Certificate'], valid: 'test_ca' },
+    ],
+  },
+  'fn:clearOCSPDefaultResponder': { params: [] },
+  'fn:setOCSPTimeout': { params: [int('seconds', 10, [1, 0xffffffff])] },
+  'fn:configOCSPCache': {
+    params: [
+      options('opts', [
+        int('maxEntries', 1000, [-1, 0x7fffffff]),
+        int('minSeconds', 3600, U32),
+        int('maxSeconds', 86400, U32),
+      ]),
+    ],
+  },
+  'fn:clearOCSPCache': { params: [] },
   'fn:configVerificationCache': {
     params: [
       options('opts', [
@@ -617,8 +663,10 @@ export const surface: Record<string, Entry> = {
     params: [
       { name: 'identities', types: ['object'], valid: [], mentions: 'createSecureContext' },
       opt({ name: 'anchors', types: ['object'], valid: undefined, mentions: 'createSecureContext' }),
+      opt({ name: 'crls', types: ['object'], valid: undefined, mentions: 'createSecureContext' }),
     ],
   },
+  'SecureContext#crlCount': { params: [] },
   'SecureContext#trustAnchors': { params: [] },
   'SecureContext#context': { params: [] },
   'SecureContext#clientAuth': { params: [] },
@@ -638,6 +686,7 @@ export const surface: Record<string, Entry> = {
           opt(bool('allowHalfOpen', false)),
           opt(of('ALPNProtocols', 'string[]', ['h2'])),
           opt(str('ciphers', 'TLS_AES_128_GCM_SHA256')),
+          opt(str('revocation', 'off')),
         ],
         // a server needs a certificate: the nickname, unless a case gives another source
         { valid: { certNickname: 'test_server' } },

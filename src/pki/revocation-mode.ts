@@ -1,0 +1,18 @@
+// The revocation modes, on their own: the certificate and the socket layers both take one.
+
+/** How a verification checks revocation: see {@link setDefaultRevocationMode}. */
+export type RevocationMode = 'off' | 'soft' | 'hard';
+
+const MODES: Record<RevocationMode, number> = { off: 0, soft: 1, hard: 2 };
+
+/** @internal Throws TypeError/RangeError unless `mode` is a RevocationMode. */
+export function checkRevocationMode(mode: unknown, name: string): asserts mode is RevocationMode {
+  if (typeof mode !== 'string') throw new TypeError(`The "${name}" argument must be 'off', 'soft' or 'hard'`);
+  if (!Object.hasOwn(MODES, mode))
+    throw new RangeError(`The "${name}" argument must be 'off', 'soft' or 'hard'. Received '${mode}'`);
+}
+
+/** @internal The number the native verifier takes for a mode. */
+export function revocationCode(mode: RevocationMode): number {
+  return MODES[mode];
+}
