@@ -445,6 +445,7 @@ describe('the default responder', () => {
 
   it('takes a Certificate with a nickname, and refuses bad input clearly', () => {
     expect(() => setOCSPDefaultResponder('', 'revocation-ca')).toThrow(/url/);
+    expect(() => setOCSPDefaultResponder('https://ocsp.test/', 'revocation-ca')).toThrow(RangeError);
     expect(() => setOCSPDefaultResponder('http://127.0.0.1:1/', 42 as never)).toThrow(TypeError);
     expect(() =>
       setOCSPDefaultResponder('http://127.0.0.1:1/', Certificate.fromPEM(pki.pem('ocsp-good.crt'))),
@@ -665,6 +666,12 @@ describe("CRLs in memory (node:tls's `crl`), against node:tls", () => {
     }
     expect(error).toBeInstanceOf(NSPRError);
     expect((error as NSPRError).code).toBe('SEC_ERROR_CRL_BAD_SIGNATURE');
+    // Nor does the forger's CA certificate, held in memory but trusted by no one, vouch for its CRL.
+    const forger = Certificate.fromPEM(pki.pem('forger.crt'));
+    expect(codeOf(() => createSecureContext({ crl: pki.pem('forged.crl') }))).toBe(
+      'SEC_ERROR_CRL_BAD_SIGNATURE',
+    );
+    expect(forger.isCA).toBe(true);
     const context = createSecureContext({ ca, crl: pki.pem('ca.crl') });
     expect(await verdict('noaia-revoked', 'off', [...(context.trustAnchors ?? [])])).toBe(
       'SEC_ERROR_REVOKED_CERTIFICATE',
@@ -693,5 +700,61 @@ describe("CRLs in memory (node:tls's `crl`), against node:tls", () => {
     const r = await nodeScript(script, { args: ['--expose-gc'], ms: 30_000 });
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('good SEC_ERROR_REVOKED_CERTIFICATE 1 good');
+  });
+});
+
+describe('a server resuming a client', () => {
+  it("checks the client's certificate again: a session made before a CRL revoked it does not let it back in", async () => {
+    const server = createServer(
+      {
+        cert: pki.pem('ocsp-good.crt'),
+        key: pki.pem('ocsp-good.key'),
+        ca: pki.pem('ca.crt'),
+        requireCert: true,
+      },
+      (sock: SSLSocket) => sock.end('ok'),
+    );
+    const failures: string[] = [];
+    server.on('tlsClientError', (err: NSPRError) => failures.push(err.code ?? String(err)));
+    const { port } = await server.listen({ port: 0, host: '127.0.0.1' });
+    const attempt = (session?: Buffer) =>
+      within(
+        20_000,
+        'node:tls client',
+        new Promise<{ outcome: string; session?: Buffer; reused: boolean }>((resolve) => {
+          let saved: Buffer | undefined;
+          const sock = nodeTLS.connect({
+            host: '127.0.0.1',
+            port,
+            ca: pki.pem('ca.crt'),
+            servername: 'localhost',
+            cert: pki.pem('client-good.crt'),
+            key: pki.pem('client-good.key'),
+            maxVersion: 'TLSv1.2',
+            session,
+          });
+          sock.on('session', (s: Buffer) => (saved = s));
+          let data = '';
+          sock.on('data', (d: Buffer) => (data += d.toString()));
+          sock.on('end', () => resolve({ outcome: data, session: saved, reused: sock.isSessionReused() }));
+          sock.on('error', () => resolve({ outcome: 'refused', reused: false }));
+        }),
+      );
+    try {
+      const first = await attempt();
+      expect(first.outcome).toBe('ok');
+      expect(first.session).toBeInstanceOf(Buffer);
+      // Before the CRL, the session resumes.
+      const again = await attempt(first.session);
+      expect(again).toMatchObject({ outcome: 'ok', reused: true });
+      // The CA's next CRL revokes this client.
+      const context = createSecureContext({ ca: pki.pem('ca.crt'), crl: pki.pem('later.crl') });
+      expect(context.crlCount).toBe(1);
+      // The server refuses it once the resumed handshake is done (the client may see an alert or a bare end).
+      expect((await attempt(first.session)).outcome).not.toBe('ok');
+      expect(failures).toEqual(['SEC_ERROR_REVOKED_CERTIFICATE']);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -280,8 +280,11 @@ export interface Binding extends SSLBinding {
   ): Promise<NativeCertificate[]>;
   exportPKCS12Async(nickname: string, utf8Password: Buffer, pinArgs: PinArgs): Promise<Buffer>;
   // CRLs (crl.cc)
-  /** `CERT_CacheCRL`: the CRL is used by every verification in the process while the handle lives. */
-  cacheCRL(der: Buffer): NativeCachedCRL;
+  /**
+   * `CERT_CacheCRL`: the CRL is used by every verification in the process while the handle lives. Its signer
+   * must be one of `anchors` or a CA the database trusts.
+   */
+  cacheCRL(der: Buffer, anchors: NativeCertificate[] | null): NativeCachedCRL;
   /** `PK11_ImportCRL` into the database (signature checked against its issuer there). */
   importCRL(der: Buffer, url: string | null, pinArgs: PinArgs): void;
   listCRLs(): NativeCRLInfo[];

@@ -143,6 +143,7 @@ Napi::Value Certificate::Verify(const Napi::CallbackInfo& info) {
   // in the log (measured on NSS 3.87; vfychain counts log entries as failures for the same reason). The log
   // comes from a second call, made only when the first failed.
   SECCertificateUsage returned = 0;
+  OCSPStateReader ocspState;
   SECStatus status =
       CERT_VerifyCertificate(CERT_GetDefaultCertDB(), cert, checkSig, required, at, pin.wincx(), nullptr, &returned);
   PRErrorCode error = status == SECSuccess ? 0 : PR_GetError();
@@ -182,8 +183,17 @@ static bool IssuerTrustedByDatabase(CERTCertificate* cert, PRTime at, void* winc
   return trusted;
 }
 
+static PRErrorCode PKIXVerifyLocked(CERTCertificate* cert, SECCertificateUsage usage, PRTime at,
+                                    CERTCertList* anchors, Revocation revocation, void* wincx);
+
 PRErrorCode PKIXVerify(CERTCertificate* cert, SECCertificateUsage usage, PRTime at, CERTCertList* anchors,
                        Revocation revocation, void* wincx) {
+  OCSPStateReader ocspState;
+  return PKIXVerifyLocked(cert, usage, at, anchors, revocation, wincx);
+}
+
+static PRErrorCode PKIXVerifyLocked(CERTCertificate* cert, SECCertificateUsage usage, PRTime at,
+                                    CERTCertList* anchors, Revocation revocation, void* wincx) {
   const CERTRevocationFlags* flags = revocation == Revocation::kHard   ? CERT_GetClassicOCSPEnabledHardFailurePolicy()
                                      : revocation == Revocation::kSoft ? CERT_GetClassicOCSPEnabledSoftFailurePolicy()
                                                                        : CERT_GetClassicOCSPDisabledPolicy();
@@ -213,7 +223,7 @@ PRErrorCode PKIXVerify(CERTCertificate* cert, SECCertificateUsage usage, PRTime 
   // not be checked.
   if (error == SEC_ERROR_REVOKED_CERTIFICATE && anchors != nullptr && revocation != Revocation::kOff &&
       !OCSPDefaultResponderSet() && !IssuerTrustedByDatabase(cert, at, wincx)) {
-    PRErrorCode byCRL = PKIXVerify(cert, usage, at, anchors, Revocation::kOff, wincx);
+    PRErrorCode byCRL = PKIXVerifyLocked(cert, usage, at, anchors, Revocation::kOff, wincx);
     return byCRL != 0 ? byCRL : SEC_ERROR_OCSP_INVALID_SIGNING_CERT;
   }
   return error;

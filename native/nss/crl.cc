@@ -8,7 +8,9 @@
 #include <memory>
 #include <mutex>
 
+#include "certificate.h"
 #include "errors.h"
+#include "ocsp.h"
 
 namespace nss {
 
@@ -25,12 +27,13 @@ std::map<std::string, std::unique_ptr<CachedCRLEntry>>& CacheEntries() {
   return entries;
 }
 
-// 0 when a CA certificate NSS knows (the database's, or a temporary one such as node:tls's `ca`) with the
-// CRL's issuer name signed it, else the NSS error. Measured on NSS 3.87: one CRL in the cache whose signature
-// does not verify makes NSS's CRL cache for that issuer unusable, and a certificate the issuer's real CRL
-// revokes then verifies (classic and PKIX alike, with the real CRL cached beside it). So a CRL is checked
-// before it goes in.
-PRErrorCode CheckCRLSignature(const SECItem& der) {
+// 0 when the CRL is signed by a CA it may come from, else the NSS error: a certificate with the CRL's issuer
+// name, allowed to sign CRLs (cRLSign, or no key usage), that is one of `anchors` (node:tls's `ca` beside it) or
+// verifies as a CA under the database's trust. Measured on NSS 3.87: one CRL in the cache whose signature does
+// not verify under the issuer NSS's CRL cache settles on makes that cache unusable, and a certificate the
+// issuer's real CRL revokes then verifies (classic and PKIX alike, with the real CRL cached beside it). So a
+// CRL is checked before it goes in, and a same-name certificate no one trusts cannot vouch for one.
+PRErrorCode CheckCRLSignature(const SECItem& der, CERTCertList* anchors) {
   SECItem copy = der;
   CERTSignedCrl* crl = CERT_DecodeDERCrlWithFlags(nullptr, &copy, SEC_CRL_TYPE, CRL_DECODE_SKIP_ENTRIES);
   if (crl == nullptr) return PR_GetError() ? PR_GetError() : SEC_ERROR_CRL_INVALID;
@@ -41,22 +44,48 @@ PRErrorCode CheckCRLSignature(const SECItem& der) {
   std::unique_ptr<CERTCertList, void (*)(CERTCertList*)> issuersRef(issuers, CERT_DestroyCertList);
   PRErrorCode error = SEC_ERROR_UNKNOWN_ISSUER;
   for (CERTCertListNode* node = CERT_LIST_HEAD(issuers); !CERT_LIST_END(node, issuers); node = CERT_LIST_NEXT(node)) {
-    if (!CERT_IsCACert(node->cert, nullptr)) continue;
-    if (CERT_VerifySignedData(&crl->signatureWrap, node->cert, PR_Now(), nullptr) == SECSuccess) return 0;
+    CERTCertificate* issuer = node->cert;
+    if (!CERT_IsCACert(issuer, nullptr) || CERT_CheckCertUsage(issuer, KU_CRL_SIGN) != SECSuccess) continue;
+    bool anchored = false;
+    for (CERTCertListNode* a = anchors != nullptr ? CERT_LIST_HEAD(anchors) : nullptr;
+         a != nullptr && !CERT_LIST_END(a, anchors); a = CERT_LIST_NEXT(a)) {
+      if (CERT_CompareCerts(a->cert, issuer)) anchored = true;
+    }
+    if (!anchored) {
+      OCSPStateReader ocspState;
+      if (CERT_VerifyCert(CERT_GetDefaultCertDB(), issuer, PR_TRUE, certUsageAnyCA, PR_Now(), nullptr, nullptr) !=
+          SECSuccess) {
+        continue;
+      }
+    }
+    if (CERT_VerifySignedData(&crl->signatureWrap, issuer, PR_Now(), nullptr) == SECSuccess) return 0;
     error = SEC_ERROR_CRL_BAD_SIGNATURE;
   }
   return error;
 }
 
-// cacheCRL(der) → NativeCachedCRL. Checks the CRL's signature first (CheckCRLSignature): the issuer must be
-// known by then.
+// cacheCRL(der, anchors: NativeCertificate[] | null) → NativeCachedCRL. Checks the CRL's signature first
+// (CheckCRLSignature): its issuer must be known, and trusted, by then.
 Napi::Value CacheCRL(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireInit(env);
   Napi::Buffer<uint8_t> buf = info[0].As<Napi::Buffer<uint8_t>>();
   std::string der(reinterpret_cast<const char*>(buf.Data()), buf.Length());
   SECItem item = BufferItem(info[0]);
-  PRErrorCode signature = CheckCRLSignature(item);
+  std::unique_ptr<CERTCertList, void (*)(CERTCertList*)> anchors(nullptr, CERT_DestroyCertList);
+  if (info[1].IsArray()) {
+    Napi::Array list = info[1].As<Napi::Array>();
+    anchors.reset(CERT_NewCertList());
+    if (!anchors) ThrowLastError(env, "CERT_NewCertList");
+    for (uint32_t i = 0; i < list.Length(); i++) {
+      CERTCertificate* anchor = CERT_DupCertificate(Certificate::FromValue(list.Get(i), "anchors"));
+      if (CERT_AddCertToListTail(anchors.get(), anchor) != SECSuccess) {
+        CERT_DestroyCertificate(anchor);
+        ThrowLastError(env, "CERT_AddCertToListTail");
+      }
+    }
+  }
+  PRErrorCode signature = CheckCRLSignature(item, anchors.get());
   if (signature != 0) {
     PORT_SetError(signature);
     ThrowLastError(env, "checking the CRL's signature");
@@ -151,6 +180,11 @@ Napi::Value DeleteCRL(const Napi::CallbackInfo& info) {
     ThrowLastError(env, "SEC_FindCrlByName");
   }
   std::unique_ptr<CERTSignedCrl, SECStatus (*)(CERTSignedCrl*)> storedRef(stored, SEC_DestroyCrl);
+  // NSS hands back the CRL its cache uses, which can be one held in memory (no token object to delete).
+  if (stored->slot == nullptr) {
+    PORT_SetError(SEC_ERROR_CRL_NOT_FOUND);
+    ThrowLastError(env, "SEC_FindCrlByName (the CRL in use for this issuer is held in memory, not by the database)");
+  }
   if (SEC_DeletePermCRL(stored) != SECSuccess) ThrowLastError(env, "SEC_DeletePermCRL");
   return env.Undefined();
 }
@@ -160,8 +194,13 @@ Napi::Value DeleteCRL(const Napi::CallbackInfo& info) {
 void ReleaseCachedCRL(CachedCRLEntry* entry) {
   std::lock_guard<std::mutex> lock(CacheMutex());
   if (--entry->holders > 0) return;
-  CERT_UncacheCRL(CERT_GetDefaultCertDB(), &entry->item);
-  CacheEntries().erase(entry->der);  // frees the entry
+  auto& entries = CacheEntries();
+  auto found = entries.find(entry->der);
+  // NSS reads the bytes in place until it lets the CRL go: if it does not (out of memory), they stay.
+  if (CERT_UncacheCRL(CERT_GetDefaultCertDB(), &entry->item) != SECSuccess && PR_GetError() != SEC_ERROR_CRL_NOT_FOUND) {
+    found->second.release();
+  }
+  entries.erase(found);  // frees the entry (unless released above)
 }
 
 void CachedCRL::Init(Napi::Env env, Napi::Object exports) { Export(env, exports, {}); }

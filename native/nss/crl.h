@@ -11,7 +11,8 @@
 namespace nss {
 
 // One DER CRL in NSS's CRL cache (CERT_CacheCRL), shared by every CachedCRL of the same bytes in the process:
-// NSS refuses a second copy (SEC_ERROR_CRL_ALREADY_EXISTS) and reads the bytes in place until CERT_UncacheCRL.
+// NSS reads the bytes in place until CERT_UncacheCRL, and finds what to uncache by that memory, so one copy
+// serves every holder.
 struct CachedCRLEntry {
   std::string der;
   SECItem item;

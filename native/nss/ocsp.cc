@@ -29,6 +29,11 @@ Napi::Value SetDefaultResponder(const Napi::CallbackInfo& info) {
   RequireInit(env);
   std::string url = info[0].As<Napi::String>().Utf8Value();
   std::string nickname = info[1].As<Napi::String>().Utf8Value();
+  if (OCSPStateReader::Held()) {
+    throw Napi::Error::New(env, "OCSP settings cannot change inside a certificate verification");
+  }
+  // Waits for verifications in flight (an OCSP fetch among them) to finish.
+  std::unique_lock<std::shared_mutex> lock(OCSPStateMutex());
   CERTCertDBHandle* handle = CERT_GetDefaultCertDB();
   if (CERT_EnableOCSPChecking(handle) != SECSuccess) ThrowLastError(env, "CERT_EnableOCSPChecking");
   SECStatus status = CERT_SetOCSPDefaultResponder(handle, url.c_str(), nickname.c_str());
@@ -51,7 +56,9 @@ Napi::Value SetDefaultResponder(const Napi::CallbackInfo& info) {
 Napi::Value ClearDefaultResponder(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireInit(env);
-  // Fails with SEC_ERROR_OCSP_NO_DEFAULT_RESPONDER when none was set: nothing to clear then.
+  if (OCSPStateReader::Held()) {
+    throw Napi::Error::New(env, "OCSP settings cannot change inside a certificate verification");
+  }
   ForgetOCSPDefaultResponder();
   return env.Undefined();
 }
@@ -82,6 +89,7 @@ Napi::Value CacheSettings(const Napi::CallbackInfo& info) {
 Napi::Value ClearCache(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireInit(env);
+  // (NSS's OCSP cache has a lock of its own.)
   if (CERT_ClearOCSPCache() != SECSuccess) ThrowLastError(env, "CERT_ClearOCSPCache");
   return env.Undefined();
 }
@@ -90,7 +98,27 @@ Napi::Value ClearCache(const Napi::CallbackInfo& info) {
 
 bool OCSPDefaultResponderSet() { return defaultResponderSet; }
 
+std::shared_mutex& OCSPStateMutex() {
+  static std::shared_mutex mutex;
+  return mutex;
+}
+
+namespace {
+thread_local int readersOnThisThread = 0;
+}  // namespace
+
+OCSPStateReader::OCSPStateReader() : lock_(OCSPStateMutex()) { readersOnThisThread++; }
+OCSPStateReader::~OCSPStateReader() { readersOnThisThread--; }
+bool OCSPStateReader::Held() { return readersOnThisThread > 0; }
+
 void ForgetOCSPDefaultResponder() {
+  // Inside a verification on this thread (shutdown() from a password callback) the responder stays: NSS may be
+  // using it right now, and its own shutdown, if it comes, clears it.
+  if (OCSPStateReader::Held()) {
+    defaultResponderSet = false;
+    return;
+  }
+  std::unique_lock<std::shared_mutex> lock(OCSPStateMutex());
   if (defaultResponderSet.exchange(false)) CERT_DisableOCSPDefaultResponder(CERT_GetDefaultCertDB());
 }
 

@@ -8,6 +8,7 @@
 #include <secerr.h>
 
 #include <algorithm>
+#include <cctype>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -69,6 +70,13 @@ SECStatus FreeSession(SEC_HTTP_SERVER_SESSION session) {
 SECStatus CreateRequest(SEC_HTTP_SERVER_SESSION session, const char* protocol, const char* path, const char* method,
                         const PRIntervalTime timeout, SEC_HTTP_REQUEST_SESSION* out) {
   if (session == nullptr || path == nullptr || method == nullptr || out == nullptr) return Fail(SEC_ERROR_INVALID_ARGS);
+  // The path comes from a certificate's AIA URL or the default responder: no byte of it may end the request
+  // line early (ocsp_ParseURL stops only at spaces, tabs and NUL).
+  for (const char* c = path; *c != '\0'; c++) {
+    if (static_cast<unsigned char>(*c) < 0x21 || static_cast<unsigned char>(*c) == 0x7f) {
+      return Fail(SEC_ERROR_BAD_HTTP_RESPONSE);
+    }
+  }
   // OCSP over plain HTTP only (RFC 6960 A.1; a TLS fetch inside a verification would need a verification).
   if (protocol == nullptr || std::strcmp(protocol, "http") != 0) return Fail(SEC_ERROR_BAD_HTTP_RESPONSE);
   if (std::strcmp(method, "GET") != 0 && std::strcmp(method, "POST") != 0) return Fail(SEC_ERROR_INVALID_ARGS);
@@ -138,10 +146,30 @@ PRFileDesc* Connect(const Session& session, PRIntervalTime start, PRIntervalTime
   }
 }
 
+// The value of a response header (matched without regard to case), trimmed, or empty.
+std::string HeaderValue(const std::string& headers, const char* name) {
+  size_t nameLength = std::strlen(name);
+  for (size_t pos = 0; pos < headers.size();) {
+    size_t end = headers.find("\r\n", pos);
+    if (end == std::string::npos) end = headers.size();
+    if (end - pos > nameLength && headers[pos + nameLength] == ':' &&
+        strncasecmp(headers.c_str() + pos, name, nameLength) == 0) {
+      size_t first = headers.find_first_not_of(" \t", pos + nameLength + 1);
+      size_t last = headers.find_last_not_of(" \t", end - 1);
+      return first == std::string::npos || first >= end ? "" : headers.substr(first, last - first + 1);
+    }
+    pos = end + 2;
+  }
+  return "";
+}
+
 SECStatus TrySendAndReceive(SEC_HTTP_REQUEST_SESSION request, PRPollDesc** pollDesc, PRUint16* status,
                             const char** contentType, const char** headers, const char** data, PRUint32* length) {
   Request* r = static_cast<Request*>(request);
   if (r == nullptr) return Fail(SEC_ERROR_INVALID_ARGS);
+  // On input, the most the caller takes (0: no limit); on output, the body's length (0 on failure, ocspt.h).
+  PRUint32 wanted = length != nullptr ? *length : 0;
+  if (length != nullptr) *length = 0;
   if (pollDesc != nullptr) *pollDesc = nullptr;  // always blocking: this runs on a worker thread
   PRIntervalTime start = PR_IntervalNow();
   PRFileDesc* sock = Connect(*r->session, start, r->timeout);
@@ -165,7 +193,7 @@ SECStatus TrySendAndReceive(SEC_HTTP_REQUEST_SESSION request, PRPollDesc** pollD
     sent += static_cast<size_t>(n);
   }
   {
-    size_t limit = length != nullptr && *length != 0 ? std::min<size_t>(*length, kMaxResponse) : kMaxResponse;
+    size_t limit = wanted != 0 ? std::min<size_t>(wanted, kMaxResponse) : kMaxResponse;
     char chunk[4096];
     for (;;) {
       PRIntervalTime left = Remaining(start, r->timeout);
@@ -177,6 +205,19 @@ SECStatus TrySendAndReceive(SEC_HTTP_REQUEST_SESSION request, PRPollDesc** pollD
       if (n < 0) goto done;
       if (n == 0) break;
       in.append(chunk, static_cast<size_t>(n));
+      // A responder that keeps the connection open after a complete answer (HTTP/1.0 notwithstanding) is
+      // done when Content-Length says so.
+      size_t headerEnd = in.find("\r\n\r\n");
+      if (headerEnd != std::string::npos) {
+        std::string declared = HeaderValue(in.substr(0, headerEnd + 2), "content-length");
+        char* end = nullptr;
+        unsigned long long bodyLength = declared.empty() ? 0 : std::strtoull(declared.c_str(), &end, 10);
+        if (!declared.empty() && end != nullptr && *end == '\0' && bodyLength <= limit &&
+            in.size() - headerEnd - 4 >= bodyLength) {
+          in.resize(headerEnd + 4 + bodyLength);
+          break;
+        }
+      }
       if (in.size() > limit + 16384) {
         PORT_SetError(SEC_ERROR_BAD_HTTP_RESPONSE);
         goto done;
@@ -185,28 +226,24 @@ SECStatus TrySendAndReceive(SEC_HTTP_REQUEST_SESSION request, PRPollDesc** pollD
   }
   {
     size_t headerEnd = in.find("\r\n\r\n");
-    int code = 0;
-    if (headerEnd == std::string::npos || in.compare(0, 5, "HTTP/") != 0 ||
-        std::sscanf(in.c_str(), "HTTP/%*d.%*d %d", &code) != 1 || code < 100 || code > 999) {
+    size_t firstLineEnd = in.find("\r\n");
+    // "HTTP/1.x NNN ...": three digits after the version.
+    if (headerEnd == std::string::npos || in.compare(0, 5, "HTTP/") != 0) {
       PORT_SetError(SEC_ERROR_BAD_HTTP_RESPONSE);
       goto done;
     }
-    size_t firstLineEnd = in.find("\r\n");
-    r->responseHeaders = in.substr(firstLineEnd + 2, headerEnd - firstLineEnd - 2);
-    r->responseData = in.substr(headerEnd + 4);
-    r->responseContentType.clear();
-    // The Content-Type header, matched without regard to case.
-    for (size_t pos = 0; pos < r->responseHeaders.size();) {
-      size_t end = r->responseHeaders.find("\r\n", pos);
-      if (end == std::string::npos) end = r->responseHeaders.size();
-      std::string line = r->responseHeaders.substr(pos, end - pos);
-      if (line.size() > 13 && strncasecmp(line.c_str(), "content-type:", 13) == 0) {
-        size_t value = line.find_first_not_of(" \t", 13);
-        r->responseContentType = value == std::string::npos ? "" : line.substr(value);
-      }
-      pos = end + 2;
+    size_t space = in.find(' ');
+    if (space == std::string::npos || space + 4 > firstLineEnd || !std::isdigit(static_cast<unsigned char>(in[space + 1])) ||
+        !std::isdigit(static_cast<unsigned char>(in[space + 2])) || !std::isdigit(static_cast<unsigned char>(in[space + 3]))) {
+      PORT_SetError(SEC_ERROR_BAD_HTTP_RESPONSE);
+      goto done;
     }
-    if (length != nullptr && *length != 0 && r->responseData.size() > *length) {
+    int code = (in[space + 1] - '0') * 100 + (in[space + 2] - '0') * 10 + (in[space + 3] - '0');
+    // The header lines between the status line and the blank line (none when they are the same line end).
+    r->responseHeaders = headerEnd > firstLineEnd ? in.substr(firstLineEnd + 2, headerEnd - firstLineEnd - 2) : "";
+    r->responseData = in.substr(headerEnd + 4);
+    r->responseContentType = HeaderValue(r->responseHeaders + "\r\n", "content-type");
+    if (wanted != 0 && r->responseData.size() > wanted) {
       PORT_SetError(SEC_ERROR_BAD_HTTP_RESPONSE);
       goto done;
     }

@@ -14,6 +14,7 @@
 
 #include "certificate.h"
 #include "errors.h"
+#include "ocsp.h"
 #include "private_key.h"
 #include "ssl_cycle.h"
 
@@ -732,6 +733,7 @@ Napi::Value SSLEngine::DefaultAuth(const Napi::CallbackInfo& info) {
     }
     error = VerifyPeerPKIX(fd, anchors.get(), revocation, isServer, socketPin.pin.wincx());
   } else {
+    OCSPStateReader ocspState;
     SECStatus status = SSL_AuthCertificate(CERT_GetDefaultCertDB(), fd, info[0].ToBoolean() ? PR_TRUE : PR_FALSE,
                                            isServer ? PR_TRUE : PR_FALSE);
     error = status == SECSuccess ? 0 : PR_GetError();

@@ -65,8 +65,6 @@ export const DEFAULT_MAX_VERSION = 'TLSv1.3';
 // node:tls options that have no NSS mapping here yet (see the README's table): used, they give a warning
 // once per option rather than nothing at all.
 const UNSUPPORTED_OPTIONS = [
-  'ecdhCurve',
-  'sigalgs',
   'dhparam',
   'ticketKeys',
   'sessionTimeout',
@@ -307,6 +305,10 @@ export interface ConnectionOptions extends SecureContextOptions {
   clientCertNickname?: string;
   /** As node:tls: OpenSSL (or IANA) suite names; see `createServer`'s `ciphers` in node-nss. */
   ciphers?: string;
+  /** As node:tls: key-exchange groups (`'X25519:P-256'`, `'auto'`), see `createServer`'s in node-nss. */
+  ecdhCurve?: string;
+  /** As node:tls: signature schemes (`'ecdsa_secp256r1_sha256:rsa_pss_rsae_sha256'`). */
+  sigalgs?: string;
   /** As node:tls: ask for a stapled OCSP response, emitted as `'OCSPResponse'` before `'secureConnect'`. */
   requestOCSP?: boolean;
   /**
@@ -470,6 +472,10 @@ export interface TlsOptions extends SecureContextOptions {
   maxVersion?: TLSVersionName;
   /** As node:tls: OpenSSL (or IANA) suite names, enabled in NSS's order. */
   ciphers?: string;
+  /** As node:tls: key-exchange groups (`'P-384:X25519'`, `'auto'`). */
+  ecdhCurve?: string;
+  /** As node:tls: signature schemes (`'rsa_pss_rsae_sha256:ecdsa_secp256r1_sha256'`). */
+  sigalgs?: string;
   /** Milliseconds a client has to finish its handshake (default 120,000). */
   handshakeTimeout?: number;
   /** As node:tls: `(servername, cb)`, `cb(null, context)` with a context from {@link createSecureContext}. */
@@ -525,6 +531,8 @@ export class Server extends net.Server {
       minVersion: options.minVersion,
       maxVersion: options.maxVersion,
       ciphers: options.ciphers,
+      ecdhCurve: options.ecdhCurve,
+      sigalgs: options.sigalgs,
       allowHalfOpen: options.allowHalfOpen,
     } as Parameters<typeof createSSLServer>[0]);
     // node:tls with rejectUnauthorized false: a client certificate that fails verification still connects,

@@ -303,7 +303,8 @@ export class CertDB {
 
   /**
    * Imports a CRL (PEM `X509 CRL` or DER) into the database, as `crlutil -I` does: NSS checks its signature
-   * against its issuer, which must be in the database (`SEC_ERROR_CRL_INVALID`, `SEC_ERROR_UNKNOWN_ISSUER`...),
+   * against a certificate with its issuer's name that NSS holds (`SEC_ERROR_CRL_INVALID`,
+   * `SEC_ERROR_UNKNOWN_ISSUER`...),
    * and it replaces an older CRL of the same issuer. From then on every verification in the process checks the
    * chain against it, whatever the revocation mode. `opts.url` records where the CRL comes from. A trust change:
    * sessions made before are not resumed.

@@ -66,6 +66,9 @@ export function getDefaultRevocationMode(): RevocationMode {
  */
 export function setOCSPDefaultResponder(url: string, signer: Certificate | string): void {
   checkNonEmptyString(url, 'url');
+  // NSS fetches OCSP over plain HTTP only (and node-nss's client takes nothing else).
+  if (!/^http:\/\/[^/?#\s]+/i.test(url))
+    throw new RangeError(`The "url" argument must be an http:// URL. Received '${url}'`);
   let nickname: string;
   if (signer instanceof Certificate) {
     const name = signer.nickname;
@@ -88,9 +91,13 @@ export function clearOCSPDefaultResponder(): void {
   binding.trustChanged();
 }
 
-/** How long one OCSP request may take, in seconds (NSS's default is 60). Process-wide. */
+/**
+ * How long one OCSP request may take, in seconds: connecting, sending and reading the answer (default 10; at
+ * most 60, libpkix's own limit). NSS tries a GET and then a POST, so a responder that never answers holds a
+ * verification for about twice this, plus the name lookup. Process-wide.
+ */
 export function setOCSPTimeout(seconds: number): void {
-  checkInteger(seconds, 'seconds', 1, 0xffffffff);
+  checkInteger(seconds, 'seconds', 1, 60);
   binding.ocspSetTimeout(seconds);
 }
 
@@ -135,17 +142,22 @@ afterNSSShutdown(() => cached.clear());
 
 /**
  * @internal Puts CRLs into NSS's CRL cache for as long as the returned handles are held (node:tls's `crl`). A
- * CRL must be signed by a CA NSS knows by then (the database's, or one given as `ca`), else it is refused
- * (`SEC_ERROR_CRL_BAD_SIGNATURE`, `SEC_ERROR_UNKNOWN_ISSUER`): one bad CRL in the cache would switch NSS's CRL
- * checks for that issuer off. A CRL revokes only what its issuer signed, so one given to a context applies to
+ * CRL must be signed by a CA allowed to sign CRLs that is one of `anchors` (the `ca` given with it) or that the
+ * database trusts, else it is refused (`SEC_ERROR_CRL_BAD_SIGNATURE`, `SEC_ERROR_UNKNOWN_ISSUER`): one bad CRL
+ * in the cache would switch NSS's CRL checks for that issuer off. A CRL revokes only what its issuer signed, so one given to a context applies to
  * every verification in the process while that context lives. Counts as a trust change.
  */
-export function cacheCRLs(data: unknown, name: string): NativeCachedCRL[] {
+export function cacheCRLs(
+  data: unknown,
+  name: string,
+  anchors: readonly Certificate[] = [],
+): NativeCachedCRL[] {
+  const natives = anchors.length > 0 ? anchors.map((anchor) => anchor.native) : null;
   const handles = crlListBytes(data, name).map((der) => {
     const key = der.toString('base64');
     const held = cached.get(key)?.deref();
     if (held !== undefined) return held;
-    const handle = binding.cacheCRL(der);
+    const handle = binding.cacheCRL(der, natives);
     cached.set(key, new WeakRef(handle));
     return handle;
   });

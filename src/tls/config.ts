@@ -175,14 +175,69 @@ export function groupName(group: number): string {
   return GROUP_NAMES[group] ?? hex(group);
 }
 
-/** @internal The group of a name as the command line takes it (`X25519`, `P-256`, `secp384r1`, `ffdhe2048`). */
+/**
+ * @internal The group of a name as the command line and node:tls's `ecdhCurve` take it (`X25519`, `P-256`,
+ * `secp384r1`, OpenSSL's `prime256v1`, `ffdhe2048`).
+ */
 export function groupByName(name: string): number | undefined {
   const wanted = name.toLowerCase();
+  if (wanted === 'prime256v1') return c.ssl_grp_ec_secp256r1;
   for (const [code, label] of Object.entries(GROUP_NAMES)) {
     const names = label.toLowerCase().replace(/[()]/g, '').split(' ');
     if (names.includes(wanted)) return Number(code);
   }
   return undefined;
+}
+
+/**
+ * @internal node:tls's `ecdhCurve` (`'P-384:X25519'`, OpenSSL's names too) as groups in that order, or
+ * undefined for `'auto'` (NSS's defaults). A name NSS does not implement (X448, brainpool) is a RangeError.
+ */
+export function ecdhCurveGroups(value: unknown, name: string): number[] | undefined {
+  if (typeof value !== 'string') throw new TypeError(`The "${name}" option must be a string`);
+  if (value.toLowerCase() === 'auto') return undefined;
+  const groups = value.split(':').map((entry) => {
+    const group = groupByName(entry.trim());
+    if (group === undefined)
+      throw new RangeError(`The "${name}" option names a group NSS does not implement: '${entry}'`);
+    return group;
+  });
+  return [...new Set(groups)];
+}
+
+// OpenSSL's legacy sigalgs names: the hash per key type (ECDSA+SHA256 is the P-256 scheme in TLS 1.3).
+const LEGACY_SIGALGS: Record<string, number> = {
+  'rsa+sha1': c.ssl_sig_rsa_pkcs1_sha1,
+  'rsa+sha256': c.ssl_sig_rsa_pkcs1_sha256,
+  'rsa+sha384': c.ssl_sig_rsa_pkcs1_sha384,
+  'rsa+sha512': c.ssl_sig_rsa_pkcs1_sha512,
+  'rsa-pss+sha256': c.ssl_sig_rsa_pss_rsae_sha256,
+  'rsa-pss+sha384': c.ssl_sig_rsa_pss_rsae_sha384,
+  'rsa-pss+sha512': c.ssl_sig_rsa_pss_rsae_sha512,
+  'pss+sha256': c.ssl_sig_rsa_pss_rsae_sha256,
+  'pss+sha384': c.ssl_sig_rsa_pss_rsae_sha384,
+  'pss+sha512': c.ssl_sig_rsa_pss_rsae_sha512,
+  'ecdsa+sha1': c.ssl_sig_ecdsa_sha1,
+  'ecdsa+sha256': c.ssl_sig_ecdsa_secp256r1_sha256,
+  'ecdsa+sha384': c.ssl_sig_ecdsa_secp384r1_sha384,
+  'ecdsa+sha512': c.ssl_sig_ecdsa_secp521r1_sha512,
+};
+
+/**
+ * @internal node:tls's `sigalgs` (`'ecdsa_secp256r1_sha256:rsa_pss_rsae_sha256'`, TLS 1.3 names as NSS's
+ * `ssl_sig_*` constants spell them, or OpenSSL's `RSA-PSS+SHA256` forms) as signature schemes, in order. A
+ * name NSS does not know is a RangeError.
+ */
+export function sigalgsSchemes(value: unknown, name: string): number[] {
+  if (typeof value !== 'string') throw new TypeError(`The "${name}" option must be a string`);
+  const schemes = value.split(':').map((entry) => {
+    const wanted = entry.trim().toLowerCase();
+    const scheme = LEGACY_SIGALGS[wanted] ?? (c as Record<string, unknown>)[`ssl_sig_${wanted}`];
+    if (typeof scheme !== 'number' || !KNOWN_SIGNATURE_SCHEMES.includes(scheme))
+      throw new RangeError(`The "${name}" option names a signature scheme NSS does not know: '${entry}'`);
+    return scheme;
+  });
+  return [...new Set(schemes)];
 }
 
 function hex(n: number): string {

@@ -18,6 +18,7 @@ import {
 import { nssGetClientAuthData, SSLSocket, type SSLSocketOptions } from './socket.js';
 import * as ssl from './constants.js';
 import { checkRevocationMode, type RevocationMode } from '../pki/revocation-mode.js';
+import { ecdhCurveGroups, sigalgsSchemes } from './config.js';
 import {
   checkBoolean,
   checkBuffer,
@@ -52,6 +53,10 @@ export interface ConnectOptions {
   maxVersion?: TLSVersionName;
   /** An OpenSSL cipher list as node:tls takes it (see {@link CreateServerOptions.ciphers}). */
   ciphers?: string;
+  /** Key-exchange groups as node:tls's `ecdhCurve` (see {@link CreateServerOptions.ecdhCurve}). */
+  ecdhCurve?: string;
+  /** Signature schemes as node:tls's `sigalgs` (see {@link CreateServerOptions.sigalgs}). */
+  sigalgs?: string;
   /** Ask the server to staple an OCSP response (`SSL_ENABLE_OCSP_STAPLING`); it comes as `'OCSPResponse'`. */
   requestOCSP?: boolean;
   /**
@@ -116,6 +121,18 @@ function applyCiphers(target: SSLSocket | SSLServer, ciphers: string | undefined
     if (!enabled.has(suite)) target.setCipherPref(suite, false);
   }
   for (const suite of enabled) target.setCipherPref(suite, true);
+}
+
+/** node:tls's `ecdhCurve` and `sigalgs`, where given, as the socket's or server's groups and schemes. */
+function applyGroupsAndSchemes(
+  target: SSLSocket | SSLServer,
+  opts: { ecdhCurve?: unknown; sigalgs?: unknown },
+): void {
+  if (opts.ecdhCurve !== undefined) {
+    const groups = ecdhCurveGroups(opts.ecdhCurve, 'opts.ecdhCurve');
+    if (groups !== undefined) target.setNamedGroups(groups);
+  }
+  if (opts.sigalgs !== undefined) target.setSignatureSchemes(sigalgsSchemes(opts.sigalgs, 'opts.sigalgs'));
 }
 
 /**
@@ -194,6 +211,7 @@ function configuredSocket(opts: ConnectOptions, make: SocketMaker): SSLSocket {
   sock.peerName = { host: opts.host ?? 'localhost', port: opts.port };
   applyVersions(sock, minVersion, maxVersion);
   applyCiphers(sock, opts.ciphers, 'opts.ciphers');
+  applyGroupsAndSchemes(sock, opts);
   if (opts.requestOCSP !== undefined) checkBoolean(opts.requestOCSP, 'opts.requestOCSP');
   if (opts.requestOCSP) sock.setSSLOption(ssl.SSL_ENABLE_OCSP_STAPLING, true);
   if (opts.revocation !== undefined) {
@@ -470,6 +488,17 @@ export interface CreateServerOptions {
    * named. A name NSS does not implement is a RangeError.
    */
   ciphers?: string;
+  /**
+   * The key-exchange groups, as node:tls's `ecdhCurve`: colon-separated names in preference order (`'X25519:P-256'`;
+   * OpenSSL's `prime256v1`, `secp384r1` and `ffdhe2048`… too), or `'auto'` for NSS's defaults. A group NSS does
+   * not implement (X448, brainpool) is a RangeError. The same as `setNamedGroups`.
+   */
+  ecdhCurve?: string;
+  /**
+   * The signature schemes, as node:tls's `sigalgs`: colon-separated TLS 1.3 names (`'ecdsa_secp256r1_sha256:rsa_pss_rsae_sha256'`)
+   * or OpenSSL's `RSA-PSS+SHA256`, `ECDSA+SHA384`, `RSA+SHA256`. The same as `setSignatureSchemes`.
+   */
+  sigalgs?: string;
 }
 
 /**
@@ -501,6 +530,7 @@ export function createServer(
   if (opts.requireCert !== undefined) checkBoolean(opts.requireCert, 'opts.requireCert');
   if (opts.ALPNProtocols !== undefined) checkStringArray(opts.ALPNProtocols, 'opts.ALPNProtocols');
   if (opts.allowHalfOpen !== undefined) checkBoolean(opts.allowHalfOpen, 'opts.allowHalfOpen');
+  if (opts.revocation !== undefined) checkRevocationMode(opts.revocation, 'opts.revocation');
   const context = contextOf(opts);
   if (nicknames.length === 0 && !context?.identities.length)
     throw new RangeError(
@@ -516,12 +546,10 @@ export function createServer(
   if (context?.anchors) server.setTrustAnchors([...context.anchors.certificates]);
   // The temporary certificates, session keys and CRLs live as long as the server that serves them.
   if (context) heldContexts.set(server, context);
-  if (opts.revocation !== undefined) {
-    checkRevocationMode(opts.revocation, 'opts.revocation');
-    server.setRevocationMode(opts.revocation);
-  }
+  if (opts.revocation !== undefined) server.setRevocationMode(opts.revocation);
   applyVersions(server, opts.minVersion, opts.maxVersion);
   applyCiphers(server, opts.ciphers, 'opts.ciphers');
+  applyGroupsAndSchemes(server, opts);
   if (opts.requestCert || opts.requireCert) server.setSSLOption(ssl.SSL_REQUEST_CERTIFICATE, true);
   // NSS's own default (SSL_REQUIRE_FIRST_HANDSHAKE) would refuse a client without one: requestCert only asks.
   server.setSSLOption(

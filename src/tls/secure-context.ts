@@ -31,9 +31,9 @@ export interface SecureContextOptions {
   /**
    * Certificate revocation lists (PEM `X509 CRL` or DER, one or many), checked by every verification while
    * this context lives: NSS holds them in its CRL cache (a CRL revokes only what its issuer signed, so it is
-   * not kept to this context's sockets), and nothing is written to disk. Each must be signed by a CA NSS knows
-   * (in the database or in `ca`): one that is not is refused here with `SEC_ERROR_CRL_BAD_SIGNATURE` (node:tls
-   * fails the handshake instead).
+   * not kept to this context's sockets), and nothing is written to disk. Each must be signed by a CA given in
+   * `ca` or trusted by the database: one that is not is refused here (`SEC_ERROR_CRL_BAD_SIGNATURE`,
+   * `SEC_ERROR_UNKNOWN_ISSUER`), where node:tls fails the handshake.
    */
   crl?: string | Buffer | (string | Buffer)[];
   /** Not supported yet: import the PKCS #12 file into a database (`CertDB.importPKCS12`). */
@@ -189,7 +189,7 @@ export function createSecureContext(opts: SecureContextOptions = {}): SecureCont
     certificates(entry, Array.isArray(opts.ca) ? `opts.ca[${i}]` : 'opts.ca'),
   );
   const crls = list(opts.crl).flatMap((entry, i) =>
-    cacheCRLs(entry, Array.isArray(opts.crl) ? `opts.crl[${i}]` : 'opts.crl'),
+    cacheCRLs(entry, Array.isArray(opts.crl) ? `opts.crl[${i}]` : 'opts.crl', ca),
   );
   return new SecureContext(identities, ca.length > 0 ? new TrustAnchors(ca) : undefined, crls);
 }

@@ -20,6 +20,7 @@ import { SSLConfigurable, versionName } from './config.js';
 import * as ssl from './constants.js';
 import { usedTicketLeftInCache } from './session-cache.js';
 import { verifyPeer, verifyServerWithRevocation } from './verification-cache.js';
+import type { RevocationMode } from '../pki/revocation-mode.js';
 import { KeyLog, keyLogFile, writeKeyLog } from './keylog.js';
 import { debug } from '../core/debug.js';
 import { memoryIdentity, type MemoryClientAuth } from './secure-context.js';
@@ -271,6 +272,8 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   #sessionPolicyDue = false;
   /** The digest of the policy this client's sessions are made under (tags its `'session'` Buffers). */
   #policyTag: Buffer | undefined;
+  /** A client's revocation mode as its session policy took it when the handshake started. */
+  #handshakeRevocation: RevocationMode | undefined;
   /** Server: counts the renegotiations the peer starts (TLS 1.2 and below). */
   #renegotiations: RenegotiationLimiter | undefined;
   /** Server: a renegotiation this side asked for is under way. */
@@ -617,7 +620,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
             : clientAuth,
       userPeerID: this.#userPeerID,
       trustAnchors: this.trustAnchors?.id,
-      revocation: this.getRevocationMode(),
+      revocation: (this.#handshakeRevocation = this.getRevocationMode()),
       versionRange: this.#engine.versionRangeGet(),
       signatureSchemes: this.#engine.signatureSchemePrefGet(),
       fipsProfile: this.fipsProfile,
@@ -988,7 +991,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
 
   /**
    * Server, first handshake that resumed a session: the session is this server's (see server-sessions.ts)
-   * and passes this server's own client-certificate policy. NSS's server session cache and ticket keys are
+   * and passes this server's own client-certificate policy, checked again now. NSS's server session cache and ticket keys are
    * process-wide, and a resumed handshake runs no certificate check, so a session made at a lenient server
    * in this process (any certificate, or none) would otherwise open a strict one (measured: openssl s_client
    * -sess_out at one SSLServer, -sess_in at another, was let in with a certificate the second server's
@@ -1005,7 +1008,10 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
         'a resumed session carries no client certificate, and this server requires one',
       );
     }
-    if (!hasPeer || (!this.callbacks.auth && !this.callbacks.badCert)) return undefined;
+    // The client's certificate is checked again under this server's policy as it is now: a session made
+    // before a CRL was imported, the trust changed or revocation checking was turned on must not let a
+    // revoked or distrusted certificate back in (NSS's resumption checks nothing).
+    if (!hasPeer) return undefined;
     const errno = this.#serverAuth(true);
     if (errno === 0) return undefined;
     return (
@@ -1046,9 +1052,10 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   #authorizeResumed(): void {
     let errno = 0;
     if (this.callbacks.badCert !== undefined) {
+      // With revocation checking the verdict would need OCSP, on the JavaScript thread: not known either.
       errno =
-        this.callbacks.auth === undefined
-          ? verifyPeer(this.#engine, true, false, this.trustAnchors, this.getRevocationMode())
+        this.callbacks.auth === undefined && (this.#handshakeRevocation ?? this.getRevocationMode()) === 'off'
+          ? verifyPeer(this.#engine, true, false, this.trustAnchors, 'off')
           : SSL_ERROR_BAD_CERTIFICATE;
     }
     this.#recordVerification(errno);
@@ -1097,7 +1104,8 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
         const verdict = await auth.fn(this, true, false, ...auth.userData);
         if (verdict !== true) errno = SSL_ERROR_BAD_CERTIFICATE;
       } else {
-        const revocation = this.getRevocationMode();
+        // The mode the session policy was made with (the process default may change meanwhile).
+        const revocation = this.#handshakeRevocation ?? this.getRevocationMode();
         if (revocation === 'off') {
           errno = verifyPeer(this.#engine, true, false, this.trustAnchors, revocation);
         } else {

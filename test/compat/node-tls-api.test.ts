@@ -382,6 +382,44 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
     }
   });
 
+  it('ecdhCurve and sigalgs: the group and the signature scheme both ends settle on', async () => {
+    const server = server$().createServer(
+      { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'], ecdhCurve: 'P-384' },
+      (s) => s.end(),
+    );
+    const port = await listen(server);
+    const base = { port, host: '127.0.0.1', servername: 'localhost', ca: pki.pem.ca };
+    try {
+      // The client offers its defaults; the server takes P-384 only (a HelloRetryRequest on TLS 1.3).
+      const sock = await connected(client$(), base);
+      if (sock instanceof Error) throw sock;
+      expect(sock.getEphemeralKeyInfo()).toMatchObject({ type: 'ECDH', name: 'secp384r1' });
+      await finish(sock);
+      const named = await connected(client$(), { ...base, ecdhCurve: 'secp384r1:prime256v1' });
+      if (named instanceof Error) throw named;
+      expect(named.getEphemeralKeyInfo()).toMatchObject({ name: 'secp384r1' });
+      await finish(named);
+      // No group in common: no handshake.
+      expect(await connected(client$(), { ...base, ecdhCurve: 'X25519' })).toBeInstanceOf(Error);
+      // The server's key is P-256 ECDSA: a client that takes only P-384 signatures refuses it (or the server
+      // finds no scheme to sign with), one that takes P-256 connects.
+      expect(await connected(client$(), { ...base, sigalgs: 'ecdsa_secp384r1_sha384' })).toBeInstanceOf(
+        Error,
+      );
+      const signed = await connected(client$(), {
+        ...base,
+        sigalgs: 'ecdsa_secp256r1_sha256:rsa_pss_rsae_sha256',
+      });
+      if (signed instanceof Error) throw signed;
+      await finish(signed);
+      const legacy = await connected(client$(), { ...base, sigalgs: 'ECDSA+SHA256' });
+      if (legacy instanceof Error) throw legacy;
+      await finish(legacy);
+    } finally {
+      await close(server);
+    }
+  });
+
   it('checkServerIdentity: the application’s check replaces the host-name step', async () => {
     const server = server$().createServer(
       { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] },
@@ -443,6 +481,19 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
 });
 
 describe('node-nss/tls beyond the pairings', () => {
+  it('refuses ecdhCurve and sigalgs names NSS does not implement, naming the option', () => {
+    expect(() => nssTLS.connect({ port: 1, ecdhCurve: 'X448' })).toThrow(/opts\.ecdhCurve.*X448/);
+    expect(() => nssTLS.connect({ port: 1, ecdhCurve: 42 as never })).toThrow(TypeError);
+    expect(() => nssTLS.connect({ port: 1, sigalgs: 'rsa_pss_rsae_sha257' })).toThrow(/opts\.sigalgs/);
+    expect(() =>
+      nssTLS.createServer({
+        key: pki.pem['server-ec.key'],
+        cert: pki.pem['server-ec'],
+        ecdhCurve: 'brainpoolP256r1',
+      }),
+    ).toThrow(RangeError);
+  });
+
   it('rootCertificates are Mozilla’s roots as NSS loaded them, PEM strings like node:tls’s', () => {
     const roots = nssTLS.rootCertificates;
     expect(Array.isArray(roots)).toBe(true);
@@ -485,17 +536,17 @@ describe('node-nss/tls beyond the pairings', () => {
       const server = nssTLS.createServer({
         key: pki.pem['server-ec.key'],
         cert: pki.pem['server-ec'],
-        ecdhCurve: 'P-256',
+        dhparam: 'x',
         honorCipherOrder: true,
       } as nssTLS.TlsOptions);
       nssTLS.createServer({
         key: pki.pem['server-ec.key'],
         cert: pki.pem['server-ec'],
-        ecdhCurve: 'P-384',
+        dhparam: 'y',
       } as nssTLS.TlsOptions);
       await new Promise((resolve) => setImmediate(resolve));
       expect(warnings.filter((w) => w.code === 'NODE_NSS_UNSUPPORTED_OPTION').map((w) => w.message)).toEqual([
-        'node-nss/tls does not support the "ecdhCurve" option yet; it is ignored',
+        'node-nss/tls does not support the "dhparam" option yet; it is ignored',
         'node-nss/tls does not support the "honorCipherOrder" option yet; it is ignored',
       ]);
       server.close();

@@ -176,6 +176,8 @@ const connectOptions = (): Param[] => [
   opt(str('minVersion', 'TLSv1.2')),
   opt(str('maxVersion', 'TLSv1.3')),
   opt(str('ciphers', 'TLS_AES_128_GCM_SHA256')),
+  opt(str('ecdhCurve', 'auto')),
+  opt(str('sigalgs', 'ecdsa_secp256r1_sha256')),
   opt(bool('requestOCSP')),
   opt(str('revocation', 'off')),
   opt(of('ALPNProtocols', 'string[]', ['h2'])),
@@ -279,12 +281,13 @@ export const surface: Record<string, Entry> = {
   'CertDB#listPrivateKeys': { params: [opt(of('slot', 'PK11Slot', '$slot'))] },
   'CertDB#importCRL': {
     params: [
-      { name: 'crl', types: ['string', 'Buffer'], valid: 'x' },
+      // Any DER: after shutdown() the call must fail for that, not for the bytes.
+      { name: 'crl', types: ['string', 'Buffer'], valid: '$der' },
       opt(options('opts', [opt(str('url', 'http://crl.test/'))])),
     ],
   },
   'CertDB#listCRLs': { params: [] },
-  'CertDB#deleteCRL': { params: [{ name: 'crl', types: ['string', 'Buffer'], valid: 'x' }] },
+  'CertDB#deleteCRL': { params: [{ name: 'crl', types: ['string', 'Buffer'], valid: '$der' }] },
   'fn:getDefaultCertDB': { params: [] },
   // certificate
   // Not for users to call: the refusal says where these objects come from.
@@ -610,7 +613,7 @@ export const surface: Record<string, Entry> = {
     ],
   },
   'fn:clearOCSPDefaultResponder': { params: [] },
-  'fn:setOCSPTimeout': { params: [int('seconds', 10, [1, 0xffffffff])] },
+  'fn:setOCSPTimeout': { params: [int('seconds', 10, [1, 60])] },
   'fn:configOCSPCache': {
     params: [
       options('opts', [
@@ -686,6 +689,8 @@ export const surface: Record<string, Entry> = {
           opt(bool('allowHalfOpen', false)),
           opt(of('ALPNProtocols', 'string[]', ['h2'])),
           opt(str('ciphers', 'TLS_AES_128_GCM_SHA256')),
+          opt(str('ecdhCurve', 'auto')),
+          opt(str('sigalgs', 'ecdsa_secp256r1_sha256')),
           opt(str('revocation', 'off')),
         ],
         // a server needs a certificate: the nickname, unless a case gives another source

@@ -87,6 +87,7 @@ export function makeRevocationPKI(responderPort: number, silentPort: number): Re
   }
   const index: string[] = [];
   const forgedIndex: string[] = [];
+  const laterIndex: string[] = [];
   for (const [name, [serial, aia, revoked, eku]] of Object.entries(LEAVES)) {
     const ext = [
       'basicConstraints=CA:false',
@@ -120,26 +121,40 @@ export function makeRevocationPKI(responderPort: number, silentPort: number): Re
         `/CN=${cn}`,
       ].join('\t'),
     );
+    // The CA's next CRL revokes client-good as well.
+    const later = revoked || name === 'client-good';
+    laterIndex.push(
+      [later ? 'R' : 'V', '300101000000Z', later ? '260101000000Z' : '', hex, 'unknown', `/CN=${cn}`].join(
+        '\t',
+      ),
+    );
     // The forger "revokes" every good certificate.
     if (!revoked)
       forgedIndex.push(['R', '300101000000Z', '260101000000Z', hex, 'unknown', `/CN=${cn}`].join('\t'));
   }
   fs.writeFileSync(path.join(dir, 'index.txt'), index.join('\n') + '\n');
   fs.writeFileSync(path.join(dir, 'forged.txt'), forgedIndex.join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'later.txt'), laterIndex.join('\n') + '\n');
   // Several leaves are CN=localhost: openssl ca and openssl ocsp read this from the index's .attr file.
-  for (const file of ['index.txt.attr', 'forged.txt.attr'])
+  for (const file of ['index.txt.attr', 'forged.txt.attr', 'later.txt.attr'])
     fs.writeFileSync(path.join(dir, file), 'unique_subject = no\n');
+  // The CA's CRL dates from two hours ago, so that its next one (later.crl) is the newer: NSS's CRL cache uses
+  // the newest CRL of an issuer it holds.
+  const stamp = (date: Date) => date.toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z';
+  const now = Date.now();
   openssl(dir, [
-    'ca',
-    '-gencrl',
-    '-config',
-    caConfig(dir, 'index'),
-    '-cert',
-    '@ca.crt',
-    '-keyfile',
-    '@ca.key',
-    '-out',
-    '@ca.crl',
+    ...['ca', '-gencrl', '-config', caConfig(dir, 'index'), '-cert', '@ca.crt', '-keyfile', '@ca.key'],
+    ...[
+      '-crl_lastupdate',
+      stamp(new Date(now - 2 * 3600_000)),
+      '-crl_nextupdate',
+      stamp(new Date(now + 7 * 86400_000)),
+    ],
+    ...['-out', '@ca.crl'],
+  ]);
+  openssl(dir, [
+    ...['ca', '-gencrl', '-config', caConfig(dir, 'later'), '-cert', '@ca.crt', '-keyfile', '@ca.key'],
+    ...['-out', '@later.crl'],
   ]);
   openssl(dir, [
     ...[
