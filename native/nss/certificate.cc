@@ -186,6 +186,22 @@ static bool IssuerTrustedByDatabase(CERTCertificate* cert, PRTime at, void* winc
 static PRErrorCode PKIXVerifyLocked(CERTCertificate* cert, SECCertificateUsage usage, PRTime at,
                                     CERTCertList* anchors, Revocation revocation, void* wincx);
 
+CertListPtr CertListFromArray(Napi::Env env, Napi::Value value, const char* argName) {
+  CertListPtr list(nullptr, CERT_DestroyCertList);
+  if (!value.IsArray()) return list;
+  Napi::Array array = value.As<Napi::Array>();
+  list.reset(CERT_NewCertList());
+  if (!list) ThrowLastError(env, "CERT_NewCertList");
+  for (uint32_t i = 0; i < array.Length(); i++) {
+    CERTCertificate* cert = CERT_DupCertificate(Certificate::FromValue(array.Get(i), argName));
+    if (CERT_AddCertToListTail(list.get(), cert) != SECSuccess) {
+      CERT_DestroyCertificate(cert);
+      ThrowLastError(env, "CERT_AddCertToListTail");
+    }
+  }
+  return list;
+}
+
 PRErrorCode PKIXVerify(CERTCertificate* cert, SECCertificateUsage usage, PRTime at, CERTCertList* anchors,
                        Revocation revocation, void* wincx) {
   OCSPStateReader ocspState;
@@ -243,7 +259,7 @@ namespace {
 struct PKIXArgs {
   SECCertificateUsage usage;
   PRTime at;
-  std::unique_ptr<CERTCertList, void (*)(CERTCertList*)> anchors{nullptr, CERT_DestroyCertList};
+  CertListPtr anchors{nullptr, CERT_DestroyCertList};
   Revocation revocation;
   std::vector<std::string> staples;
 
@@ -252,18 +268,7 @@ struct PKIXArgs {
     Napi::Env env = info.Env();
     usage = static_cast<SECCertificateUsage>(info[0].As<Napi::Number>().Int64Value());
     at = TimeArg(info[1]);
-    if (info[2].IsArray()) {
-      Napi::Array list = info[2].As<Napi::Array>();
-      anchors.reset(CERT_NewCertList());
-      if (!anchors) ThrowLastError(env, "CERT_NewCertList");
-      for (uint32_t i = 0; i < list.Length(); i++) {
-        CERTCertificate* anchor = CERT_DupCertificate(Certificate::FromValue(list.Get(i), "anchors"));
-        if (CERT_AddCertToListTail(anchors.get(), anchor) != SECSuccess) {
-          CERT_DestroyCertificate(anchor);
-          ThrowLastError(env, "CERT_AddCertToListTail");
-        }
-      }
-    }
+    anchors = CertListFromArray(env, info[2], "anchors");
     int mode = info[3].As<Napi::Number>().Int32Value();
     revocation = mode == 2 ? Revocation::kHard : mode == 1 ? Revocation::kSoft : Revocation::kOff;
     Napi::Array responses = info[4].As<Napi::Array>();
@@ -328,16 +333,7 @@ Napi::Value Certificate::VerifyPKIXAsync(const Napi::CallbackInfo& info) {
   RequireInit(env);
   CERTCertificate* cert = Get(env);
   PKIXArgs args(info);
-  std::unique_ptr<CERTCertList, void (*)(CERTCertList*)> keep(CERT_NewCertList(), CERT_DestroyCertList);
-  if (!keep) ThrowLastError(env, "CERT_NewCertList");
-  Napi::Array list = info[5].As<Napi::Array>();
-  for (uint32_t i = 0; i < list.Length(); i++) {
-    CERTCertificate* held = CERT_DupCertificate(Certificate::FromValue(list.Get(i), "keep"));
-    if (CERT_AddCertToListTail(keep.get(), held) != SECSuccess) {
-      CERT_DestroyCertificate(held);
-      ThrowLastError(env, "CERT_AddCertToListTail");
-    }
-  }
+  CertListPtr keep = CertListFromArray(env, info[5], "keep");
   PKIXVerifyWorker* worker = new PKIXVerifyWorker(env, cert, std::move(args), keep.get());
   keep.release();  // the worker owns the list now
   Napi::Promise promise = worker->Promise();

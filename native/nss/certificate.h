@@ -4,6 +4,7 @@
 #include <napi.h>
 #include <prerror.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,12 @@ PRErrorCode PKIXVerify(CERTCertificate* cert, SECCertificateUsage usage, PRTime 
 // Hands OCSP responses a server stapled for `cert` to NSS's OCSP cache (as SSL_AuthCertificate does), so that
 // a revocation check finds them instead of fetching. Responses that do not verify are ignored, as NSS does.
 void CacheStapledResponses(CERTCertificate* cert, const std::vector<std::string>& responses, void* wincx);
+
+using CertListPtr = std::unique_ptr<CERTCertList, void (*)(CERTCertList*)>;
+
+// A new list holding a reference to each certificate of the JS array `value` (TypeError naming `argName` for
+// anything else in it), or an empty pointer when `value` is not an array (null: no list).
+CertListPtr CertListFromArray(Napi::Env env, Napi::Value value, const char* argName);
 
 class Certificate : public HandleWrap<Certificate, CERTCertificate, CERT_DestroyCertificate> {
  public:

@@ -72,19 +72,7 @@ Napi::Value CacheCRL(const Napi::CallbackInfo& info) {
   Napi::Buffer<uint8_t> buf = info[0].As<Napi::Buffer<uint8_t>>();
   std::string der(reinterpret_cast<const char*>(buf.Data()), buf.Length());
   SECItem item = BufferItem(info[0]);
-  std::unique_ptr<CERTCertList, void (*)(CERTCertList*)> anchors(nullptr, CERT_DestroyCertList);
-  if (info[1].IsArray()) {
-    Napi::Array list = info[1].As<Napi::Array>();
-    anchors.reset(CERT_NewCertList());
-    if (!anchors) ThrowLastError(env, "CERT_NewCertList");
-    for (uint32_t i = 0; i < list.Length(); i++) {
-      CERTCertificate* anchor = CERT_DupCertificate(Certificate::FromValue(list.Get(i), "anchors"));
-      if (CERT_AddCertToListTail(anchors.get(), anchor) != SECSuccess) {
-        CERT_DestroyCertificate(anchor);
-        ThrowLastError(env, "CERT_AddCertToListTail");
-      }
-    }
-  }
+  CertListPtr anchors = CertListFromArray(env, info[1], "anchors");
   PRErrorCode signature = CheckCRLSignature(item, anchors.get());
   if (signature != 0) {
     PORT_SetError(signature);

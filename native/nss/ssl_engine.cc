@@ -718,19 +718,7 @@ Napi::Value SSLEngine::DefaultAuth(const Napi::CallbackInfo& info) {
   Revocation revocation = mode == 2 ? Revocation::kHard : mode == 1 ? Revocation::kSoft : Revocation::kOff;
   PRErrorCode error;
   if (info[2].IsArray() || revocation != Revocation::kOff) {
-    std::unique_ptr<CERTCertList, void (*)(CERTCertList*)> anchors(nullptr, CERT_DestroyCertList);
-    if (info[2].IsArray()) {
-      Napi::Array list = info[2].As<Napi::Array>();
-      anchors.reset(CERT_NewCertList());
-      if (!anchors) ThrowLastError(env, "CERT_NewCertList");
-      for (uint32_t i = 0; i < list.Length(); i++) {
-        CERTCertificate* anchor = CERT_DupCertificate(Certificate::FromValue(list.Get(i), "anchors"));
-        if (CERT_AddCertToListTail(anchors.get(), anchor) != SECSuccess) {
-          CERT_DestroyCertificate(anchor);
-          ThrowLastError(env, "CERT_AddCertToListTail");
-        }
-      }
-    }
+    CertListPtr anchors = CertListFromArray(env, info[2], "anchors");
     error = VerifyPeerPKIX(fd, anchors.get(), revocation, isServer, socketPin.pin.wincx());
   } else {
     OCSPStateReader ocspState;

@@ -11,7 +11,7 @@ import {
   secCertTimeValid,
 } from '../core/constants.js';
 import { NSPRError } from '../core/errors.js';
-import { looksLikePEM, pemDecode, pemDecodeAll, pemEncode } from './pem.js';
+import { looksLikePEM, pemDecode, pemEncode, pemOrDERList } from './pem.js';
 import {
   checkBoolean,
   checkBrand,
@@ -46,14 +46,7 @@ export function certificateBytes(data: unknown, name: string): Buffer {
  */
 export function certificateListBytes(data: unknown, name: string): Buffer[] {
   if (data instanceof Certificate) return [data.derData];
-  if (typeof data !== 'string') checkBuffer(data, name);
-  if (typeof data === 'string' || looksLikePEM(data)) {
-    const ders = pemDecodeAll(typeof data === 'string' ? data : data.toString('latin1'), CERTIFICATE_LABELS);
-    if (ders.length === 0)
-      throw new TypeError(`The "${name}" argument does not contain a PEM "CERTIFICATE" block`);
-    return ders;
-  }
-  return [data];
+  return pemOrDERList(data, name, CERTIFICATE_LABELS, 'CERTIFICATE');
 }
 
 function hexFingerprint(der: Buffer, algorithm: string): string {

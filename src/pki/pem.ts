@@ -47,3 +47,18 @@ export function pemDecode(text: string, labels: readonly string[]): Buffer | nul
 export function looksLikePEM(data: Buffer): boolean {
   return data[0] !== 0x30 && data.includes('-----BEGIN', 0, 'latin1');
 }
+
+/**
+ * @internal Every block labelled one of `labels` in PEM text (or a Buffer of PEM), or a Buffer of one DER
+ * object as it is; a TypeError naming `name` when the text has none (`what`: the label it says it wanted).
+ */
+export function pemOrDERList(data: unknown, name: string, labels: readonly string[], what: string): Buffer[] {
+  if (typeof data !== 'string') checkBuffer(data, name);
+  if (typeof data === 'string' || looksLikePEM(data)) {
+    const ders = pemDecodeAll(typeof data === 'string' ? data : data.toString('latin1'), labels);
+    if (ders.length === 0)
+      throw new TypeError(`The "${name}" argument does not contain a PEM "${what}" block`);
+    return ders;
+  }
+  return [data];
+}

@@ -15,10 +15,10 @@
 // the CA is rejected as SEC_ERROR_OCSP_INVALID_SIGNING_CERT ('hard' fails, 'soft' passes).
 import { binding } from '../core/binding.js';
 import { afterNSSShutdown } from '../core/shutdown-hooks.js';
-import { checkBuffer, checkInteger, checkNonEmptyString, checkObject } from '../core/validate.js';
+import { checkInteger, checkNonEmptyString, checkObject } from '../core/validate.js';
 import type { NativeCachedCRL } from '../../types/binding.js';
 import { Certificate } from './certificate.js';
-import { looksLikePEM, pemDecodeAll } from './pem.js';
+import { pemOrDERList } from './pem.js';
 import { checkRevocationMode, type RevocationMode } from './revocation-mode.js';
 
 export type { RevocationMode } from './revocation-mode.js';
@@ -124,14 +124,7 @@ const CRL_LABELS = ['X509 CRL'] as const;
 
 /** @internal DER CRLs from PEM text (one or more `X509 CRL` blocks), or a Buffer of PEM or of one DER CRL. */
 export function crlListBytes(data: unknown, name: string): Buffer[] {
-  if (typeof data !== 'string') checkBuffer(data, name);
-  if (typeof data === 'string' || looksLikePEM(data)) {
-    const ders = pemDecodeAll(typeof data === 'string' ? data : data.toString('latin1'), CRL_LABELS);
-    if (ders.length === 0)
-      throw new TypeError(`The "${name}" argument does not contain a PEM "X509 CRL" block`);
-    return ders;
-  }
-  return [data];
+  return pemOrDERList(data, name, CRL_LABELS, 'X509 CRL');
 }
 
 // One handle per CRL in this environment: contexts given the same CRL share it, and NSS's cache drops it when
