@@ -464,6 +464,59 @@ describe('the default responder', () => {
   });
 });
 
+describe("node-nss's OCSP HTTP client", () => {
+  it('takes an answer from a responder that keeps the connection open (Content-Length ends it)', async () => {
+    // A relay to openssl ocsp that answers as an HTTP/1.1 server would and never closes: a client that waited
+    // for the end of the connection would time out, and 'hard' would fail with an OCSP error.
+    const open = new Set<net.Socket>();
+    const relay = net.createServer((sock) => {
+      open.add(sock);
+      sock.on('error', () => undefined);
+      let request = Buffer.alloc(0);
+      sock.on('data', (chunk: Buffer) => {
+        request = Buffer.concat([request, chunk]);
+        const end = request.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = request.subarray(0, end).toString('latin1');
+        const length = Number(/content-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
+        if (request.length < end + 4 + length) return;
+        const [method = 'GET', path = '/'] = head.split(' ');
+        const upstream = net.connect(pki.responderPort, '127.0.0.1', () => {
+          upstream.end(
+            Buffer.concat([
+              Buffer.from(
+                `${method} ${path} HTTP/1.0\r\nContent-Type: application/ocsp-request\r\nContent-Length: ${length}\r\n\r\n`,
+              ),
+              request.subarray(end + 4, end + 4 + length),
+            ]),
+          );
+        });
+        const answer: Buffer[] = [];
+        upstream.on('data', (d: Buffer) => answer.push(d));
+        upstream.on('end', () => {
+          const whole = Buffer.concat(answer);
+          const body = whole.subarray(whole.indexOf('\r\n\r\n') + 4);
+          sock.write(
+            `HTTP/1.1 200 OK\r\nContent-Type: application/ocsp-response\r\nContent-Length: ${body.length}\r\n\r\n`,
+          );
+          sock.write(body); // and the connection stays open
+        });
+      });
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    try {
+      setOCSPDefaultResponder(`http://127.0.0.1:${(relay.address() as AddressInfo).port}/`, 'revocation-ca');
+      expect(await verdict('noaia-revoked', 'hard')).toBe('SEC_ERROR_REVOKED_CERTIFICATE');
+      expect(await verdict('noaia-good', 'hard')).toBe('good');
+      expect(open.size).toBeGreaterThan(0);
+    } finally {
+      clearOCSPDefaultResponder();
+      for (const sock of open) sock.destroy();
+      relay.close();
+    }
+  });
+});
+
 describe('a server checking client certificates', () => {
   it('refuses a revoked client certificate when asked to check, as NSS must answer inside the handshake', async () => {
     const results: Record<string, string> = {};
