@@ -46,19 +46,11 @@ export declare class NativeCertificate {
     pinArgs: PinArgs,
   ): NativeVerifyResult;
   /**
-   * `CERT_PKIXVerifyCert` for one usage (a `certificateUsage*` bit): against `anchors` only, or the database's
-   * trust when null; `revocation` 0 off, 1 soft, 2 hard (NSS's classic policies); `staples` are OCSP responses
-   * handed to NSS's OCSP cache first. Returns 0 or the NSS error.
+   * `CERT_PKIXVerifyCert` for one usage (a `certificateUsage*` bit) on a libuv worker (no pin argument): against
+   * `anchors` only, or the database's trust when null; `revocation` 0 off, 1 soft, 2 hard (NSS's classic
+   * policies); `staples` are OCSP responses handed to NSS's OCSP cache first; `keep` are held until it ends (a
+   * peer's chain). Resolves with 0 or the NSS error.
    */
-  verifyPKIX(
-    usage: number,
-    atMillis: number | undefined,
-    anchors: NativeCertificate[] | null,
-    revocation: number,
-    staples: Buffer[],
-    pinArgs: PinArgs,
-  ): number;
-  /** The same on a libuv worker (no pin argument); `keep` are held until it ends (a peer's chain). */
   verifyPKIXAsync(
     usage: number,
     atMillis: number | undefined,
@@ -483,7 +475,7 @@ export declare class NativeSSLEngine {
   /**
    * NSS's own check of the peer's certificate (`SSL_AuthCertificate`); `isServer`: this end is the server.
    * With `anchors`, the chain is verified against those certificates only, and with `revocation` (1 soft, 2
-   * hard) OCSP is asked too (`CERT_PKIXVerifyCert`; a client hands the stapled responses to NSS first).
+   * hard) OCSP is asked too (`CERT_PKIXVerifyCert`, on this thread: a server's check of a client).
    */
   defaultAuth(
     checkSig: boolean,

@@ -1,6 +1,8 @@
 #include "certificate.h"
 
 #include <memory>
+#include <string>
+#include <vector>
 #include <certdb.h>
 #include <keyhi.h>
 #include <prprf.h>
@@ -49,7 +51,6 @@ void Certificate::Init(Napi::Env env, Napi::Object exports) {
              InstanceMethod<&Certificate::Nickname>("nickname"),
              InstanceMethod<&Certificate::CheckValidTimes>("checkValidTimes"),
              InstanceMethod<&Certificate::Verify>("verify"),
-             InstanceMethod<&Certificate::VerifyPKIX>("verifyPKIX"),
              InstanceMethod<&Certificate::VerifyPKIXAsync>("verifyPKIXAsync"),
              InstanceMethod<&Certificate::VerifyHostname>("verifyHostname"),
              InstanceMethod<&Certificate::HasSignerInCaNames>("hasSignerInCaNames"),
@@ -245,7 +246,9 @@ static PRErrorCode PKIXVerifyLocked(CERTCertificate* cert, SECCertificateUsage u
   return error;
 }
 
-void CacheStapledResponses(CERTCertificate* cert, const std::vector<std::string>& responses, void* wincx) {
+// Hands OCSP responses a server stapled for `cert` to NSS's OCSP cache (as SSL_AuthCertificate does), so that
+// a revocation check finds them instead of fetching. Responses that do not verify are ignored, as NSS does.
+static void CacheStapledResponses(CERTCertificate* cert, const std::vector<std::string>& responses, void* wincx) {
   for (const std::string& response : responses) {
     SECItem item = {siBuffer, reinterpret_cast<unsigned char*>(const_cast<char*>(response.data())),
                     static_cast<unsigned int>(response.size())};
@@ -255,7 +258,7 @@ void CacheStapledResponses(CERTCertificate* cert, const std::vector<std::string>
 
 namespace {
 
-// The JS arguments shared by verifyPKIX and verifyPKIXAsync.
+// The JS arguments of verifyPKIXAsync but the last.
 struct PKIXArgs {
   SECCertificateUsage usage;
   PRTime at;
@@ -269,8 +272,7 @@ struct PKIXArgs {
     usage = static_cast<SECCertificateUsage>(info[0].As<Napi::Number>().Int64Value());
     at = TimeArg(info[1]);
     anchors = CertListFromArray(env, info[2], "anchors");
-    int mode = info[3].As<Napi::Number>().Int32Value();
-    revocation = mode == 2 ? Revocation::kHard : mode == 1 ? Revocation::kSoft : Revocation::kOff;
+    revocation = RevocationFromValue(info[3]);
     Napi::Array responses = info[4].As<Napi::Array>();
     for (uint32_t i = 0; i < responses.Length(); i++) {
       Napi::Buffer<uint8_t> buf = responses.Get(i).As<Napi::Buffer<uint8_t>>();
@@ -314,18 +316,6 @@ class PKIXVerifyWorker : public NSSWorker {
 };
 
 }  // namespace
-
-// verifyPKIX(usage, atMillis, anchors, revocation, staples, pinArgs) → 0 or the NSS error.
-Napi::Value Certificate::VerifyPKIX(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  CERTCertificate* cert = Get(env);
-  PKIXArgs args(info);
-  PinArg pin(env, info[5]);
-  CacheStapledResponses(cert, args.staples, pin.wincx());
-  PRErrorCode error = PKIXVerify(cert, args.usage, args.at, args.anchors.get(), args.revocation, pin.wincx());
-  pin.RethrowCallbackError();
-  return Napi::Number::New(env, error);
-}
 
 // verifyPKIXAsync(usage, atMillis, anchors, revocation, staples, keep: NativeCertificate[]) → Promise<number>.
 Napi::Value Certificate::VerifyPKIXAsync(const Napi::CallbackInfo& info) {

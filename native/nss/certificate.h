@@ -5,8 +5,6 @@
 #include <prerror.h>
 
 #include <memory>
-#include <string>
-#include <vector>
 
 #include "handle_wrap.h"
 
@@ -15,16 +13,18 @@ namespace nss {
 // Revocation checking for PKIXVerify, as TypeScript's RevocationMode names it.
 enum class Revocation { kOff = 0, kSoft = 1, kHard = 2 };
 
+// The mode a JS number names (0, 1, 2; anything else: off).
+inline Revocation RevocationFromValue(const Napi::Value& value) {
+  int mode = value.IsNumber() ? value.As<Napi::Number>().Int32Value() : 0;
+  return mode == 2 ? Revocation::kHard : mode == 1 ? Revocation::kSoft : Revocation::kOff;
+}
+
 // CERT_PKIXVerifyCert for one usage (a certificateUsage* bit) at `at`: against `anchors` only (node:tls's `ca`)
 // or, when null, the database's trust; revocation by NSS's classic policies (CRLs held locally for the whole
 // chain; with kSoft/kHard also OCSP for the leaf, fetched from its AIA URL or the default responder, where
 // kHard fails without a fresh answer). Blocks while OCSP fetches. Returns 0 or the NSS error.
 PRErrorCode PKIXVerify(CERTCertificate* cert, SECCertificateUsage usage, PRTime at, CERTCertList* anchors,
                        Revocation revocation, void* wincx);
-
-// Hands OCSP responses a server stapled for `cert` to NSS's OCSP cache (as SSL_AuthCertificate does), so that
-// a revocation check finds them instead of fetching. Responses that do not verify are ignored, as NSS does.
-void CacheStapledResponses(CERTCertificate* cert, const std::vector<std::string>& responses, void* wincx);
 
 using CertListPtr = std::unique_ptr<CERTCertList, void (*)(CERTCertList*)>;
 
@@ -49,7 +49,6 @@ class Certificate : public HandleWrap<Certificate, CERTCertificate, CERT_Destroy
   Napi::Value Nickname(const Napi::CallbackInfo& info);
   Napi::Value CheckValidTimes(const Napi::CallbackInfo& info);
   Napi::Value Verify(const Napi::CallbackInfo& info);
-  Napi::Value VerifyPKIX(const Napi::CallbackInfo& info);
   Napi::Value VerifyPKIXAsync(const Napi::CallbackInfo& info);
   Napi::Value VerifyHostname(const Napi::CallbackInfo& info);
   Napi::Value HasSignerInCaNames(const Napi::CallbackInfo& info);

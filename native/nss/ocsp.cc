@@ -15,6 +15,13 @@ namespace nss {
 
 namespace {
 
+// A setter called from a password callback inside a verification on this thread would wait for itself.
+void RefuseInsideVerification(Napi::Env env) {
+  if (OCSPStateReader::Held()) {
+    throw Napi::Error::New(env, "OCSP settings cannot change inside a certificate verification");
+  }
+}
+
 // Process-wide, as NSS's setting is.
 std::atomic<bool> defaultResponderSet{false};
 
@@ -29,9 +36,7 @@ Napi::Value SetDefaultResponder(const Napi::CallbackInfo& info) {
   RequireInit(env);
   std::string url = info[0].As<Napi::String>().Utf8Value();
   std::string nickname = info[1].As<Napi::String>().Utf8Value();
-  if (OCSPStateReader::Held()) {
-    throw Napi::Error::New(env, "OCSP settings cannot change inside a certificate verification");
-  }
+  RefuseInsideVerification(env);
   // Waits for verifications in flight (an OCSP fetch among them) to finish.
   std::unique_lock<std::shared_mutex> lock(OCSPStateMutex());
   CERTCertDBHandle* handle = CERT_GetDefaultCertDB();
@@ -43,12 +48,12 @@ Napi::Value SetDefaultResponder(const Napi::CallbackInfo& info) {
     error = status == SECSuccess ? 0 : PR_GetError();
   }
   CERT_DisableOCSPChecking(handle);
-  if (status == SECSuccess) defaultResponderSet = true;
   if (status != SECSuccess) {
     // NSS sets no error for a nickname it cannot find.
     PORT_SetError(error != 0 ? error : SEC_ERROR_UNKNOWN_CERT);
     ThrowLastError(env, "CERT_SetOCSPDefaultResponder");
   }
+  defaultResponderSet = true;
   return env.Undefined();
 }
 
@@ -56,9 +61,7 @@ Napi::Value SetDefaultResponder(const Napi::CallbackInfo& info) {
 Napi::Value ClearDefaultResponder(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireInit(env);
-  if (OCSPStateReader::Held()) {
-    throw Napi::Error::New(env, "OCSP settings cannot change inside a certificate verification");
-  }
+  RefuseInsideVerification(env);
   ForgetOCSPDefaultResponder();
   return env.Undefined();
 }

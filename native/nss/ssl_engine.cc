@@ -684,21 +684,13 @@ static PRErrorCode PeerNameError(PRFileDesc* fd) {
 
 // The peer's certificate verified by CERT_PKIXVerifyCert (certificate.h's PKIXVerify): against `anchors` only
 // (node:tls's `ca`) or the database's trust, with `revocation`. The certificates the peer sent are temporary
-// certificates by now, so the chain is built through them; a client hands the responses the server stapled to
-// NSS's OCSP cache first, as SSL_AuthCertificate does.
+// certificates by now, so the chain is built through them. (A client checking revocation does it off the
+// JavaScript thread, with the stapled responses: Certificate's verifyPKIXAsync.)
 static PRErrorCode VerifyPeerPKIX(PRFileDesc* fd, CERTCertList* anchors, Revocation revocation, bool isServer,
                                   void* wincx) {
   CERTCertificate* peer = SSL_PeerCertificate(fd);
   if (peer == nullptr) return SSL_ERROR_NO_CERTIFICATE;
   std::unique_ptr<CERTCertificate, void (*)(CERTCertificate*)> peerRef(peer, CERT_DestroyCertificate);
-  if (!isServer && revocation != Revocation::kOff) {
-    const SECItemArray* stapled = SSL_PeerStapledOCSPResponses(fd);
-    std::vector<std::string> responses;
-    for (unsigned int i = 0; stapled != nullptr && i < stapled->len; i++) {
-      responses.emplace_back(reinterpret_cast<const char*>(stapled->items[i].data), stapled->items[i].len);
-    }
-    CacheStapledResponses(peer, responses, wincx);
-  }
   SECCertificateUsage usage = isServer ? certificateUsageSSLClient : certificateUsageSSLServer;
   PRErrorCode error = PKIXVerify(peer, usage, PR_Now(), anchors, revocation, wincx);
   if (error != 0) return error;
@@ -714,8 +706,7 @@ Napi::Value SSLEngine::DefaultAuth(const Napi::CallbackInfo& info) {
   SocketPinArg socketPin(env, fd, PinArgs(env));
   // isServer: this socket is the server, checking a client's certificate (client usage, no host name).
   bool isServer = info[1].ToBoolean();
-  int mode = info[3].IsNumber() ? info[3].As<Napi::Number>().Int32Value() : 0;
-  Revocation revocation = mode == 2 ? Revocation::kHard : mode == 1 ? Revocation::kSoft : Revocation::kOff;
+  Revocation revocation = RevocationFromValue(info[3]);
   PRErrorCode error;
   if (info[2].IsArray() || revocation != Revocation::kOff) {
     CertListPtr anchors = CertListFromArray(env, info[2], "anchors");

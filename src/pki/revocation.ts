@@ -14,7 +14,6 @@
 // (node:tls's `ca`) alone, OCSP answers can only be checked through a default responder; a response signed by
 // the CA is rejected as SEC_ERROR_OCSP_INVALID_SIGNING_CERT ('hard' fails, 'soft' passes).
 import { binding } from '../core/binding.js';
-import { afterNSSShutdown } from '../core/shutdown-hooks.js';
 import { checkInteger, checkNonEmptyString, checkObject } from '../core/validate.js';
 import type { NativeCachedCRL } from '../../types/binding.js';
 import { Certificate } from './certificate.js';
@@ -127,12 +126,6 @@ export function crlListBytes(data: unknown, name: string): Buffer[] {
   return pemOrDERList(data, name, CRL_LABELS, 'X509 CRL');
 }
 
-// One handle per CRL in this environment: contexts given the same CRL share it, and NSS's cache drops it when
-// the last of them is collected.
-const cached = new Map<string, WeakRef<NativeCachedCRL>>();
-
-afterNSSShutdown(() => cached.clear());
-
 /**
  * @internal Puts CRLs into NSS's CRL cache for as long as the returned handles are held (node:tls's `crl`). A
  * CRL must be signed by a CA allowed to sign CRLs that is one of `anchors` (the `ca` given with it) or that the
@@ -146,14 +139,9 @@ export function cacheCRLs(
   anchors: readonly Certificate[] = [],
 ): NativeCachedCRL[] {
   const natives = anchors.length > 0 ? anchors.map((anchor) => anchor.native) : null;
-  const handles = crlListBytes(data, name).map((der) => {
-    const key = der.toString('base64');
-    const held = cached.get(key)?.deref();
-    if (held !== undefined) return held;
-    const handle = binding.cacheCRL(der, natives);
-    cached.set(key, new WeakRef(handle));
-    return handle;
-  });
+  // Contexts given the same CRL share one copy in NSS's cache (crl.cc counts its holders); NSS drops it when
+  // the last handle is released or collected.
+  const handles = crlListBytes(data, name).map((der) => binding.cacheCRL(der, natives));
   binding.trustChanged();
   return handles;
 }

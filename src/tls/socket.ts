@@ -1054,7 +1054,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     if (this.callbacks.badCert !== undefined) {
       // With revocation checking the verdict would need OCSP, on the JavaScript thread: not known either.
       errno =
-        this.callbacks.auth === undefined && (this.#handshakeRevocation ?? this.getRevocationMode()) === 'off'
+        this.callbacks.auth === undefined && this.#revocationOfHandshake() === 'off'
           ? verifyPeer(this.#engine, true, false, this.trustAnchors, 'off')
           : SSL_ERROR_BAD_CERTIFICATE;
     }
@@ -1088,6 +1088,11 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
 
   // ---- callbacks -------------------------------------------------------------------------------
 
+  /** A client's revocation mode as its session policy took it (the process default may change meanwhile). */
+  #revocationOfHandshake(): RevocationMode {
+    return this.#handshakeRevocation ?? this.getRevocationMode();
+  }
+
   /** Client side: NSS parked the handshake; decide, then resume it. */
   async #authenticate(): Promise<void> {
     this.#deciding = true;
@@ -1104,8 +1109,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
         const verdict = await auth.fn(this, true, false, ...auth.userData);
         if (verdict !== true) errno = SSL_ERROR_BAD_CERTIFICATE;
       } else {
-        // The mode the session policy was made with (the process default may change meanwhile).
-        const revocation = this.#handshakeRevocation ?? this.getRevocationMode();
+        const revocation = this.#revocationOfHandshake();
         if (revocation === 'off') {
           errno = verifyPeer(this.#engine, true, false, this.trustAnchors, revocation);
         } else {
