@@ -60,7 +60,13 @@ export { clearSessionCache, configClientSessionCache } from './tls/session-cache
 export { clearVerificationCache, configVerificationCache } from './tls/verification-cache.js';
 export { Agent, connect, createConnection, createServer, undiciConnector } from './tls/connect.js';
 export { createSecureContext, SecureContext } from './tls/secure-context.js';
-export type { CertificateInput, Identity, KeyInput, SecureContextOptions } from './tls/secure-context.js';
+export type {
+  CertificateInput,
+  Identity,
+  KeyInput,
+  PfxInput,
+  SecureContextOptions,
+} from './tls/secure-context.js';
 export type { PrivateKeyInput } from './pki/key-import.js';
 export type {
   ConnectOptions,

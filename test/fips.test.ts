@@ -495,6 +495,45 @@ describe('PEM keys in FIPS mode', () => {
   });
 });
 
+describe('PKCS #12 in memory in FIPS mode', () => {
+  it("a server from openssl's pfx serves openssl; the key is a session object of the FIPS token", async () => {
+    const s = database(fixtures.ec, true);
+    const pfx = path.join(tempDir('fips-pfx-'), 'server.p12');
+    runOk('openssl', [
+      'pkcs12',
+      '-export',
+      '-inkey',
+      s.keyPem,
+      '-in',
+      s.certPem,
+      '-passout',
+      'pass:fips pfx',
+      '-out',
+      pfx,
+    ]);
+    const r = await scenario(
+      `
+      nss.init({ dbDir: args.db, password: args.password, loadBuiltinRoots: false });
+      result.fips = nss.isFIPS();
+      const context = nss.createSecureContext({ pfx: fs.readFileSync(args.pfx), passphrase: 'fips pfx' });
+      result.token = context.identities[0].key.slot.tokenName;
+      const server = nss.createServer({ secureContext: context });
+      server.on('connection', (sock) => {
+        sock.on('data', (d) => sock.write(d));
+        sock.on('end', () => sock.end());
+      });
+      const { port } = await server.listen({ port: 0 });
+      result.client = await opensslClient(port, ['-tls1_3']);
+      await server.close();
+      `,
+      { ...s, pfx },
+    );
+    expect(r.fips).toBe(true);
+    expect(r.token).toMatch(/FIPS/);
+    expect(r.client).toMatchObject({ status: 0, echoed: true });
+  });
+});
+
 describe('enableFIPS and init({ fips })', () => {
   it('enableFIPS(true) then enableFIPS(false) round-trips, and modutil -chkfips agrees each time', async () => {
     const s = database(fixtures.rsa, false);

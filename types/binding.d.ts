@@ -263,6 +263,12 @@ export interface Binding extends SSLBinding {
     pinArgs: PinArgs,
   ): NativeCertificate[];
   exportPKCS12(nickname: string, utf8Password: Buffer, pinArgs: PinArgs): Buffer;
+  /** A PKCS#12 file's certificates, its integrity checked and nothing imported; `hasKey`: a key bag pairs with it. */
+  readPKCS12Certificates(
+    data: Buffer,
+    ucs2Password: Buffer,
+    pinArgs: PinArgs,
+  ): { der: Buffer; hasKey: boolean }[];
   /** The same on a libuv worker; the token login (with `pinArgs`) happens first, on the calling thread. */
   importPKCS12Async(
     data: Buffer,

@@ -181,6 +181,32 @@ Napi::Value ImportPKCS12(const Napi::CallbackInfo& info) {
   return Certificate::FromList(env, certs);
 }
 
+// readPKCS12Certificates(data, ucs2Password, pinArgs) → [{ der, hasKey }]: the certificates of a PKCS#12 file,
+// its integrity checked, nothing imported. A FIPS-mode token decrypts only once logged in.
+Napi::Value ReadPKCS12CertificatesValue(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireInit(env);
+  PreparePKCS12();
+  SECItem data = BufferItem(info[0]);
+  SECItem password = BufferItem(info[1]);
+  PinArg pin(env, info[2]);
+  std::unique_ptr<PK11SlotInfo, void (*)(PK11SlotInfo*)> slot(PK11_GetInternalKeySlot(), PK11_FreeSlot);
+  if (PK11_IsFIPS()) AuthenticateForPKCS12(env, slot.get(), pin);
+  PKCS12Outcome outcome;
+  std::vector<PKCS12Certificate> certificates;
+  ReadPKCS12Certificates(slot.get(), &data, &password, pin.wincx(), &certificates, &outcome);
+  pin.RethrowCallbackError();
+  if (!outcome.ok()) throw MakeNSPRError(env, outcome.error, outcome.step);
+  Napi::Array out = Napi::Array::New(env, certificates.size());
+  for (size_t i = 0; i < certificates.size(); i++) {
+    Napi::Object entry = Napi::Object::New(env);
+    entry.Set("der", Napi::Buffer<char>::Copy(env, certificates[i].der.data(), certificates[i].der.size()));
+    entry.Set("hasKey", Napi::Boolean::New(env, certificates[i].hasKey));
+    out.Set(static_cast<uint32_t>(i), entry);
+  }
+  return out;
+}
+
 // importPKCS12 on a libuv worker: each PBKDF2 of a file from pk12util or exportPKCS12 (600,000 iterations;
 // three per file) blocks for about 0.1 s here. The login happened on the JavaScript thread.
 class PKCS12ImportWorker : public NSSWorker {
@@ -371,6 +397,7 @@ void InitCertDB(Napi::Env env, Napi::Object exports) {
   exports.Set("deleteCertificate", Napi::Function::New(env, DeleteCertificate));
   exports.Set("findKeyByAnyCert", Napi::Function::New(env, FindKeyByAnyCert));
   exports.Set("importPKCS12", Napi::Function::New(env, ImportPKCS12));
+  exports.Set("readPKCS12Certificates", Napi::Function::New(env, ReadPKCS12CertificatesValue));
   exports.Set("exportPKCS12", Napi::Function::New(env, ExportPKCS12));
   exports.Set("importPKCS12Async", Napi::Function::New(env, ImportPKCS12Async));
   exports.Set("exportPKCS12Async", Napi::Function::New(env, ExportPKCS12Async));

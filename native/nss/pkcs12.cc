@@ -92,4 +92,32 @@ CERTCertList* DecodePKCS12(PK11SlotInfo* slot, SECItem* data, SECItem* password,
   return certs;
 }
 
+bool ReadPKCS12Certificates(PK11SlotInfo* slot, SECItem* data, SECItem* password, void* wincx,
+                            std::vector<PKCS12Certificate>* certificates, PKCS12Outcome* outcome) {
+  SEC_PKCS12DecoderContext* decoder =
+      SEC_PKCS12DecoderStart(password, slot, wincx, nullptr, nullptr, nullptr, nullptr, nullptr);
+  if (decoder == nullptr) {
+    outcome->Fail("starting the PKCS#12 decoder");
+    return false;
+  }
+  if (SEC_PKCS12DecoderUpdate(decoder, data->data, data->len) != SECSuccess) {
+    outcome->Fail("decoding PKCS#12 data");
+  } else if (SEC_PKCS12DecoderVerify(decoder) != SECSuccess) {
+    outcome->Fail("verifying PKCS#12 integrity (wrong password?)");
+  } else if (SEC_PKCS12DecoderIterateInit(decoder) != SECSuccess) {
+    outcome->Fail("reading PKCS#12 contents");
+  } else {
+    const SEC_PKCS12DecoderItem* item = nullptr;
+    while (SEC_PKCS12DecoderIterateNext(decoder, &item) == SECSuccess) {
+      if (item->type != SEC_OID_PKCS12_V1_CERT_BAG_ID || item->der == nullptr) continue;
+      certificates->push_back({std::string(reinterpret_cast<const char*>(item->der->data), item->der->len),
+                               item->hasKey == PR_TRUE});
+    }
+    // The end of the list is a failure with no error set.
+    if (PR_GetError() != 0) outcome->Fail("reading PKCS#12 contents");
+  }
+  SEC_PKCS12DecoderFinish(decoder);
+  return outcome->ok();
+}
+
 }  // namespace nss

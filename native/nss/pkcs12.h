@@ -7,6 +7,7 @@
 #include <seccomon.h>
 
 #include <string>
+#include <vector>
 
 namespace nss {
 
@@ -29,5 +30,17 @@ void PreparePKCS12();
 // Returns the certificates imported, or null with `outcome` saying why.
 CERTCertList* DecodePKCS12(PK11SlotInfo* slot, SECItem* data, SECItem* password, void* wincx,
                            PKCS12Outcome* outcome);
+
+// One certificate bag of a PKCS#12 file: its DER, and whether the file pairs a key bag with it (localKeyID).
+struct PKCS12Certificate {
+  std::string der;
+  bool hasKey;
+};
+
+// Decodes `data` and checks its integrity without importing anything: the certificates it holds, for
+// credentials kept in memory (the decoder's import makes every key a token object: permanent). The
+// encrypted safes are decrypted in `slot`. Returns false with `outcome` saying why.
+bool ReadPKCS12Certificates(PK11SlotInfo* slot, SECItem* data, SECItem* password, void* wincx,
+                            std::vector<PKCS12Certificate>* certificates, PKCS12Outcome* outcome);
 
 }  // namespace nss

@@ -11,6 +11,7 @@ import {
 } from './key-import.js';
 import { PK11Slot } from './slot.js';
 import { crlListBytes } from './revocation.js';
+import { ucs2Password } from './pkcs12.js';
 import {
   checkBoolean,
   checkBuffer,
@@ -46,12 +47,6 @@ function trustLetters(flags: number): string {
   if (has(c.CERTDB_INVISIBLE_CA)) out += 'I';
   if (has(c.CERTDB_GOVT_APPROVED_CA)) out += 'G';
   return out;
-}
-
-/** A PKCS#12 password as NSS's decoder wants it: UCS-2 big-endian with a terminating zero. */
-function ucs2Password(password: string): Buffer {
-  const le = Buffer.from(password + '\0', 'utf16le');
-  return le.swap16();
 }
 
 function checkPKCS12Import(data: Buffer, password: string, opts: { slot?: PK11Slot }): void {

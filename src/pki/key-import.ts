@@ -66,7 +66,7 @@ function keyObject(input: unknown, passphrase: string | Buffer | undefined, name
 
 /** The RSA modulus or the uncompressed EC point: what NSS derives the key's CKA_ID from. */
 function publicValue(key: KeyObject): Buffer {
-  const jwk = createPublicKey(key).export({ format: 'jwk' });
+  const jwk = (key.type === 'public' ? key : createPublicKey(key)).export({ format: 'jwk' });
   if (key.asymmetricKeyType === 'rsa') return Buffer.from(jwk.n ?? '', 'base64url');
   return Buffer.concat([
     Buffer.from([4]),
@@ -114,6 +114,30 @@ export function importKeyObject(key: KeyObject, target: KeyImportTarget, name: s
       target.permanent,
       target.nickname ?? null,
       target.pinArgs,
+    ),
+  );
+}
+
+/**
+ * @internal Unwraps an EncryptedPrivateKeyInfo (DER) into a session object of the internal token: the key of
+ * `publicKey`, which gives it its CKA_ID. `password` is as the encryption's scheme takes it.
+ */
+export function importEncryptedKeyFor(
+  epki: Buffer,
+  password: Buffer,
+  publicKey: KeyObject,
+  name: string,
+): PrivateKey {
+  return new PrivateKey(
+    binding.importEncryptedPrivateKey(
+      epki,
+      password,
+      publicValue(publicKey),
+      nssKeyType(publicKey, name),
+      null,
+      false,
+      null,
+      [],
     ),
   );
 }

@@ -13,6 +13,7 @@ import {
   SecureContext,
   type CertificateInput,
   type KeyInput,
+  type PfxInput,
   type SecureContextOptions,
 } from './secure-context.js';
 import { nssGetClientAuthData, SSLSocket, type SSLSocketOptions } from './socket.js';
@@ -85,7 +86,9 @@ export interface ConnectOptions {
   ca?: CertificateInput | CertificateInput[];
   /** CRLs (PEM or DER) checked while the connection lives, as {@link SecureContextOptions.crl}. */
   crl?: string | Buffer | (string | Buffer)[];
-  /** Credentials made once with {@link createSecureContext}, instead of `cert`/`key`/`ca`/`crl`. */
+  /** A client certificate and key in a PKCS #12 file, as {@link SecureContextOptions.pfx}. */
+  pfx?: PfxInput | PfxInput[];
+  /** Credentials made once with {@link createSecureContext}, instead of `cert`/`key`/`ca`/`crl`/`pfx`. */
   secureContext?: SecureContext;
   /** Keep writing after the server ended its direction (default `false`, as `tls.connect`). */
   allowHalfOpen?: boolean;
@@ -144,20 +147,21 @@ const acceptAnyCertificate = (): boolean => true;
 /** The contexts sockets and servers use, kept alive by them. */
 const heldContexts = new WeakMap<SSLSocket | SSLServer, SecureContext>();
 
-/** The credentials in memory that `opts` give, if any: their `secureContext`, or one made from `key`/`cert`/`ca`/`crl`. */
+/** The credentials in memory that `opts` give, if any: their `secureContext`, or one made from `key`/`cert`/`ca`/`crl`/`pfx`. */
 function contextOf(
   opts: SecureContextOptions & { secureContext?: SecureContext },
 ): SecureContext | undefined {
-  const { secureContext, key, cert, ca, crl, passphrase } = opts;
+  const { secureContext, key, cert, ca, crl, pfx, passphrase } = opts;
   if (passphrase !== undefined) checkString(passphrase, 'opts.passphrase');
+  const given = [key, cert, ca, crl, pfx].some((value) => value !== undefined);
   if (secureContext !== undefined) {
     checkInstance(secureContext, SecureContext, 'opts.secureContext');
-    if (key !== undefined || cert !== undefined || ca !== undefined || crl !== undefined)
-      throw new TypeError('The "opts.secureContext" option excludes "key", "cert", "ca" and "crl"');
+    if (given)
+      throw new TypeError('The "opts.secureContext" option excludes "key", "cert", "ca", "crl" and "pfx"');
     return secureContext;
   }
-  if (key === undefined && cert === undefined && ca === undefined && crl === undefined) return undefined;
-  return createSecureContext({ key, cert, ca, crl, passphrase, pfx: (opts as { pfx?: unknown }).pfx });
+  if (!given) return undefined;
+  return createSecureContext({ key, cert, ca, crl, pfx, passphrase });
 }
 
 /** @internal Makes a client socket: an SSLSocket, or node-nss/tls's subclass. */
@@ -463,13 +467,15 @@ export interface CreateServerOptions {
   ca?: CertificateInput | CertificateInput[];
   /** CRLs (PEM or DER) checked while the server lives, as {@link SecureContextOptions.crl}. */
   crl?: string | Buffer | (string | Buffer)[];
+  /** Server certificates with their keys in PKCS #12 files, as {@link SecureContextOptions.pfx}. */
+  pfx?: PfxInput | PfxInput[];
   /**
    * How client certificates are checked for revocation (default: the process's,
    * {@link setDefaultRevocationMode}). NSS needs the answer inside the handshake: OCSP is asked on the
    * JavaScript thread, bounded by {@link setOCSPTimeout}.
    */
   revocation?: RevocationMode;
-  /** Credentials made once with {@link createSecureContext}, instead of `cert`/`key`/`ca`. */
+  /** Credentials made once with {@link createSecureContext}, instead of `cert`/`key`/`ca`/`crl`/`pfx`. */
   secureContext?: SecureContext;
   certDB?: CertDB;
   /** Ask clients for a certificate; one that sends none still connects, unauthorized (as node:tls). */

@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as nssTLS from 'node-nss/tls';
-import { makePemPKI, type PemPKI } from '../support/pem-pki.js';
+import { readFileSync } from 'node:fs';
+import { makePemPKI, PFX_PASSPHRASE, type PemPKI } from '../support/pem-pki.js';
 import { removeTemps } from '../support/tools.js';
 import { within } from '../support/tls.js';
 
@@ -474,6 +475,34 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
       expect(leaf.subject.CN).toBe('localhost');
       expect(leaf.issuerCertificate.subject.CN).toBe('PEM Intermediate CA');
       sock.destroy();
+    } finally {
+      await close(server);
+    }
+  });
+
+  it('pfx: the server and the client each from a PKCS #12 file; the chain reaches the client', async () => {
+    const server = server$().createServer(
+      {
+        pfx: readFileSync(pki.file('server-int.p12')),
+        passphrase: PFX_PASSPHRASE,
+        ca: pki.pem.ca,
+        requestCert: true,
+      },
+      (s) => s.end(`client ${String(s.getPeerCertificate().subject.CN)} ${String(s.authorized)}`),
+    );
+    const port = await listen(server);
+    try {
+      const sock = await connected(client$(), {
+        port,
+        host: '127.0.0.1',
+        servername: 'localhost',
+        ca: pki.pem.ca,
+        pfx: [{ buf: readFileSync(pki.file('client.3des.p12')), passphrase: PFX_PASSPHRASE }],
+      });
+      if (sock instanceof Error) throw sock;
+      expect(sock.authorized).toBe(true);
+      expect(sock.getPeerCertificate(true).issuerCertificate.subject.CN).toBe('PEM Intermediate CA');
+      expect(await readAll(sock)).toBe('client pem-client true');
     } finally {
       await close(server);
     }

@@ -163,6 +163,7 @@ const credentialOptions = (withContext = true): Param[] => [
   opt(str('passphrase', 'pw')),
   // (never used as a valid value: optional fields are left out of the valid options)
   opt({ name: 'crl', types: ['string', 'Buffer'], valid: 'x' }),
+  opt({ name: 'pfx', types: ['Buffer'], valid: 'x' }),
   ...(withContext ? [opt(of('secureContext', 'SecureContext', '$context'))] : []),
 ];
 

@@ -4,6 +4,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runOk, tempDir } from './tools.js';
 
+/** The password of the PKI's PKCS #12 files (but `*.nopass.p12`). */
+export const PFX_PASSPHRASE = 'pfx pass ü';
+
 export interface PemPKI {
   dir: string;
   /** PEM text of each file, by name without its extension: `ca`, `int`, `server-ec`, `server-ec.key`, … */
@@ -129,6 +132,61 @@ export function makePemPKI(): PemPKI {
   ]);
   openssl(dir, ['pkey', '-in', '@server-rsa.key', '-outform', 'DER', '-out', '@server-rsa.der']);
   openssl(dir, ['genpkey', '-algorithm', 'ED25519', '-out', '@ed25519.key']);
+  // PKCS #12 files (`pfx`), as the tools write them. OpenSSL 3's default: PBES2 with AES-256 and a SHA-256 MAC.
+  const p12 = (out: string, name: string, extra: string[]) =>
+    openssl(dir, [
+      'pkcs12',
+      '-export',
+      '-inkey',
+      `@${name}.key`,
+      '-in',
+      `@${name}.crt`,
+      '-name',
+      name,
+      ...extra,
+      '-out',
+      `@${out}`,
+    ]);
+  p12('server-int.p12', 'server-int', ['-certfile', '@int.crt', '-passout', `pass:${PFX_PASSPHRASE}`]);
+  // PKCS #12's own encryption (a BMPString password) and a SHA-1 MAC, as older tools write.
+  p12('client.3des.p12', 'client', [
+    '-keypbe',
+    'PBE-SHA1-3DES',
+    '-certpbe',
+    'PBE-SHA1-3DES',
+    '-macalg',
+    'sha1',
+    '-passout',
+    `pass:${PFX_PASSPHRASE}`,
+  ]);
+  p12('server-rsa.nopass.p12', 'server-rsa', ['-passout', 'pass:']);
+  p12('client-ca.p12', 'client', ['-certfile', '@ca.crt', '-passout', `pass:${PFX_PASSPHRASE}`]);
+  openssl(dir, [
+    'pkcs12',
+    '-export',
+    '-nokeys',
+    '-in',
+    '@ca.crt',
+    '-passout',
+    `pass:${PFX_PASSPHRASE}`,
+    '-out',
+    '@ca-only.p12',
+  ]);
+  // pk12util writes BER (indefinite lengths, OCTET STRINGs in pieces): NSS's encoder streams.
+  const db = path.join(dir, 'p12db');
+  fs.mkdirSync(db);
+  runOk('certutil', ['-N', '-d', `sql:${db}`, '--empty-password']);
+  runOk('pk12util', ['-i', path.join(dir, 'server-int.p12'), '-d', `sql:${db}`, '-W', PFX_PASSPHRASE]);
+  runOk('pk12util', [
+    '-o',
+    path.join(dir, 'server-int.nss.p12'),
+    '-n',
+    'server-int',
+    '-d',
+    `sql:${db}`,
+    '-W',
+    PFX_PASSPHRASE,
+  ]);
   const pem: Record<string, string> = {};
   for (const file of fs.readdirSync(dir)) {
     if (file.endsWith('.crt')) pem[file.slice(0, -4)] = fs.readFileSync(path.join(dir, file), 'utf8');

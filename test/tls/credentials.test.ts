@@ -20,8 +20,8 @@ import {
   type SSLServer,
   type SSLSocket,
 } from 'node-nss';
-import { makePemPKI, type PemPKI } from '../support/pem-pki.js';
-import { removeTemps } from '../support/tools.js';
+import { makePemPKI, PFX_PASSPHRASE, type PemPKI } from '../support/pem-pki.js';
+import { certutilList, emptyDB, nodeScript, removeTemps, run, runOk } from '../support/tools.js';
 import { within } from '../support/tls.js';
 
 let pki: PemPKI;
@@ -39,8 +39,10 @@ type Impl = 'node' | 'nss';
 const IMPLS: Impl[] = ['node', 'nss'];
 
 interface ServerSpec {
-  key: string;
-  cert: string;
+  key?: string;
+  cert?: string;
+  pfx?: Buffer;
+  passphrase?: string;
   /** CAs for client certificates; with `requireCert` a client without a valid one is refused. */
   ca?: string;
   requestCert?: boolean;
@@ -50,6 +52,8 @@ interface ClientSpec {
   ca?: string;
   key?: string;
   cert?: string;
+  pfx?: Buffer;
+  passphrase?: string;
 }
 /** What a connection ended as, in terms both implementations share. */
 interface Outcome {
@@ -71,6 +75,8 @@ async function startServer(impl: Impl, spec: ServerSpec): Promise<RunningServer>
       {
         key: spec.key,
         cert: spec.cert,
+        pfx: spec.pfx,
+        passphrase: spec.passphrase,
         ca: spec.ca,
         requestCert: spec.requestCert || spec.requireCert,
         rejectUnauthorized: spec.requireCert ?? false,
@@ -91,6 +97,8 @@ async function startServer(impl: Impl, spec: ServerSpec): Promise<RunningServer>
     {
       key: spec.key,
       cert: spec.cert,
+      pfx: spec.pfx,
+      passphrase: spec.passphrase,
       ca: spec.ca,
       requestCert: spec.requestCert,
       requireCert: spec.requireCert,
@@ -357,8 +365,121 @@ describe('keys and certificates in the forms node:tls takes', () => {
     expect(() => createSecureContext({ key: 42 as unknown as string })).toThrow(
       /"opts\.key" argument must be/,
     );
-    expect(() => createSecureContext({ pfx: Buffer.alloc(1) })).toThrow(/pfx/);
     expect(() => createServer({})).toThrow(/no certificate/);
+  });
+});
+
+describe('PKCS #12 (`pfx`) in memory, against node:tls in every pairing', () => {
+  const pfx = (name: string) => readFileSync(pki.file(name));
+
+  it("a server certificate and its intermediate from openssl's file (PBES2, AES-256, SHA-256 MAC)", async () => {
+    same(await everyPairing({ pfx: pfx('server-int.p12'), passphrase: PFX_PASSPHRASE }, { ca: pki.pem.ca }), {
+      ok: true,
+      reply: 'hello -',
+    });
+  });
+
+  it("pk12util's file of the same (BER, indefinite lengths, 600,000 iterations)", async () => {
+    same(
+      await everyPairing({ pfx: pfx('server-int.nss.p12'), passphrase: PFX_PASSPHRASE }, { ca: pki.pem.ca }),
+      { ok: true, reply: 'hello -' },
+    );
+  });
+
+  it('a client certificate from a file with PKCS #12 encryption (3DES, a BMPString password) and a SHA-1 MAC', async () => {
+    same(
+      await everyPairing(
+        { key: pki.pem['server-ec.key']!, cert: pki.pem['server-ec']!, ca: pki.pem.ca, requireCert: true },
+        { ca: pki.pem.ca, pfx: pfx('client.3des.p12'), passphrase: PFX_PASSPHRASE },
+      ),
+      { ok: true, reply: 'hello pem-client' },
+    );
+  });
+
+  it('a file with an empty password, given no passphrase; a `{ buf, passphrase }` entry with its own', async () => {
+    same(await everyPairing({ pfx: pfx('server-rsa.nopass.p12') }, { ca: pki.pem.ca }), {
+      ok: true,
+      reply: 'hello -',
+    });
+    const context = createSecureContext({
+      passphrase: 'not this one',
+      pfx: [
+        { buf: pfx('server-int.p12'), passphrase: PFX_PASSPHRASE },
+        { buf: pfx('server-rsa.nopass.p12'), passphrase: '' },
+      ],
+    });
+    expect(context.identities.map((id) => id.cert.subjectCommonName)).toEqual(['localhost', 'localhost']);
+    expect(context.identities.map((id) => id.key.keyType)).toEqual(['ec', 'rsa']);
+    // The chain: the certificate, then its issuer from the file.
+    expect(context.identities[0]!.chain.map((c) => c.subject)).toEqual([
+      'CN=localhost',
+      'CN=PEM Intermediate CA',
+    ]);
+  });
+
+  it('a wrong passphrase, a damaged file and a file without a key are refused by both', () => {
+    const cases: Array<[string, Buffer, string | undefined]> = [
+      ['wrong passphrase', pfx('server-int.p12'), 'wrong'],
+      ['damaged', Buffer.concat([pfx('server-int.p12').subarray(0, 600), Buffer.alloc(10)]), PFX_PASSPHRASE],
+      ['certificates only', pfx('ca-only.p12'), PFX_PASSPHRASE],
+    ];
+    for (const [what, buf, passphrase] of cases) {
+      expect(() => tls.createSecureContext({ pfx: buf, passphrase }), what).toThrow();
+    }
+    expect(() => createSecureContext({ pfx: pfx('server-int.p12'), passphrase: 'wrong' })).toThrow(
+      expect.objectContaining({ name: 'NSPRError', code: 'SEC_ERROR_BAD_PASSWORD' }),
+    );
+    expect(() => createSecureContext({ pfx: cases[1]![1], passphrase: PFX_PASSPHRASE })).toThrow(
+      expect.objectContaining({ name: 'NSPRError' }),
+    );
+    expect(() => createSecureContext({ pfx: pfx('ca-only.p12'), passphrase: PFX_PASSPHRASE })).toThrow(
+      /"opts\.pfx" PKCS #12 file holds no private key/,
+    );
+    expect(() => createSecureContext({ pfx: 'not bytes' as never })).toThrow(TypeError);
+    expect(() =>
+      createSecureContext({ pfx: [pfx('server-int.p12'), 7 as never], passphrase: PFX_PASSPHRASE }),
+    ).toThrow(/"opts\.pfx\[1\]"/);
+    expect(() =>
+      createSecureContext({ pfx: { buf: pfx('server-int.p12'), passphrase: 5 as never } }),
+    ).toThrow(/"opts\.pfx\.passphrase" option must be a string/);
+  });
+
+  it("unlike node:tls, the CA certificate inside a client's pfx is not trusted (documented): trust comes from `ca`", async () => {
+    const server = { key: pki.pem['server-ec.key']!, cert: pki.pem['server-ec']! };
+    const client = { pfx: pfx('client-ca.p12'), passphrase: PFX_PASSPHRASE };
+    const outcomes = await everyPairing(server, client);
+    expect(outcomes).toEqual({
+      'node server, node client': { ok: true, reply: 'hello -' },
+      'node server, nss client': { ok: false },
+      'nss server, node client': { ok: true, reply: 'hello -' },
+      'nss server, nss client': { ok: false },
+    });
+  });
+
+  it('with a database open, a pfx leaves nothing in it: no certificate, no key', async () => {
+    const { db } = emptyDB();
+    const script = `
+      const nss = require('node-nss');
+      nss.init({ dbDir: ${JSON.stringify(db)}, readOnly: false, loadBuiltinRoots: false });
+      const context = nss.createSecureContext({
+        pfx: require('fs').readFileSync(${JSON.stringify(pki.file('server-int.p12'))}),
+        passphrase: ${JSON.stringify(PFX_PASSPHRASE)},
+      });
+      console.log(context.identities.length, context.identities[0].key.keyType);
+      nss.shutdown();`;
+    const r = await nodeScript(script, { ms: 30_000 });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('1 ec');
+    expect([...certutilList(db).keys()]).toEqual([]);
+    // certutil -K exits 255 with "no keys found" on an empty token.
+    const keys = run('certutil', ['-K', '-d', db]);
+    expect({ status: keys.status, output: keys.stdout + keys.stderr }).toMatchObject({
+      status: 255,
+      output: expect.stringMatching(/no keys found/),
+    });
+    // What NSS's own import does with the same file, for contrast: both written.
+    runOk('pk12util', ['-i', pki.file('server-int.p12'), '-d', db, '-W', PFX_PASSPHRASE]);
+    expect(runOk('certutil', ['-K', '-d', db])).toMatch(/server-int/);
   });
 });
 
