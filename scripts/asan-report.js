@@ -28,9 +28,15 @@ for (const reportPath of reportPaths) {
   try {
     const report = JSON.parse(fs.readFileSync(reportPath, 'utf8'));
     tests.passed += report.numPassedTests;
-    tests.failed += report.numFailedTests;
+    // Failed tests, plus files that failed outside any test (a hook or import error: one CI run's beforeAll
+    // timed out and the summary line still said 0 failed).
+    const brokenFiles = report.testResults.filter(
+      (file) => file.status === 'failed' && !file.assertionResults.some((t) => t.status === 'failed'),
+    ).length;
+    tests.failed += report.numFailedTests + brokenFiles;
   } catch {
-    // No report: vitest itself failed, which its own exit status says.
+    // No report: vitest itself failed before writing one; that counts as a failure.
+    tests.failed += 1;
   }
 }
 const summary = {
@@ -47,4 +53,4 @@ console.log(
 );
 if (process.env.ASAN_SUMMARY)
   fs.writeFileSync(process.env.ASAN_SUMMARY, JSON.stringify(summary, null, 2) + '\n');
-process.exit(findings.length ? 1 : 0);
+process.exit(findings.length || tests.failed ? 1 : 0);
