@@ -93,6 +93,8 @@ export declare class NativePrivateKey {
   id(): Buffer | null;
   /** `PK11_GetCertFromPrivateKey`, or null. */
   certificate(): NativeCertificate | null;
+  /** `PK11_Sign` of `digest` as given (PKCS #1 v1.5 padding for RSA, r || s for ECDSA), after a login when needed. */
+  signDigest(digest: Buffer, pinArgs: PinArgs): Buffer;
 }
 
 export interface NativeKeyGenParams {
@@ -263,12 +265,15 @@ export interface Binding extends SSLBinding {
     pinArgs: PinArgs,
   ): NativeCertificate[];
   exportPKCS12(nickname: string, utf8Password: Buffer, pinArgs: PinArgs): Buffer;
-  /** A PKCS#12 file's certificates, its integrity checked and nothing imported; `hasKey`: a key bag pairs with it. */
+  /**
+   * A PKCS#12 file's certificates (`hasKey`: a key bag pairs with it) and how many key bags it holds in any
+   * safe, its integrity checked and nothing imported.
+   */
   readPKCS12Certificates(
     data: Buffer,
     ucs2Password: Buffer,
     pinArgs: PinArgs,
-  ): { der: Buffer; hasKey: boolean }[];
+  ): { certificates: { der: Buffer; hasKey: boolean }[]; keyBags: number };
   /** The same on a libuv worker; the token login (with `pinArgs`) happens first, on the calling thread. */
   importPKCS12Async(
     data: Buffer,

@@ -181,8 +181,9 @@ Napi::Value ImportPKCS12(const Napi::CallbackInfo& info) {
   return Certificate::FromList(env, certs);
 }
 
-// readPKCS12Certificates(data, ucs2Password, pinArgs) → [{ der, hasKey }]: the certificates of a PKCS#12 file,
-// its integrity checked, nothing imported. A FIPS-mode token decrypts only once logged in.
+// readPKCS12Certificates(data, ucs2Password, pinArgs) → { certificates: [{ der, hasKey }], keyBags }: the
+// certificates of a PKCS#12 file and how many key bags it has, its integrity checked, nothing imported. A
+// FIPS-mode token decrypts only once logged in.
 Napi::Value ReadPKCS12CertificatesValue(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireInit(env);
@@ -194,16 +195,20 @@ Napi::Value ReadPKCS12CertificatesValue(const Napi::CallbackInfo& info) {
   if (PK11_IsFIPS()) AuthenticateForPKCS12(env, slot.get(), pin);
   PKCS12Outcome outcome;
   std::vector<PKCS12Certificate> certificates;
-  ReadPKCS12Certificates(slot.get(), &data, &password, pin.wincx(), &certificates, &outcome);
+  size_t keyBags = 0;
+  ReadPKCS12Certificates(slot.get(), &data, &password, pin.wincx(), &certificates, &keyBags, &outcome);
   pin.RethrowCallbackError();
   if (!outcome.ok()) throw MakeNSPRError(env, outcome.error, outcome.step);
-  Napi::Array out = Napi::Array::New(env, certificates.size());
+  Napi::Array list = Napi::Array::New(env, certificates.size());
   for (size_t i = 0; i < certificates.size(); i++) {
     Napi::Object entry = Napi::Object::New(env);
     entry.Set("der", Napi::Buffer<char>::Copy(env, certificates[i].der.data(), certificates[i].der.size()));
     entry.Set("hasKey", Napi::Boolean::New(env, certificates[i].hasKey));
-    out.Set(static_cast<uint32_t>(i), entry);
+    list.Set(static_cast<uint32_t>(i), entry);
   }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("certificates", list);
+  out.Set("keyBags", Napi::Number::New(env, static_cast<double>(keyBags)));
   return out;
 }
 

@@ -93,7 +93,7 @@ CERTCertList* DecodePKCS12(PK11SlotInfo* slot, SECItem* data, SECItem* password,
 }
 
 bool ReadPKCS12Certificates(PK11SlotInfo* slot, SECItem* data, SECItem* password, void* wincx,
-                            std::vector<PKCS12Certificate>* certificates, PKCS12Outcome* outcome) {
+                            std::vector<PKCS12Certificate>* certificates, size_t* keyBags, PKCS12Outcome* outcome) {
   SEC_PKCS12DecoderContext* decoder =
       SEC_PKCS12DecoderStart(password, slot, wincx, nullptr, nullptr, nullptr, nullptr, nullptr);
   if (decoder == nullptr) {
@@ -109,6 +109,10 @@ bool ReadPKCS12Certificates(PK11SlotInfo* slot, SECItem* data, SECItem* password
   } else {
     const SEC_PKCS12DecoderItem* item = nullptr;
     while (SEC_PKCS12DecoderIterateNext(decoder, &item) == SECSuccess) {
+      if (item->type == SEC_OID_PKCS12_V1_KEY_BAG_ID || item->type == SEC_OID_PKCS12_V1_PKCS8_SHROUDED_KEY_BAG_ID) {
+        ++*keyBags;
+        continue;
+      }
       if (item->type != SEC_OID_PKCS12_V1_CERT_BAG_ID || item->der == nullptr) continue;
       certificates->push_back({std::string(reinterpret_cast<const char*>(item->der->data), item->der->len),
                                item->hasKey == PR_TRUE});

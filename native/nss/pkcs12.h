@@ -37,10 +37,11 @@ struct PKCS12Certificate {
   bool hasKey;
 };
 
-// Decodes `data` and checks its integrity without importing anything: the certificates it holds, for
-// credentials kept in memory (the decoder's import makes every key a token object: permanent). The
-// encrypted safes are decrypted in `slot`. Returns false with `outcome` saying why.
+// Decodes `data` and checks its integrity without importing anything: the certificates it holds, and how
+// many key bags (plain or shrouded, in any safe), for credentials kept in memory (the decoder's import makes
+// every key a token object: permanent). The encrypted safes are decrypted in `slot`. Returns false with
+// `outcome` saying why.
 bool ReadPKCS12Certificates(PK11SlotInfo* slot, SECItem* data, SECItem* password, void* wincx,
-                            std::vector<PKCS12Certificate>* certificates, PKCS12Outcome* outcome);
+                            std::vector<PKCS12Certificate>* certificates, size_t* keyBags, PKCS12Outcome* outcome);
 
 }  // namespace nss

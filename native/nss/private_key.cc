@@ -221,6 +221,7 @@ void PrivateKey::Init(Napi::Env env, Napi::Object exports) {
              InstanceMethod<&PrivateKey::Nickname>("nickname"),
              InstanceMethod<&PrivateKey::Id>("id"),
              InstanceMethod<&PrivateKey::Certificate>("certificate"),
+             InstanceMethod<&PrivateKey::SignDigest>("signDigest"),
          });
 }
 
@@ -290,6 +291,31 @@ Napi::Value PrivateKey::Certificate(const Napi::CallbackInfo& info) {
   CERTCertificate* cert = PK11_GetCertFromPrivateKey(Get(info.Env()));
   if (cert == nullptr) return info.Env().Null();
   return nss::Certificate::New(info.Env(), cert);
+}
+
+// signDigest(digest, pinArgs) → PK11_Sign's signature of `digest` as given: PKCS #1 v1.5 padding for RSA,
+// r || s for ECDSA. The key signs inside its token (logged in first when the token wants it), so a caller can
+// prove the key belongs to a certificate without the key leaving it.
+Napi::Value PrivateKey::SignDigest(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SECKEYPrivateKey* key = Get(env);
+  SECItem digest = BufferItem(info[0]);
+  PinArg pin(env, info[1]);
+  if (PK11_Authenticate(key->pkcs11Slot, PR_TRUE, pin.wincx()) != SECSuccess) {
+    PRErrorCode error = PR_GetError();
+    pin.RethrowCallbackError();
+    throw MakeNSPRError(env, error ? error : SEC_ERROR_TOKEN_NOT_LOGGED_IN, "logging in to sign");
+  }
+  int length = PK11_SignatureLen(key);
+  if (length <= 0) ThrowLastError(env, "sizing the signature");
+  std::vector<unsigned char> signature(static_cast<size_t>(length));
+  SECItem out = {siBuffer, signature.data(), static_cast<unsigned int>(length)};
+  PORT_SetError(0);
+  if (PK11_Sign(key, &out, &digest) != SECSuccess) {
+    pin.RethrowCallbackError();
+    ThrowLastError(env, "signing");
+  }
+  return Napi::Buffer<uint8_t>::Copy(env, out.data, out.len);
 }
 
 void InitPrivateKeys(Napi::Env env, Napi::Object exports) {

@@ -35,6 +35,7 @@ class PrivateKey : public HandleWrap<PrivateKey, SECKEYPrivateKey, SECKEY_Destro
   Napi::Value Nickname(const Napi::CallbackInfo& info);
   Napi::Value Id(const Napi::CallbackInfo& info);
   Napi::Value Certificate(const Napi::CallbackInfo& info);
+  Napi::Value SignDigest(const Napi::CallbackInfo& info);
 
   // The public key object generation made: for a session key pair it is the only place the public half
   // lives, so it stays with the private key.

@@ -102,7 +102,11 @@ export function oid(element: BerElement | undefined, what: string): string {
   }
   const arcs: number[] = [];
   let value = 0;
+  let arcStart = true;
   for (const byte of bytes) {
+    // X.690 8.19.2: an arc's first byte is never 0x80 (that would be a leading zero, a second spelling).
+    if (arcStart && byte === 0x80) throw new BerError(`${what} is not an object identifier`);
+    arcStart = (byte & 0x80) === 0;
     value = value * 128 + (byte & 0x7f);
     if (value > Number.MAX_SAFE_INTEGER) throw new BerError(`${what} has an arc too large`);
     if ((byte & 0x80) === 0) {

@@ -2,7 +2,16 @@
 // SEC 1, encrypted PEM and PKCS #8); the key then crosses into the token encrypted: a FIPS-mode softoken
 // refuses a private key made from plaintext, but unwraps an EncryptedPrivateKeyInfo (measured on NSS 3.87:
 // the PBES2/PBKDF2-SHA-256/AES-256-CBC encoding node:crypto writes is one NSS reads).
-import { createPrivateKey, createPublicKey, KeyObject, randomBytes } from 'node:crypto';
+import {
+  constants as cryptoConstants,
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  KeyObject,
+  publicDecrypt,
+  randomBytes,
+  verify,
+} from 'node:crypto';
 import { binding } from '../core/binding.js';
 import { checkBuffer, checkInstance, checkObject, checkString } from '../core/validate.js';
 import { looksLikePEM } from './pem.js';
@@ -140,6 +149,30 @@ export function importEncryptedKeyFor(
       [],
     ),
   );
+}
+
+/**
+ * @internal Whether `key` (in its token) is the private half of `publicKey`: the key signs a fresh random
+ * digest inside NSS and node:crypto checks the signature with the public key. For keys that arrive encrypted,
+ * so nothing outside the token ever saw them; NSS itself pairs a key with a certificate by an ID the file
+ * chose, and would serve a certificate with a key that is not its own.
+ */
+export function keyBelongsTo(key: PrivateKey, publicKey: KeyObject): boolean {
+  const type = publicKey.asymmetricKeyType;
+  if (type !== key.keyType) return false;
+  const message = randomBytes(32);
+  const digest = createHash('sha256').update(message).digest();
+  const signature = key.native.signDigest(digest, []);
+  if (type === 'rsa') {
+    try {
+      return publicDecrypt({ key: publicKey, padding: cryptoConstants.RSA_PKCS1_PADDING }, signature).equals(
+        digest,
+      );
+    } catch {
+      return false; // another key's signature does not even unpad
+    }
+  }
+  return verify('sha256', message, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature);
 }
 
 /** @internal Checks the options of a key import. */

@@ -11,7 +11,7 @@ import { NSPRError } from '../core/errors.js';
 import { checkBuffer } from '../core/validate.js';
 import { BerError, children, encodeDer, expectTag, octets, oid, readBer, type BerElement } from './ber.js';
 import { Certificate } from './certificate.js';
-import { importEncryptedKeyFor, importKeyObject, readPrivateKey } from './key-import.js';
+import { importEncryptedKeyFor, importKeyObject, keyBelongsTo, readPrivateKey } from './key-import.js';
 import type { PrivateKey } from './private-key.js';
 
 /** @internal A PKCS#12 password as NSS's decoder wants it: UCS-2 big-endian with a terminating zero. */
@@ -20,7 +20,6 @@ export function ucs2Password(password: string): Buffer {
 }
 
 const OID_DATA = '1.2.840.113549.1.7.1';
-const OID_ENCRYPTED_DATA = '1.2.840.113549.1.7.6';
 const OID_KEY_BAG = '1.2.840.113549.1.12.10.1.1';
 const OID_SHROUDED_KEY_BAG = '1.2.840.113549.1.12.10.1.2';
 const OID_SAFE_CONTENTS_BAG = '1.2.840.113549.1.12.10.1.6';
@@ -28,14 +27,15 @@ const OID_SAFE_CONTENTS_BAG = '1.2.840.113549.1.12.10.1.6';
 const PKCS12_PBE_PREFIX = '1.2.840.113549.1.12.1.';
 
 interface KeyBag {
-  shrouded: boolean;
+  /** The EncryptedPrivateKeyInfo's encryption scheme (an OID), or undefined for a plain PrivateKeyInfo. */
+  scheme: string | undefined;
   /** The EncryptedPrivateKeyInfo or the PrivateKeyInfo, as DER. */
   der: Buffer;
 }
 
 interface Structure {
+  /** The key bags of the unencrypted safes. */
   keys: KeyBag[];
-  encryptedSafes: number;
 }
 
 /** The [0] EXPLICIT content of a ContentInfo, checked to be `type`'s. */
@@ -56,11 +56,16 @@ function collectBags(safeContents: BerElement, into: Structure, depth: number): 
     const [inner] = children(expectTag(value, 0xa0, 'bag value'));
     if (inner === undefined) throw new BerError('empty bag value');
     if (type === OID_SAFE_CONTENTS_BAG) collectBags(inner, into, depth + 1);
-    else into.keys.push({ shrouded: type === OID_SHROUDED_KEY_BAG, der: encodeDer(inner) });
+    else if (type === OID_KEY_BAG) into.keys.push({ scheme: undefined, der: encodeDer(inner) });
+    else {
+      const [algorithm] = children(expectTag(inner, 0x30, 'EncryptedPrivateKeyInfo'));
+      const [scheme] = children(expectTag(algorithm, 0x30, 'key encryption algorithm'));
+      into.keys.push({ scheme: oid(scheme, 'key encryption'), der: encodeDer(inner) });
+    }
   }
 }
 
-/** The key bags of the file's unencrypted safes, and how many safes are encrypted. */
+/** The key bags of the file's unencrypted safes. */
 function readStructure(data: Buffer): Structure {
   const [, authSafe] = children(expectTag(readBer(data), 0x30, 'PFX'));
   const outer = explicitContent(authSafe as BerElement, 'authSafe');
@@ -71,14 +76,11 @@ function readStructure(data: Buffer): Structure {
       'The PKCS #12 file is signed (public-key integrity mode), which NSS does not read',
     );
   }
-  const structure: Structure = { keys: [], encryptedSafes: 0 };
+  const structure: Structure = { keys: [] };
   for (const safe of children(readBer(octets(expectTag(outer.content, 0x04, 'authSafe data'))))) {
     const { type, content } = explicitContent(safe, 'safe');
-    if (type === OID_DATA) {
-      collectBags(readBer(octets(expectTag(content, 0x04, 'safe data'))), structure, 0);
-    } else if (type === OID_ENCRYPTED_DATA) {
-      structure.encryptedSafes++;
-    }
+    // Encrypted safes hold the certificates, which NSS's decoder read already.
+    if (type === OID_DATA) collectBags(readBer(octets(expectTag(content, 0x04, 'safe data'))), structure, 0);
   }
   return structure;
 }
@@ -105,15 +107,26 @@ function issuerPath(leaf: X509Certificate, others: X509Certificate[]): X509Certi
   return path;
 }
 
+/** The file's certificates in the order to try them for its key: the ones NSS pairs with a key bag, then
+ * the leaves (which issue none of the others), then the rest. */
+function candidateOrder(found: { hasKey: boolean }[], x509s: X509Certificate[]): number[] {
+  const paired = found.flatMap((entry, i) => (entry.hasKey ? [i] : []));
+  const leaves = x509s.flatMap((x509, i) =>
+    x509s.some((other) => other !== x509 && other.checkIssued(x509)) ? [] : [i],
+  );
+  return [...new Set([...paired, ...leaves, ...x509s.keys()])];
+}
+
 /**
  * @internal The identity in a PKCS #12 file, held by NSS in memory: the certificates as temporary
  * certificates, the key as a session object. One key per file, as node:tls takes (and clearer than its
- * choice of the first): a file with more is a RangeError. NSS's errors keep their codes (a wrong passphrase is
- * `SEC_ERROR_BAD_PASSWORD`).
+ * choice of the first): a file with more is a RangeError, and so is a key that belongs to none of the file's
+ * certificates (checked by a signature, whatever IDs the file gives). NSS's errors keep their codes (a wrong
+ * passphrase is `SEC_ERROR_BAD_PASSWORD` or `SEC_ERROR_PKCS12_INVALID_MAC`).
  */
 export function readPKCS12Identity(data: unknown, passphrase: string, name: string): PKCS12Identity {
   checkBuffer(data, name);
-  const found = binding.readPKCS12Certificates(data, ucs2Password(passphrase), []);
+  const { certificates: found, keyBags } = binding.readPKCS12Certificates(data, ucs2Password(passphrase), []);
   let structure: Structure;
   try {
     structure = readStructure(data);
@@ -125,9 +138,14 @@ export function readPKCS12Identity(data: unknown, passphrase: string, name: stri
       `The "${name}" PKCS #12 file could not be read: ${err.message}`,
     );
   }
-  const [bag, ...more] = structure.keys;
+  if (keyBags > 1 || structure.keys.length > 1) {
+    throw new RangeError(
+      `The "${name}" PKCS #12 file holds ${Math.max(keyBags, structure.keys.length)} private keys: give one file (or one pfx entry) per key`,
+    );
+  }
+  const [bag] = structure.keys;
   if (bag === undefined) {
-    if (structure.encryptedSafes > 0 && found.some((entry) => entry.hasKey)) {
+    if (keyBags > 0) {
       throw new NSPRError(
         errnos.SEC_ERROR_PKCS12_UNABLE_TO_IMPORT_KEY,
         undefined,
@@ -136,35 +154,31 @@ export function readPKCS12Identity(data: unknown, passphrase: string, name: stri
     }
     throw new RangeError(`The "${name}" PKCS #12 file holds no private key`);
   }
-  if (more.length > 0) {
-    throw new RangeError(
-      `The "${name}" PKCS #12 file holds ${structure.keys.length} private keys: give one file (or one pfx entry) per key`,
-    );
-  }
   const x509s = found.map((entry) => new X509Certificate(entry.der));
+  const order = candidateOrder(found, x509s);
+  const mismatch = () =>
+    new RangeError(`The "${name}" PKCS #12 file's private key belongs to none of its certificates`);
   let key: PrivateKey;
-  let index: number;
-  if (bag.shrouded) {
-    // NSS pairs key and certificate by their localKeyID; a file without one has a single leaf.
-    const paired = found.flatMap((entry, i) => (entry.hasKey ? [i] : []));
-    const leaves = x509s.flatMap((x509, i) =>
-      x509s.some((other) => other !== x509 && other.checkIssued(x509)) ? [] : [i],
-    );
-    const candidates = paired.length > 0 ? paired : leaves;
-    if (candidates.length !== 1 || candidates[0] === undefined) {
-      throw new RangeError(`The "${name}" PKCS #12 file does not say which certificate its key belongs to`);
-    }
-    index = candidates[0];
-    const [algorithm] = children(readBer(bag.der));
-    const scheme = oid(children(algorithm as BerElement)[0], 'key encryption');
-    const password = scheme.startsWith(PKCS12_PBE_PREFIX)
+  let index: number | undefined;
+  if (bag.scheme !== undefined) {
+    // NSS unwraps the key inside the token; the certificate given with it supplies the key's ID (CKA_ID) and
+    // type. Which certificate the key really belongs to, a signature says.
+    const password = bag.scheme.startsWith(PKCS12_PBE_PREFIX)
       ? ucs2Password(passphrase)
       : Buffer.from(passphrase, 'utf8');
-    key = importEncryptedKeyFor(bag.der, password, (x509s[index] as X509Certificate).publicKey, name);
+    const unwrapFor = (i: number) =>
+      importEncryptedKeyFor(bag.der, password, (x509s[i] as X509Certificate).publicKey, name);
+    const first = order[0];
+    if (first === undefined) throw mismatch();
+    key = unwrapFor(first);
+    const unwrapped = key;
+    index = order.find((i) => keyBelongsTo(unwrapped, (x509s[i] as X509Certificate).publicKey));
+    if (index === undefined) throw mismatch();
+    if (index !== first) key = unwrapFor(index);
   } else {
     const plain = readPrivateKey(bag.der, undefined, name);
-    index = x509s.findIndex((x509) => x509.checkPrivateKey(plain));
-    if (index < 0) throw new RangeError(`The "${name}" PKCS #12 file's key matches none of its certificates`);
+    index = order.find((i) => (x509s[i] as X509Certificate).checkPrivateKey(plain));
+    if (index === undefined) throw mismatch();
     key = importKeyObject(plain, { permanent: false, pinArgs: [] }, name);
   }
   const leaf = x509s[index] as X509Certificate;

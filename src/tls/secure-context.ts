@@ -40,9 +40,10 @@ export interface SecureContextOptions {
   /**
    * PKCS #12 files (`.pfx`, `.p12`), each a certificate with its key and, optionally, the certificates that
    * issue it (sent as its chain; unlike node:tls, they are not trusted: trust comes from `ca`). One key per
-   * file; an entry `{ buf, passphrase }` has its own password, else `passphrase` is used. NSS checks the file's
-   * integrity and decrypts it (`SEC_ERROR_BAD_PASSWORD` for a wrong password); the key becomes a session
-   * object, and nothing is written to disk. Like node:tls, this is synchronous: a file from pk12util takes
+   * file; an entry `{ buf, passphrase }` has its own password, else (as in node:tls, also when that one is
+   * empty) `passphrase` is used. NSS checks the file's integrity and decrypts it (`SEC_ERROR_BAD_PASSWORD` or
+   * `SEC_ERROR_PKCS12_INVALID_MAC` for a wrong password); a key that belongs to none of the file's
+   * certificates is a RangeError. The key becomes a session object, and nothing is written to disk. Like node:tls, this is synchronous: a file from pk12util takes
    * 0.3–0.5 s of key derivation (600,000 PBKDF2 iterations), one from `openssl pkcs12 -export` much less.
    */
   pfx?: PfxInput | PfxInput[];
@@ -195,7 +196,8 @@ export function createSecureContext(opts: SecureContextOptions = {}): SecureCont
     const name = Array.isArray(opts.pfx) ? `opts.pfx[${i}]` : 'opts.pfx';
     const withPassphrase =
       typeof entry === 'object' && entry !== null && !Buffer.isBuffer(entry) && 'buf' in entry;
-    const passphrase = withPassphrase ? (entry.passphrase ?? opts.passphrase) : opts.passphrase;
+    // `||` as node:tls has it: an entry's empty passphrase gives way to the top-level one.
+    const passphrase = withPassphrase ? entry.passphrase || opts.passphrase : opts.passphrase;
     if (passphrase !== undefined && typeof passphrase !== 'string')
       throw new TypeError(`The "${name}.passphrase" option must be a string`);
     identities.push(readPKCS12Identity(withPassphrase ? entry.buf : entry, passphrase ?? '', name));

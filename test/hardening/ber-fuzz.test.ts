@@ -105,4 +105,31 @@ describe('the BER reader', () => {
     const deep = Buffer.concat([Buffer.alloc(2000).fill(Buffer.from([0x30, 0x80])), Buffer.alloc(4000)]);
     expect(() => readBer(deep)).toThrow(BerError);
   });
+
+  it('reads object identifiers as openssl does, and refuses the encodings openssl calls bad', () => {
+    const cases = [
+      '06082b06010401865f01', // 1.3.6.1.4.1.863.1 (an arc in two bytes)
+      '0603883703', // 2.999.3 (a first byte past 2.39)
+      '060128', // 1.0
+      '06032a8001', // an arc that starts with 0x80: a leading zero
+      '06028001', // the same in the first arc
+      '06022a86', // ends inside an arc
+      '0600', // empty
+    ];
+    const file = path.join(pki.dir, 'oid.der');
+    for (const hex of cases) {
+      const der = Buffer.from(hex, 'hex');
+      writeFileSync(file, der);
+      const line = run('openssl', ['asn1parse', '-inform', 'DER', '-in', file]).stdout;
+      const theirs = /OBJECT\s+:(.*)$/m.exec(line)?.[1]?.trim();
+      let ours: string;
+      try {
+        ours = oid(readBer(der), 'oid');
+      } catch (err) {
+        expect(err, hex).toBeInstanceOf(BerError);
+        ours = 'BAD';
+      }
+      expect(theirs === undefined || theirs.startsWith('BAD OBJECT') ? 'BAD' : theirs, hex).toBe(ours);
+    }
+  });
 });

@@ -172,6 +172,31 @@ export function makePemPKI(): PemPKI {
     '-out',
     '@ca-only.p12',
   ]);
+  // Files whose key bag and certificates carry no localKeyID (`-nocerts -certfile`): which certificate the
+  // key belongs to only the keys themselves say. The impostor's key with server-ec's certificate; server-ec's
+  // own; and the intermediate's key with the leaf it issued and itself (node:tls serves the intermediate).
+  const bare = (out: string, keyName: string, certFile: string) =>
+    openssl(dir, [
+      'pkcs12',
+      '-export',
+      '-nocerts',
+      '-inkey',
+      `@${keyName}.key`,
+      '-certfile',
+      `@${certFile}`,
+      '-passout',
+      `pass:${PFX_PASSPHRASE}`,
+      '-out',
+      `@${out}`,
+    ]);
+  bare('server-ec.mismatched.p12', 'impostor', 'server-ec.crt');
+  bare('server-ec.bare.p12', 'server-ec', 'server-ec.crt');
+  fs.writeFileSync(
+    path.join(dir, 'server-int-and-int.pem'),
+    fs.readFileSync(path.join(dir, 'server-int.crt'), 'utf8') +
+      fs.readFileSync(path.join(dir, 'int.crt'), 'utf8'),
+  );
+  bare('int-key.bare.p12', 'int', 'server-int-and-int.pem');
   // pk12util writes BER (indefinite lengths, OCTET STRINGs in pieces): NSS's encoder streams.
   const db = path.join(dir, 'p12db');
   fs.mkdirSync(db);

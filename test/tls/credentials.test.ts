@@ -401,13 +401,12 @@ describe('PKCS #12 (`pfx`) in memory, against node:tls in every pairing', () => 
       ok: true,
       reply: 'hello -',
     });
-    const context = createSecureContext({
-      passphrase: 'not this one',
-      pfx: [
-        { buf: pfx('server-int.p12'), passphrase: PFX_PASSPHRASE },
-        { buf: pfx('server-rsa.nopass.p12'), passphrase: '' },
-      ],
-    });
+    const entries = [
+      { buf: pfx('server-int.p12'), passphrase: PFX_PASSPHRASE },
+      { buf: pfx('server-rsa.nopass.p12') },
+    ];
+    expect(() => tls.createSecureContext({ pfx: entries })).not.toThrow();
+    const context = createSecureContext({ pfx: entries });
     expect(context.identities.map((id) => id.cert.subjectCommonName)).toEqual(['localhost', 'localhost']);
     expect(context.identities.map((id) => id.key.keyType)).toEqual(['ec', 'rsa']);
     // The chain: the certificate, then its issuer from the file.
@@ -415,6 +414,40 @@ describe('PKCS #12 (`pfx`) in memory, against node:tls in every pairing', () => 
       'CN=localhost',
       'CN=PEM Intermediate CA',
     ]);
+    // An entry's empty passphrase gives way to the top-level one, in node:tls (`||`) and here.
+    const emptyOverridden = {
+      passphrase: 'not this one',
+      pfx: [{ buf: pfx('server-rsa.nopass.p12'), passphrase: '' }],
+    };
+    expect(() => tls.createSecureContext(emptyOverridden)).toThrow();
+    expect(() => createSecureContext(emptyOverridden)).toThrow(
+      expect.objectContaining({ name: 'NSPRError' }),
+    );
+  });
+
+  it("a key that belongs to none of the file's certificates is refused by both, whatever IDs the file gives", () => {
+    // No localKeyID anywhere: the impostor's key beside server-ec's certificate. NSS would have unwrapped it
+    // under that certificate's ID and served the pair.
+    const mismatched = { pfx: pfx('server-ec.mismatched.p12'), passphrase: PFX_PASSPHRASE };
+    expect(() => tls.createSecureContext(mismatched)).toThrow();
+    expect(() => createSecureContext(mismatched)).toThrow(
+      /"opts\.pfx" PKCS #12 file's private key belongs to none of its certificates/,
+    );
+    expect(() => createServer(mismatched)).toThrow(RangeError);
+  });
+
+  it('without IDs, the keys themselves pair: the same certificate as node:tls is served', async () => {
+    same(
+      await everyPairing({ pfx: pfx('server-ec.bare.p12'), passphrase: PFX_PASSPHRASE }, { ca: pki.pem.ca }),
+      { ok: true, reply: 'hello -' },
+    );
+    // The intermediate's key, with the leaf it issued listed first: node:tls serves the intermediate.
+    const intKey = { pfx: pfx('int-key.bare.p12'), passphrase: PFX_PASSPHRASE };
+    const served = new X509Certificate(tls.createSecureContext(intKey).context.getCertificate() as Buffer);
+    const [identity] = createSecureContext(intKey).identities;
+    expect(identity!.cert.subject).toBe(served.subject);
+    expect(identity!.cert.subject).toBe('CN=PEM Intermediate CA');
+    expect(identity!.key.keyType).toBe('ec');
   });
 
   it('a wrong passphrase, a damaged file and a file without a key are refused by both', () => {
