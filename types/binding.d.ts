@@ -440,7 +440,9 @@ export interface NativeSSLHandlers {
   /** Server role: called inside NSS; returns 0 to accept the peer's certificate or an NSS error number. */
   serverAuth?: (checkSig: boolean) => number;
   /** Server role: the client's SNI name → a certificate and key to serve, or undefined. */
-  sni?: (serverName: string) => { cert: NativeCertificate; key: NativePrivateKey } | undefined;
+  sni?: (
+    serverName: string,
+  ) => { cert: NativeCertificate; key: NativePrivateKey; ocspResponse?: Buffer } | undefined;
   /** Client role: ask TypeScript for a client certificate (clientAuthPending in cycle results). */
   clientAuth: boolean;
 }

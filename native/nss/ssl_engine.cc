@@ -285,8 +285,25 @@ void SSLEngine::AlertReceived(const PRFileDesc*, void* arg, const SSLAlert* aler
 }
 
 
+namespace {
+
+// SSL_ConfigServerCert, with `ocspResponse` (a Buffer: a DER OCSPResponse) stapled to the certificate for
+// clients that ask (status_request) through SSLExtraServerCertData; NSS copies it.
+SECStatus ConfigureServerCert(PRFileDesc* fd, CERTCertificate* cert, SECKEYPrivateKey* key, Napi::Value ocspResponse) {
+  if (!ocspResponse.IsBuffer()) return SSL_ConfigServerCert(fd, cert, key, nullptr, 0);
+  SECItem response = BufferItem(ocspResponse);
+  SECItemArray responses = {&response, 1};
+  SSLExtraServerCertData extra;
+  std::memset(&extra, 0, sizeof extra);
+  extra.authType = ssl_auth_null;
+  extra.stapledOCSPResponses = &responses;
+  return SSL_ConfigServerCert(fd, cert, key, &extra, sizeof extra);
+}
+
+}  // namespace
+
 // Server SNI: the handler gets the name and returns undefined (keep the configuration) or
-// { cert, key } to serve for this connection. Answering with the name's index (0) rather than
+// { cert, key, ocspResponse? } to serve for this connection. Answering with the name's index (0) rather than
 // SSL_SNI_CURRENT_CONFIG_IS_USED makes NSS record the name for SSL_GetNegotiatedHostInfo.
 PRInt32 SSLEngine::SNIHook(PRFileDesc* fd, const SECItem* names, PRUint32 count, void* arg) {
   SSLEngine* self = static_cast<SSLEngine*>(arg);
@@ -303,7 +320,7 @@ PRInt32 SSLEngine::SNIHook(PRFileDesc* fd, const SECItem* names, PRUint32 count,
     Napi::Object pair = answer.As<Napi::Object>();
     CERTCertificate* cert = Certificate::FromValue(pair.Get("cert"), "cert");
     SECKEYPrivateKey* key = PrivateKey::FromValue(pair.Get("key"), "key");
-    if (SSL_ConfigServerCert(fd, cert, key, nullptr, 0) != SECSuccess) return SSL_SNI_SEND_ALERT;
+    if (ConfigureServerCert(fd, cert, key, pair.Get("ocspResponse")) != SECSuccess) return SSL_SNI_SEND_ALERT;
     return 0;
   } catch (const Napi::Error& err) {
     self->pendingError_ = err;
@@ -426,24 +443,12 @@ Napi::Value SSLEngine::SetALPN(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// configServerCert(cert, key, ocspResponse | null): with a DER OCSPResponse, it is stapled to the certificate
-// for clients that ask (status_request), through SSLExtraServerCertData; NSS copies it.
+// configServerCert(cert, key, ocspResponse | null): see ConfigureServerCert.
 Napi::Value SSLEngine::ConfigServerCert(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CERTCertificate* cert = Certificate::FromValue(info[0], "cert");
   SECKEYPrivateKey* key = PrivateKey::FromValue(info[1], "key");
-  SECStatus status;
-  if (info.Length() > 2 && info[2].IsBuffer()) {
-    SECItem response = BufferItem(info[2]);
-    SECItemArray responses = {&response, 1};
-    SSLExtraServerCertData extra;
-    std::memset(&extra, 0, sizeof extra);
-    extra.authType = ssl_auth_null;
-    extra.stapledOCSPResponses = &responses;
-    status = SSL_ConfigServerCert(Fd(env), cert, key, &extra, sizeof extra);
-  } else {
-    status = SSL_ConfigServerCert(Fd(env), cert, key, nullptr, 0);
-  }
+  SECStatus status = ConfigureServerCert(Fd(env), cert, key, info.Length() > 2 ? info[2] : env.Null());
   ThrowIfFailed(env, status, "SSL_ConfigServerCert");
   return env.Undefined();
 }

@@ -489,10 +489,14 @@ export interface TlsOptions extends SecureContextOptions {
   revocation?: RevocationMode;
 }
 
+/** The callback of an `'OCSPRequest'` listener: a DER OCSPResponse to staple, `null` for none, or an error. */
+export type OCSPRequestCallback = (err: Error | null, response?: Buffer | null) => void;
+
 /**
  * As `tls.Server`: a `net.Server` whose connections become {@link TLSSocket}s. `'secureConnection'` after
  * each handshake, `'tlsClientError'` for a failed one; `listen`, `address`, `close`, `getConnections`,
- * `ref`/`unref` are net.Server's. NSS keeps server sessions itself (session IDs and tickets, resumed
+ * `ref`/`unref` are net.Server's. `'OCSPRequest'` `(certificate, issuer, callback)` as node:tls's, when a
+ * client asks for a stapled response. NSS keeps server sessions itself (session IDs and tickets, resumed
  * across connections): there are no `'newSession'`/`'resumeSession'` events.
  * @example
  * ```ts
@@ -548,11 +552,19 @@ export class Server extends net.Server {
       if (this.listenerCount('tlsClientError') > 0) this.emit('tlsClientError', err, sock);
     });
     if (secureConnectionListener) this.on('secureConnection', secureConnectionListener);
-    let keyLog = false;
+    // Forwarded once a listener asks: NSS then writes key log lines, and ClientHellos wait for the staple.
+    const forwarded = new Set<string | symbol>();
     this.on('newListener', (event: string | symbol) => {
-      if (event !== 'keylog' || keyLog) return;
-      keyLog = true;
-      model.on('keylog', (line: Buffer, sock: SSLSocket) => this.emit('keylog', line, sock));
+      if (forwarded.has(event)) return;
+      if (event === 'keylog') {
+        model.on('keylog', (line: Buffer, sock: SSLSocket) => this.emit('keylog', line, sock));
+      } else if (event === 'OCSPRequest') {
+        model.on('OCSPRequest', (cert: Buffer, issuer: Buffer | null, done: OCSPRequestCallback) => {
+          if (this.listenerCount('OCSPRequest') > 0) this.emit('OCSPRequest', cert, issuer, done);
+          else done(null, null);
+        });
+      } else return;
+      forwarded.add(event);
     });
     this.on('connection', (tcp: net.Socket) => model.handleConnection(tcp));
   }

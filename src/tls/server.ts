@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import type { NativeSSLEngine } from '../../types/binding.js';
 import { binding } from '../core/binding.js';
+import { certUsageAnyCA } from '../core/constants.js';
 import { Certificate } from '../pki/certificate.js';
 import { CertDB } from '../pki/certdb.js';
 import { NSPRError } from '../core/errors.js';
@@ -11,7 +12,13 @@ import { PrivateKey } from '../pki/private-key.js';
 import type { SNICallback } from './callbacks.js';
 import { SSLConfigurable } from './config.js';
 import * as ssl from './constants.js';
-import { SSLSocket, type SocketCallbacks, type SSLSocketOptions } from './socket.js';
+import {
+  SSLSocket,
+  type OCSPStapler,
+  type ServedIdentity,
+  type SocketCallbacks,
+  type SSLSocketOptions,
+} from './socket.js';
 import {
   checkBoolean,
   checkBuffer,
@@ -51,7 +58,12 @@ afterNSSShutdown(() => {
 
 /**
  * The listening side: configure it once (certificates, options, callbacks), and every accepted connection
- * is an {@link SSLSocket} made from it, inheriting all of that as NSS model sockets do.
+ * is an {@link SSLSocket} made from it, inheriting all of that as NSS model sockets do. Events:
+ * `'connection'` (before the handshake), `'secureConnection'`, `'tlsClientError'`, `'keylog'`, and node:tls's
+ * `'OCSPRequest'` `(certificate, issuer, callback)` when a client asks for a stapled OCSP response: the DER
+ * of the certificate to be served (the SNI callback's choice, else the first one configured) and of its issuer
+ * (`null` when NSS knows none); `callback(err, response)` with a DER OCSPResponse to staple, `null` for none,
+ * or an error that ends the connection. The ClientHello waits for the answer, which may come later.
  * @example
  * ```ts
  * const db = getDefaultCertDB();
@@ -65,6 +77,8 @@ afterNSSShutdown(() => {
 export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmitter>(EventEmitter) {
   readonly #engine: NativeSSLEngine;
   #server: net.Server | undefined;
+  /** What configSecureServer was given, one per key type: the identities 'OCSPRequest' is asked about. */
+  #served: ServedIdentity[] = [];
   #accepted: Array<[SSLSocket, { address: string; port: number }]> = [];
   #acceptors: Array<{
     resolve: (v: [SSLSocket, { address: string; port: number }]) => void;
@@ -168,7 +182,39 @@ export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmit
     if (opts.ocspResponse !== undefined) checkBuffer(opts.ocspResponse, 'opts.ocspResponse');
     if (this.fipsProfile) checkFIPSKey(cert, 'a server certificate');
     this.#engine.configServerCert(cert.native, key.native, opts.ocspResponse ?? null);
+    // NSS keeps one certificate per key type (SSL_ConfigServerCert replaces it): so does the record.
+    this.#served = [...this.#served.filter((served) => served.key.keyType !== key.keyType), { cert, key }];
   }
+
+  /** Asks the 'OCSPRequest' listeners (see the class) for an accepted socket whose client sent status_request. */
+  #stapler: OCSPStapler = (chosen) => {
+    const identity = chosen ?? this.#served[0];
+    if (identity === undefined || this.listenerCount('OCSPRequest') === 0) return Promise.resolve(null);
+    let issuer: Buffer | null = null;
+    try {
+      const issuerNative = identity.cert.native.getChain(certUsageAnyCA, undefined)[1];
+      if (issuerNative !== undefined) issuer = new Certificate(issuerNative).derData;
+    } catch {
+      // No chain NSS can build: the listener gets no issuer, as node:tls gives none it cannot find.
+    }
+    return new Promise((resolve, reject) => {
+      let answered = false;
+      this.emit(
+        'OCSPRequest',
+        identity.cert.derData,
+        issuer,
+        (err?: Error | null, response?: Buffer | null) => {
+          if (answered) return;
+          answered = true;
+          if (err) reject(err);
+          else if (response === undefined || response === null) resolve(null);
+          else if (!Buffer.isBuffer(response))
+            reject(new TypeError("The 'OCSPRequest' response must be a Buffer (a DER OCSPResponse) or null"));
+          else resolve({ ...identity, response });
+        },
+      );
+    });
+  };
 
   /**
    * Chooses the certificate by the name the client asked for (SNI): `{ cert, key }`, `undefined` for the
@@ -217,6 +263,8 @@ export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmit
   #accept(transport: net.Socket): SSLSocket {
     const sock = this.newSocket({ model: this, allowHalfOpen: this.#allowHalfOpen });
     sock.inherit(this);
+    // Only with a listener does a ClientHello wait for the staple decision.
+    if (this.listenerCount('OCSPRequest') > 0) sock.ocspStapler = this.#stapler;
     const peer = { address: transport.remoteAddress ?? '', port: transport.remotePort ?? 0 };
     const limit = this.#handshakeTimeout;
     const timer =

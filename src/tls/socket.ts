@@ -28,7 +28,7 @@ import { ServerSessions, tagTickets } from './server-sessions.js';
 import { peerID, policyTag, sessionPolicy, unwrapSession, wrapSession } from './peer-id.js';
 import { RenegotiationLimiter } from './renegotiation-limit.js';
 import { applyDefaultProfile } from './defaults.js';
-import { clientHelloServerName } from './client-hello.js';
+import { readClientHello, type ClientHelloInfo } from './client-hello.js';
 import {
   checkBoolean,
   checkBuffer,
@@ -193,7 +193,22 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 type SocketSettings = Duplex &
   Partial<Pick<net.Socket, 'setNoDelay' | 'setKeepAlive' | 'setTimeout' | 'ref' | 'unref'>>;
 
-type SNIAnswer = { cert: NativeCertificate; key: NativePrivateKey } | undefined;
+/** An SNI callback's pair in the form NSS takes, with the OCSP response to staple with it. */
+type SNIAnswer = { cert: NativeCertificate; key: NativePrivateKey; ocspResponse?: Buffer } | undefined;
+
+/** @internal A certificate with its key, as a server serves them. */
+export interface ServedIdentity {
+  cert: Certificate;
+  key: PrivateKey;
+}
+
+/**
+ * @internal Server side: asked, when a ClientHello carries status_request, for the OCSP response to staple
+ * with the identity the SNI callback chose (undefined: the server's own). null staples nothing.
+ */
+export type OCSPStapler = (
+  chosen: ServedIdentity | undefined,
+) => Promise<(ServedIdentity & { response: Buffer }) | null>;
 
 /**
  * @internal An error an auth-certificate callback of node-nss's own throws to fail the handshake with NSS's
@@ -281,10 +296,17 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   #waiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   #serverAuthCalls = 0;
   #authWaiters: Array<() => void> = [];
-  /** Server with an SNI callback: the first bytes, held until the callback has answered for their name. */
+  /**
+   * Server with an SNI callback or an OCSP stapler: the first bytes, held until they have answered for the
+   * ClientHello in them.
+   */
   #hello: { data: Buffer; deciding: boolean; ended: boolean } | null = null;
   /** The SNI callback's answer for the name in the ClientHello, given to NSS when it asks. */
-  #sniDecision: { name: string; answer?: SNIAnswer; error?: unknown } | undefined;
+  #sniDecision: { name: string; answer?: SNIAnswer; identity?: ServedIdentity; error?: unknown } | undefined;
+  /** Client: 'OCSPResponse' was emitted for this handshake. */
+  #ocspResponseEmitted = false;
+  /** @internal Set by an SSLServer whose 'OCSPRequest' has listeners, before the socket is attached. */
+  ocspStapler: OCSPStapler | undefined;
 
   /** Always `true`: what Express and `http` check to tell TLS sockets apart. */
   readonly encrypted = true;
@@ -559,8 +581,11 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     this.#asServer = asServer;
     if (asServer) this.#sessionsAsServer();
     this.#hello =
-      asServer && this.sniCallback ? { data: Buffer.alloc(0), deciding: false, ended: false } : null;
+      asServer && (this.sniCallback || this.ocspStapler)
+        ? { data: Buffer.alloc(0), deciding: false, ended: false }
+        : null;
     this.#sniDecision = undefined;
+    this.#ocspResponseEmitted = false;
     this.#engine.resetHandshake(asServer);
     this.#sessionPolicyDue = !asServer;
   }
@@ -674,11 +699,15 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
       );
       return;
     }
-    const name = clientHelloServerName(hello.data);
-    if (name === undefined && !hello.ended) return;
+    const info = readClientHello(hello.data);
+    if (info === undefined && !hello.ended) return;
     hello.deciding = true;
-    void this.#decideSNI(name ?? null).then(() => {
+    void this.#decideHello(info ?? { serverName: null, statusRequest: false }).then((failure) => {
       this.#hello = null;
+      if (failure) {
+        this.#fail(failure);
+        return;
+      }
       if (hello.data.length) this.#input.push(hello.data);
       if (hello.ended) this.#inputEnded = true;
       this.#pump();
@@ -713,15 +742,50 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     else this.once('end', () => this.destroy());
   }
 
+  /**
+   * What the server decides before NSS reads the ClientHello: the certificate for its SNI name, then the
+   * OCSP response to staple with it. Resolves with the error that fails the handshake at once, if any.
+   */
+  async #decideHello(info: ClientHelloInfo): Promise<NSPRError | undefined> {
+    await this.#decideSNI(info.serverName);
+    return info.statusRequest ? this.#decideStaple() : undefined;
+  }
+
   /** Asks the SNI callback (sync or async) about the name in the ClientHello, before NSS reads it. */
   async #decideSNI(name: string | null): Promise<void> {
     const sni = this.sniCallback;
     if (name === null || !sni) return;
     try {
       const answer = await sni(name);
-      this.#sniDecision = { name, answer: this.#sniAnswer(answer) };
+      const checked = this.#sniAnswer(answer);
+      const identity = checked && (answer as ServedIdentity);
+      this.#sniDecision = {
+        name,
+        answer: checked,
+        identity: identity && { cert: identity.cert, key: identity.key },
+      };
     } catch (err) {
       this.#sniDecision = { name, error: err };
+    }
+  }
+
+  /**
+   * The client asked for a stapled OCSP response: the stapler ('OCSPRequest') answers for the identity to be
+   * served, and the response goes with it to NSS — in the SNI answer, or configured on this socket for the
+   * server's own certificate. As in node:tls, a listener's error ends the connection (no alert).
+   */
+  async #decideStaple(): Promise<NSPRError | undefined> {
+    const stapler = this.ocspStapler;
+    const decision = this.#sniDecision;
+    if (!stapler || (decision && 'error' in decision)) return undefined;
+    try {
+      const staple = await stapler(decision?.identity);
+      if (staple === null || this.#state.finished) return undefined;
+      if (decision?.answer) decision.answer.ocspResponse = staple.response;
+      else this.#engine.configServerCert(staple.cert.native, staple.key.native, staple.response);
+      return undefined;
+    } catch (err) {
+      return callbackError("'OCSPRequest' listener", err, SSL_ERROR_APPLICATION_ABORT);
     }
   }
 
@@ -885,12 +949,29 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     this.emit('ciphertext-drained');
   }
 
+  /**
+   * node:tls's 'OCSPResponse' on a client that asked (requestOCSP): the server's stapled response, or `null`
+   * when none came, as node:tls emits it; once per handshake, before the verdict when there is one to make.
+   */
+  #emitOCSPResponse(): void {
+    if (this.#ocspResponseEmitted || this.#asServer || this.listenerCount('OCSPResponse') === 0) return;
+    if (!this.getSSLOption(ssl.SSL_ENABLE_OCSP_STAPLING)) return;
+    this.#ocspResponseEmitted = true;
+    const responses = this.#engine.peerStapledOCSPResponses();
+    if (responses.length === 0) this.emit('OCSPResponse', null);
+    for (const response of responses) this.emit('OCSPResponse', response);
+  }
+
   /** `count` handshakes finished. Returns false when the handshake callback failed the socket. */
   #handshakeDone(count: number): boolean {
     const first = !this.#state.secured;
     if (first) {
       if (this.#asServer && !this.#firstServerHandshake()) return false;
-      if (!this.#asServer) this.#clientResumption();
+      if (!this.#asServer) {
+        this.#clientResumption();
+        // Without a verdict of ours to make (NSS verified inside the handshake), it comes here.
+        this.#emitOCSPResponse();
+      }
       this.#state.on('secured');
     }
     // Handshakes after the first are renegotiations (several may complete in one cycle).
@@ -1100,10 +1181,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     let errno = 0;
     let verification = 0;
     try {
-      // node:tls's 'OCSPResponse' (with requestOCSP): the server's stapled response, before the verdict.
-      if (this.listenerCount('OCSPResponse') > 0) {
-        for (const response of this.#engine.peerStapledOCSPResponses()) this.emit('OCSPResponse', response);
-      }
+      this.#emitOCSPResponse();
       const auth = this.callbacks.auth;
       if (auth) {
         const verdict = await auth.fn(this, true, false, ...auth.userData);

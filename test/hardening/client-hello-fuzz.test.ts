@@ -9,7 +9,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { init, shutdown, SSLSocket } from 'node-nss';
-import { clientHelloServerName } from '../../dist/tls/client-hello.js';
+import { clientHelloServerName, readClientHello } from '../../dist/tls/client-hello.js';
 import { prng } from '../support/hostile.js';
 
 const LIMIT = 64 * 1024; // the reader's bound (client-hello.ts)
@@ -98,12 +98,33 @@ function strictServerName(data: Buffer): { name: string | null } | undefined {
   return { name };
 }
 
+/** Oracle 3, the same strict parse for status_request: whether a well-formed ClientHello carries it. */
+function strictStatusRequest(data: Buffer): boolean | undefined {
+  if (strictServerName(data) === undefined) return undefined;
+  const hs = handshakeBytes(data);
+  const body = hs.subarray(4, 4 + hs.readUIntBE(1, 3));
+  let pos = 34;
+  pos += 1 + body[pos]!;
+  pos += 2 + body.readUInt16BE(pos);
+  pos += 1 + body[pos]!;
+  if (pos === body.length) return false;
+  // Every extension whole, to the end of the message (strictServerName stops at server_name).
+  let found = false;
+  for (pos += 2; pos < body.length; pos += 4 + body.readUInt16BE(pos + 2)) {
+    if (pos + 4 > body.length || pos + 4 + body.readUInt16BE(pos + 2) > body.length) return undefined;
+    if (body.readUInt16BE(pos) === 5) found = true;
+  }
+  return found;
+}
+
 // ---- recorded hellos -------------------------------------------------------------------------------------
 
 interface Recorded {
   from: string;
   /** The name the client sent as SNI, or null (none). */
   name: string | null;
+  /** Whether the client asked for a stapled OCSP response (status_request). */
+  status?: boolean;
   /** The bytes up to the end of the ClientHello, as received. */
   bytes: Buffer;
 }
@@ -137,7 +158,7 @@ async function capture(connect: (port: number) => void | Promise<void>): Promise
   }
 }
 
-function nodeHello(name: string | null, maxVersion: tls.SecureVersion): Promise<Buffer> {
+function nodeHello(name: string | null, maxVersion: tls.SecureVersion, requestOCSP = false): Promise<Buffer> {
   return capture((port) => {
     const sock = tls.connect({
       port,
@@ -145,6 +166,7 @@ function nodeHello(name: string | null, maxVersion: tls.SecureVersion): Promise<
       servername: name ?? undefined,
       maxVersion,
       rejectUnauthorized: false,
+      requestOCSP,
     });
     sock.on('error', () => undefined);
   });
@@ -162,11 +184,19 @@ function nssHello(name: string | null, version: 'tls1.2' | 'tls1.3'): Promise<Bu
   });
 }
 
-function opensslHello(name: string): Promise<Buffer> {
+function opensslHello(name: string, status = false): Promise<Buffer> {
   return capture((port) => {
     const proc = spawn(
       'openssl',
-      ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', name, '-ign_eof'],
+      [
+        's_client',
+        '-connect',
+        `127.0.0.1:${port}`,
+        '-servername',
+        name,
+        '-ign_eof',
+        ...(status ? ['-status'] : []),
+      ],
       {
         stdio: ['pipe', 'ignore', 'ignore'],
       },
@@ -212,6 +242,18 @@ beforeAll(async () => {
     from: 'openssl s_client',
     name: 'openssl.example',
     bytes: await opensslHello('openssl.example'),
+  });
+  hellos.push({
+    from: 'node:tls requestOCSP',
+    name: 'ocsp.example',
+    status: true,
+    bytes: await nodeHello('ocsp.example', 'TLSv1.3', true),
+  });
+  hellos.push({
+    from: 'openssl s_client -status',
+    name: 'status.example',
+    status: true,
+    bytes: await opensslHello('status.example', true),
   });
 }, 60_000);
 
@@ -337,13 +379,25 @@ function check(data: Buffer): string | null | undefined {
       `reader said ${String(answer)}, a strict parse ${String(strict.name)}: ${data.toString('hex')}`,
     );
   }
+  // The status_request reading answers with the name (undefined together) and agrees with the strict parse.
+  const info = readClientHello(data);
+  if ((info === undefined) !== (answer === undefined))
+    throw new Error(`readClientHello disagrees: ${data.toString('hex')}`);
+  const status = strictStatusRequest(data);
+  if (info !== undefined && status !== undefined && info.statusRequest !== status) {
+    throw new Error(
+      `reader said statusRequest ${String(info.statusRequest)}, a strict parse ${String(status)}: ${data.toString('hex')}`,
+    );
+  }
   return answer;
 }
 
 describe('clientHelloServerName on recorded ClientHellos', () => {
   it('recorded several real clients', () => {
-    expect(hellos.map((h) => h.from)).toHaveLength(8);
+    expect(hellos.map((h) => h.from)).toHaveLength(10);
     for (const h of hellos) expect(h.bytes[0], h.from).toBe(22);
+    // Those that asked for a staple say so, and only those.
+    for (const h of hellos) expect(readClientHello(h.bytes)?.statusRequest, h.from).toBe(h.status ?? false);
   });
 
   it('reads the name each sender used, from the hello as received and refragmented', () => {

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createConnection, createSecureContext, init, SSLServer, shutdown } from 'node-nss';
+import * as nssTLS from 'node-nss/tls';
 import { makePemPKI, type PemPKI } from '../support/pem-pki.js';
 import { spawnPeer, type PeerProcess } from '../support/peers.js';
 import { freePort, waitForPort, within } from '../support/tls.js';
@@ -172,5 +173,152 @@ describe('OCSP stapling', () => {
     } finally {
       await server.close();
     }
+  });
+
+  describe("'OCSPRequest' on a server, against node:tls in every pairing", () => {
+    const IMPLS = { node: tls, nss: nssTLS } as const;
+    type Impl = keyof typeof IMPLS;
+    type Answer = (done: (err: Error | null, response?: Buffer | null) => void) => void;
+    interface Outcome {
+      /** Each 'OCSPRequest': the certificate's subject and its issuer's (or null). */
+      requests: Array<[string, string | null]>;
+      /** What the client's 'OCSPResponse' gave: 'response' for the openssl response, else what came. */
+      responses: Array<string | null>;
+      connected: boolean;
+      /** The message of the server's 'tlsClientError', when there was one. */
+      clientError?: string;
+    }
+
+    async function scenario(
+      serverImpl: Impl,
+      clientImpl: Impl,
+      answer: Answer,
+      opts: { requestOCSP?: boolean; sni?: boolean } = {},
+    ): Promise<Outcome> {
+      const impl = IMPLS[serverImpl];
+      const outcome: Outcome = { requests: [], responses: [], connected: false };
+      // With sni, the default identity is server-int (issued by the intermediate) and SNICallback picks
+      // server-ec (issued by the root) for 'localhost'. Both EC on P-256: NSS keeps one certificate per key
+      // type and curve, so the SNI answer replaces the default (see the SNI note in docs/architecture.md).
+      const ec = { key: pki.pem['server-ec.key']!, cert: pki.pem['server-ec']!, ca: pki.pem.ca };
+      const viaInt = {
+        key: pki.pem['server-int.key']!,
+        cert: pki.pem['server-int']! + pki.pem.int!,
+        ca: pki.pem.ca,
+      };
+      const ecContext = opts.sni ? impl.createSecureContext(ec) : undefined;
+      const server = (impl.createServer as typeof tls.createServer)(
+        {
+          ...(opts.sni ? viaInt : ec),
+          ...(opts.sni
+            ? {
+                SNICallback: (_name: string, cb: (e: Error | null, c: unknown) => void) =>
+                  cb(null, ecContext),
+              }
+            : {}),
+        } as tls.TlsOptions,
+        (sock) => sock.end(),
+      );
+      server.on('OCSPRequest', (cert: Buffer, issuer: Buffer | null, done: Parameters<Answer>[0]) => {
+        outcome.requests.push([
+          new X509Certificate(cert).subject,
+          issuer ? new X509Certificate(issuer).subject : null,
+        ]);
+        answer(done);
+      });
+      server.on('tlsClientError', (err: Error) => (outcome.clientError = err.message));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const port = (server.address() as { port: number }).port;
+        await within(
+          10_000,
+          `${serverImpl} server, ${clientImpl} client`,
+          new Promise<void>((resolve) => {
+            const sock = (IMPLS[clientImpl].connect as typeof tls.connect)({
+              port,
+              host: '127.0.0.1',
+              servername: 'localhost',
+              ca: pki.pem.ca,
+              requestOCSP: opts.requestOCSP ?? true,
+            } as tls.ConnectionOptions);
+            sock.on('OCSPResponse', (r: Buffer | null) =>
+              outcome.responses.push(r === null ? null : r.equals(response) ? 'response' : r.toString('hex')),
+            );
+            sock.once('secureConnect', () => {
+              outcome.connected = true;
+              sock.end();
+            });
+            sock.once('error', () => undefined);
+            sock.once('close', () => resolve());
+          }),
+        );
+        // The server's 'tlsClientError' may come just after the client saw the connection close.
+        if (outcome.requests.length > 0 && !outcome.connected) await new Promise((r) => setTimeout(r, 100));
+      } finally {
+        server.close();
+      }
+      return outcome;
+    }
+
+    async function everyPairing(answer: Answer, opts?: { requestOCSP?: boolean; sni?: boolean }) {
+      const out: Record<string, Outcome> = {};
+      for (const s of ['node', 'nss'] as const)
+        for (const c of ['node', 'nss'] as const)
+          out[`${s} server, ${c} client`] = await scenario(s, c, answer, opts);
+      return out;
+    }
+
+    function same(outcomes: Record<string, Outcome>, expected: Outcome) {
+      expect(outcomes).toEqual(Object.fromEntries(Object.keys(outcomes).map((k) => [k, expected])));
+    }
+
+    const request: [string, string] = ['CN=localhost', 'CN=PEM Test CA'];
+
+    it('the listener gets the certificate and its issuer; its response is stapled, at once or later', async () => {
+      const ok = { requests: [request], responses: ['response'], connected: true };
+      same(await everyPairing((done) => done(null, response)), ok);
+      same(await everyPairing((done) => setTimeout(() => done(null, response), 50)), ok);
+    });
+
+    it('null staples nothing (the client hears null); a client that does not ask causes no event', async () => {
+      same(await everyPairing((done) => done(null, null)), {
+        requests: [request],
+        responses: [null],
+        connected: true,
+      });
+      same(await everyPairing((done) => done(null, response), { requestOCSP: false }), {
+        requests: [],
+        responses: [],
+        connected: true,
+      });
+    });
+
+    it("the SNI callback's certificate is the one asked about and stapled", async () => {
+      same(await everyPairing((done) => done(null, response), { sni: true }), {
+        requests: [request],
+        responses: ['response'],
+        connected: true,
+      });
+    });
+
+    it("an error from the listener ends the connection: the server's tlsClientError carries it", async () => {
+      const outcomes = await everyPairing((done) => done(new Error('no responder')));
+      for (const [pairing, outcome] of Object.entries(outcomes)) {
+        expect(outcome.requests, pairing).toEqual([request]);
+        expect(outcome.connected, pairing).toBe(false);
+        expect(outcome.responses, pairing).toEqual([]);
+        expect(outcome.clientError, pairing).toMatch(/no responder/);
+      }
+    });
+
+    it('a response that is not a Buffer fails that connection with a TypeError as its cause; the next one is served', async () => {
+      const bad = await scenario('nss', 'nss', (done) => done(null, 'good' as unknown as Buffer));
+      expect(bad).toMatchObject({ requests: [request], connected: false });
+      expect(bad.clientError).toMatch(/'OCSPRequest' response must be a Buffer/);
+      expect(await scenario('nss', 'nss', (done) => done(null, response))).toMatchObject({
+        connected: true,
+        responses: ['response'],
+      });
+    });
   });
 });
