@@ -166,8 +166,8 @@ function nodeHello(name: string | null, maxVersion: tls.SecureVersion, requestOC
       servername: name ?? undefined,
       maxVersion,
       rejectUnauthorized: false,
-      requestOCSP,
-    });
+      requestOCSP, // a TLSSocket option tls.connect passes on (not in @types/node's ConnectionOptions)
+    } as tls.ConnectionOptions);
     sock.on('error', () => undefined);
   });
 }
