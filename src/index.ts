@@ -51,9 +51,17 @@ export { PKCS11Module, loadPKCS11Module, listModules } from './pkcs11/module.js'
 export type { LoadPKCS11ModuleOptions } from './pkcs11/module.js';
 export * from './core/constants.js';
 export { SSLSocket, nssGetClientAuthData, getCipherSuiteInfo } from './tls/socket.js';
-export type { SSLSocketOptions, SecurityStatus, SSLChannelInfo, CipherSuiteInfo } from './tls/socket.js';
+export type {
+  SSLSocketOptions,
+  SSLSocketEvents,
+  SecurityStatus,
+  SSLChannelInfo,
+  CipherSuiteInfo,
+} from './tls/socket.js';
 export type { SSLModel } from './tls/callbacks.js';
 export { SSLServer, configServerSessionIDCache } from './tls/server.js';
+export type { SSLServerEvents, OCSPRequestCallback } from './tls/server.js';
+export type { Listener, AnyListener } from './core/events.js';
 export { DEFAULT_TLS_PROFILE } from './tls/defaults.js';
 export type { DefaultTLSProfile } from './tls/defaults.js';
 export { clearSessionCache, configClientSessionCache } from './tls/session-cache.js';

@@ -342,6 +342,52 @@ describe('over Node HTTP clients', () => {
     }
   });
 
+  it("a request's timeout set on a reused keep-alive connection fires, as with node's https.Agent", async () => {
+    // Found by node's own TLS tests against node-nss/tls: `connecting` was an internal method (always truthy),
+    // so node's http waited for a 'connect' that had long passed and the timeout never fired.
+    const { port, server, close } = await httpsServer();
+    server.removeAllListeners('request');
+    server.on('request', (req, res) => {
+      if (req.url === '/first') res.end('first');
+      // the second is never answered
+    });
+    const outcomes: Record<string, string> = {};
+    try {
+      for (const [name, agent] of [
+        ['node:https', new https.Agent({ keepAlive: true, ca: pem(fx.certs.test_ca.pemPath) })],
+        ['node-nss', new Agent({ keepAlive: true })],
+      ] as const) {
+        const get = (path: string) => https.get({ host: 'localhost', port, path, agent });
+        await new Promise<void>((resolve, reject) => {
+          get('/first')
+            .on('response', (res) => res.resume().on('end', () => resolve()))
+            .on('error', reject);
+        });
+        outcomes[name] = await within(
+          5000,
+          `${name}: the second request's timeout`,
+          new Promise<string>((resolve) => {
+            const req = get('/second');
+            req.on('socket', (sock: net.Socket) => {
+              expect(sock.connecting).toBe(false); // the kept-alive connection, open already
+              req.setTimeout(300);
+            });
+            req.on('timeout', () => {
+              req.destroy();
+              resolve('timeout');
+            });
+            req.on('response', () => resolve('answered'));
+            req.on('error', () => undefined);
+          }),
+        );
+        agent.destroy();
+      }
+    } finally {
+      await close();
+    }
+    expect(outcomes).toEqual({ 'node:https': 'timeout', 'node-nss': 'timeout' });
+  });
+
   it('undici through its connect option', async () => {
     const { port, close } = await httpsServer({ ALPNProtocols: ['http/1.1'] });
     const dispatcher = new UndiciAgent({

@@ -77,6 +77,31 @@ describe('package entry points', () => {
     ).toBe('true');
   });
 
+  it('the published declarations hold no `any` and no internals (engine, callbacks, mixin privates)', () => {
+    const files = (fs.readdirSync(path.join(root, 'dist'), { recursive: true }) as string[]).filter((f) =>
+      f.endsWith('.d.ts'),
+    );
+    expect(files.length).toBeGreaterThan(20);
+    const found: string[] = [];
+    for (const file of files) {
+      // Declarations only: comments may say "any".
+      const code = fs
+        .readFileSync(path.join(root, 'dist', file), 'utf8')
+        .replace(/\/\*[^]*?\*\//g, '')
+        .replace(/\/\/.*$/gm, '');
+      for (const pattern of [
+        /\bany\b/,
+        /__#private/,
+        /\bget engine\(/,
+        /\bcallbacks:/,
+        /\bapplyHandlers\(/,
+        /\binherit\(/,
+      ])
+        if (pattern.test(code)) found.push(`${file}: ${String(pattern)}`);
+    }
+    expect(found).toEqual([]);
+  });
+
   it('TypeScript code using node-nss, node-nss/tls and undiciConnector type-checks against the published types', () => {
     const dir = tempDir('consumer-');
     fs.mkdirSync(path.join(dir, 'node_modules', '@types'), { recursive: true });
@@ -104,6 +129,20 @@ const issuer: tls.DetailedPeerCertificate = sock.getPeerCertificate(true).issuer
 const nssCert: nss.Certificate | null = sock.getPeerNSSCertificate();
 const agent = new Agent({ connect: nss.undiciConnector({ allowH2: true, clientCertNickname: 'me' }) });
 void [issuer, nssCert, agent];
+// Typed events: each listener parameter must have a type (\`typed\` refuses \`any\`, which untyped overloads give).
+const typed = <T,>(value: 0 extends 1 & T ? never : T): T => value;
+server.on('OCSPRequest', (certificate, issuerDER, done) => {
+  const der: Buffer = typed(certificate);
+  void [der, typed(issuerDER)?.length];
+  typed(done)(null, null);
+});
+server.on('tlsClientError', (err, tlsSocket) => typed(tlsSocket).destroy(typed(err)));
+sock.on('OCSPResponse', (response) => void (typed(response) satisfies Buffer | null));
+sock.once('session', (session) => sock.setSession(typed(session)));
+sock.on('data', (chunk) => void typed(chunk).byteLength);
+const nssServer = new nss.SSLServer();
+nssServer.on('secureConnection', (accepted) => typed(accepted).end());
+nssServer.on('keylog', (line, from) => void [typed(line).byteLength, typed(from).encrypted]);
 `,
     );
     fs.writeFileSync(

@@ -27,6 +27,7 @@ import * as c from '../core/constants.js';
 import { NSPRError } from '../core/errors.js';
 import { checkFunction, checkObject } from '../core/validate.js';
 import type { Certificate } from '../pki/certificate.js';
+import { getDefaultCertDB } from '../pki/certdb.js';
 import { findSlotByName } from '../pki/slot.js';
 import * as ssl from '../tls/constants.js';
 import {
@@ -42,7 +43,8 @@ import {
   type KeyInput,
   type SecureContextOptions,
 } from '../tls/secure-context.js';
-import type { SSLServer } from '../tls/server.js';
+import type { OCSPRequestCallback, SSLServer } from '../tls/server.js';
+import type { AnyListener, Listener } from '../core/events.js';
 import {
   peerVerdict,
   SSLSocket,
@@ -108,6 +110,33 @@ function legacyObject(cert: Certificate): PeerCertificate {
 }
 
 /**
+ * The peer's chain as it sent it, completed with the issuers this side knows, up to a self-signed root: its
+ * trust anchors (`ca`), else the certificates NSS knows (the database, and those in memory). node:tls gives
+ * the chain it verified, root included, so code walking `issuerCertificate` until a certificate is its own
+ * issuer ends.
+ */
+function completeChain(sent: Certificate[], anchors: Certificate[]): Certificate[] {
+  const chain = [...sent];
+  for (let last = chain[chain.length - 1]!; chain.length < 16;) {
+    const x509 = last.toX509Certificate();
+    if (x509.checkIssued(x509)) break;
+    const fromAnchors = anchors.find((anchor) => x509.checkIssued(anchor.toX509Certificate()));
+    let next = fromAnchors;
+    if (next === undefined) {
+      try {
+        next = last.getChain(getDefaultCertDB())[1];
+      } catch {
+        next = undefined; // NSS knows no chain for it
+      }
+    }
+    if (next === undefined || chain.some((cert) => cert.equals(next))) break;
+    chain.push(next);
+    last = next;
+  }
+  return chain;
+}
+
+/**
  * node:tls's `TLSSocket` over NSS: an {@link SSLSocket} (every NSS method is there too) whose
  * `getPeerCertificate()` and `getCertificate()` answer in node:tls's shape; the NSS objects are
  * {@link TLSSocket.getPeerNSSCertificate} and {@link TLSSocket.getNSSCertificate}.
@@ -162,13 +191,13 @@ export class TLSSocket extends SSLSocketBase {
     const leaf = this.getPeerNSSCertificate();
     if (leaf === null) return {} as PeerCertificate;
     if (!detailed) return legacyObject(leaf);
-    const chain = this.getPeerCertificateChain();
-    const objects = (chain.length > 0 ? chain : [leaf]).map(
-      (cert) => legacyObject(cert) as DetailedPeerCertificate,
-    );
+    const sent = this.getPeerCertificateChain();
+    const chain = completeChain(sent.length > 0 ? sent : [leaf], this.getTrustAnchors() ?? []);
+    const objects = chain.map((cert) => legacyObject(cert) as DetailedPeerCertificate);
     objects.forEach((object, i) => {
       const next = objects[i + 1];
-      object.issuerCertificate = next ?? (object.issuer === object.subject ? object : (undefined as never));
+      const selfSigned = chain[i]!.toX509Certificate().checkIssued(chain[i]!.toX509Certificate());
+      object.issuerCertificate = next ?? (selfSigned ? object : (undefined as never));
     });
     return objects[0] as DetailedPeerCertificate;
   }
@@ -479,7 +508,7 @@ export interface TlsOptions extends SecureContextOptions {
   /** Milliseconds a client has to finish its handshake (default 120,000). */
   handshakeTimeout?: number;
   /** As node:tls: `(servername, cb)`, `cb(null, context)` with a context from {@link createSecureContext}. */
-  SNICallback?: (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) => void;
+  SNICallback?: (servername: string, cb: (err: Error | null, ctx?: SecureContext | null) => void) => void;
   allowHalfOpen?: boolean;
   pauseOnConnect?: boolean;
   secureContext?: SecureContext;
@@ -489,8 +518,40 @@ export interface TlsOptions extends SecureContextOptions {
   revocation?: RevocationMode;
 }
 
-/** The callback of an `'OCSPRequest'` listener: a DER OCSPResponse to staple, `null` for none, or an error. */
-export type OCSPRequestCallback = (err: Error | null, response?: Buffer | null) => void;
+/** The events of a node-nss/tls {@link Server}: a `net.Server`'s, and those of node:tls's `tls.Server`. */
+export interface ServerEvents {
+  close: [];
+  /** The TCP connection, before TLS. */
+  connection: [socket: net.Socket];
+  error: [err: Error];
+  listening: [];
+  drop: [data?: net.DropArgument];
+  secureConnection: [socket: TLSSocket];
+  tlsClientError: [err: Error, socket: TLSSocket];
+  keylog: [line: Buffer, socket: TLSSocket];
+  OCSPRequest: [certificate: Buffer, issuer: Buffer | null, callback: OCSPRequestCallback];
+}
+
+/** Typed listeners for {@link ServerEvents}; other event names take any listener. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the listener methods' typed overloads; the base class implements them
+export interface Server {
+  addListener<E extends keyof ServerEvents>(event: E, listener: Listener<ServerEvents, E>): this;
+  addListener(event: string | symbol, listener: AnyListener): this;
+  on<E extends keyof ServerEvents>(event: E, listener: Listener<ServerEvents, E>): this;
+  on(event: string | symbol, listener: AnyListener): this;
+  once<E extends keyof ServerEvents>(event: E, listener: Listener<ServerEvents, E>): this;
+  once(event: string | symbol, listener: AnyListener): this;
+  prependListener<E extends keyof ServerEvents>(event: E, listener: Listener<ServerEvents, E>): this;
+  prependListener(event: string | symbol, listener: AnyListener): this;
+  prependOnceListener<E extends keyof ServerEvents>(event: E, listener: Listener<ServerEvents, E>): this;
+  prependOnceListener(event: string | symbol, listener: AnyListener): this;
+  off<E extends keyof ServerEvents>(event: E, listener: Listener<ServerEvents, E>): this;
+  off(event: string | symbol, listener: AnyListener): this;
+  removeListener<E extends keyof ServerEvents>(event: E, listener: Listener<ServerEvents, E>): this;
+  removeListener(event: string | symbol, listener: AnyListener): this;
+  emit<E extends keyof ServerEvents>(event: E, ...args: ServerEvents[E]): boolean;
+  emit(event: string | symbol, ...args: unknown[]): boolean;
+}
 
 /**
  * As `tls.Server`: a `net.Server` whose connections become {@link TLSSocket}s. `'secureConnection'` after
@@ -507,11 +568,20 @@ export type OCSPRequestCallback = (err: Error | null, response?: Buffer | null) 
  * server.listen(8443);
  * ```
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the listener methods' typed overloads; the base class implements them
 export class Server extends net.Server {
   readonly #nss: SSLServer;
   readonly #contexts = new Map<string, SecureContext>();
 
-  constructor(options: TlsOptions = {}, secureConnectionListener?: (socket: TLSSocket) => void) {
+  constructor(secureConnectionListener?: (socket: TLSSocket) => void);
+  constructor(options?: TlsOptions, secureConnectionListener?: (socket: TLSSocket) => void);
+  constructor(
+    optionsOrListener: TlsOptions | ((socket: TLSSocket) => void) = {},
+    listener?: (socket: TLSSocket) => void,
+  ) {
+    // As tls.Server: `new Server(listener)` too.
+    const [options, secureConnectionListener] =
+      typeof optionsOrListener === 'function' ? [{}, optionsOrListener] : [optionsOrListener, listener];
     checkObject(options, 'options');
     super({ allowHalfOpen: true, pauseOnConnect: options.pauseOnConnect });
     if (secureConnectionListener !== undefined)
@@ -519,6 +589,7 @@ export class Server extends net.Server {
     warnUnsupported(options);
     ensureInit();
     const { requestCert = false, rejectUnauthorized = true, SNICallback, handshakeTimeout } = options;
+    if (SNICallback !== undefined) checkFunction(SNICallback, 'options.SNICallback');
     const model = createSSLServer({
       certNickname: options.certNickname,
       key: options.key,
@@ -538,13 +609,13 @@ export class Server extends net.Server {
       ecdhCurve: options.ecdhCurve,
       sigalgs: options.sigalgs,
       allowHalfOpen: options.allowHalfOpen,
+      // addContext and SNICallback answer here; as with tls.Server, no certificate of its own is needed.
+      SNICallback: (name: string) => this.#serverIdentity(name, SNICallback),
     } as Parameters<typeof createSSLServer>[0]);
     // node:tls with rejectUnauthorized false: a client certificate that fails verification still connects,
     // unauthorized, with the reason in authorizationError.
     if (requestCert && !rejectUnauthorized) model.setBadCertCallback(() => true);
     if (handshakeTimeout !== undefined) model.handshakeTimeout = handshakeTimeout;
-    if (SNICallback !== undefined) checkFunction(SNICallback, 'options.SNICallback');
-    model.setSNICallback((name) => this.#serverIdentity(name, SNICallback));
     model.newSocket = newTLSSocket;
     this.#nss = model;
     model.on('secureConnection', (sock: SSLSocket) => this.emit('secureConnection', sock));
@@ -596,11 +667,12 @@ export class Server extends net.Server {
     return new Promise((resolve, reject) => {
       callback(name, (err, ctx) => {
         if (err) reject(err);
-        else if (ctx !== undefined && !(ctx instanceof SecureContext))
+        // As node:tls, no context (undefined or null) serves the default one.
+        else if (ctx !== undefined && ctx !== null && !(ctx instanceof SecureContext))
           reject(
             new TypeError('SNICallback must answer with a context from node-nss/tls createSecureContext()'),
           );
-        else resolve(fromContext(ctx));
+        else resolve(fromContext(ctx ?? undefined));
       });
     });
   }
@@ -616,9 +688,9 @@ export function createServer(
   options?: TlsOptions | ((socket: TLSSocket) => void),
   secureConnectionListener?: (socket: TLSSocket) => void,
 ): Server {
-  if (typeof options === 'function') return new Server({}, options);
+  if (typeof options === 'function') return new Server(options);
   return new Server(options, secureConnectionListener);
 }
 
 export { NSPRError };
-export type { CertificateInput, KeyInput };
+export type { CertificateInput, KeyInput, OCSPRequestCallback };

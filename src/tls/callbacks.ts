@@ -29,8 +29,8 @@ export interface Registered<F> {
 }
 
 /**
- * @internal The types of the callbacks that receive the socket itself, given by the socket class (so that
- * the configuration surface, which registers them, needs no import of it).
+ * The shape of the types of the callbacks that receive the socket itself, given by the socket class
+ * ({@link SocketCallbacks}) so that the configuration surface, which registers them, needs no import of it.
  */
 export interface SocketCallbackTypes {
   // Left as `unknown`: checking the function types here would make the socket class's type depend on

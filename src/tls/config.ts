@@ -264,48 +264,170 @@ function checkCodeList(value: unknown, name: string, known: readonly number[], w
   return [...(value as number[])];
 }
 
-// TypeScript's mixin pattern requires a constructor type with `any[]` arguments.
+/**
+ * The configuration surface {@link SSLSocket} and {@link SSLServer} share: NSS's options, protocol versions,
+ * cipher suites, groups, signature schemes, trust, revocation, callbacks and ALPN. `Callbacks` are the types
+ * of the callbacks that receive a socket (an SSLSocket: a server's accepted sockets too).
+ */
+export interface SSLConfiguration<Callbacks extends SocketCallbackTypes> {
+  /** @internal */
+  get engine(): NativeSSLEngine;
+  /** @internal */
+  callbacks: SSLCallbacks<Callbacks>;
+  /** @internal */
+  pinArgs: unknown[];
+  /** @internal */
+  certDB: CertDB | undefined;
+  /** @internal */
+  alpnProtocols: string[];
+  /** @internal */
+  sniCallback: SNICallback | undefined;
+  /** @internal The groups given to SSL_NamedGroupConfig (NSS has no getter), or undefined for NSS's defaults. */
+  namedGroups: number[] | undefined;
+  /** @internal The CAs trusted instead of the database's ({@link setTrustAnchors}). */
+  trustAnchors: TrustAnchors | undefined;
+  /** @internal The mode given to {@link setRevocationMode}; undefined: the process default. */
+  revocationMode: RevocationMode | undefined;
+  /** @internal Whether the FIPS TLS profile was applied to this socket (its checks are on). */
+  fipsProfile: boolean;
+  /**
+   * Server side: how many renegotiations (TLS 1.2 and below) a client may start within
+   * {@link renegotiationWindow} ms — default `0`, none (as OpenSSL 3 and nginx; testssl.sh flags any other
+   * number as a DoS risk); `3` is node:tls's limit, `Infinity` allows any number. The next one fails the
+   * connection with `SSL_ERROR_RENEGOTIATION_NOT_ALLOWED`. Renegotiations the server asks for
+   * ({@link SSLSocket.rehandshake}) do not count. Read when a connection's first handshake completes (a
+   * server's accepted sockets take the server's values).
+   */
+  get renegotiationLimit(): number;
+  set renegotiationLimit(limit: number);
+  /**
+   * The window of {@link renegotiationLimit} in milliseconds, counted from the last renegotiation (default
+   * 600,000; from 1 to 2^31 - 1, the longest a Node timer keeps, else a RangeError).
+   */
+  get renegotiationWindow(): number;
+  set renegotiationWindow(ms: number);
+  /**
+   * Sets an `SSL_*` option (`setSSLOption(SSL_REQUEST_CERTIFICATE, true)`). Unknown options and bad values
+   * are RangeErrors.
+   */
+  setSSLOption(option: number, value: boolean | number): void;
+  /** An `SSL_*` option's value (booleans as 0 or 1). */
+  getSSLOption(option: number): number;
+  /** Allowed protocol versions: `'tls1.2'`, `'tls1.3'` or `SSL_LIBRARY_VERSION_*` values. */
+  setSSLVersionRange(min: string | number, max: string | number): void;
+  /** The allowed protocol versions, as `['tls1.2', 'tls1.3']`. */
+  getSSLVersionRange(): [string, string];
+  /** Enables or disables one cipher suite (a `TLS_*` constant) on this socket or server. */
+  setCipherPref(suite: number, enabled: boolean): void;
+  /** Whether a cipher suite is enabled here. */
+  getCipherPref(suite: number): boolean;
+  /**
+   * The key-exchange groups to offer and accept, most preferred first (`SSL_NamedGroupConfig`), from the
+   * `ssl_grp_*` constants: `[ssl_grp_ec_secp256r1, ssl_grp_ec_secp384r1]`. Groups left out are disabled.
+   * In FIPS mode only P-256/P-384/P-521 and FFDHE are allowed.
+   */
+  setNamedGroups(groups: number[]): void;
+  /** The enabled key-exchange groups in preference order (NSS's defaults until {@link setNamedGroups}). */
+  getNamedGroups(): number[];
+  /**
+   * The signature schemes to offer and accept, most preferred first (`SSL_SignatureSchemePrefSet`), from the
+   * `ssl_sig_*` constants. In FIPS mode SHA-1, DSA and EdDSA schemes are refused.
+   */
+  setSignatureSchemes(schemes: number[]): void;
+  /** The enabled signature schemes in preference order (`SSL_SignatureSchemePrefGet`). */
+  getSignatureSchemes(): number[];
+  /** @internal Narrows this socket to the FIPS TLS profile when NSS is in FIPS mode and it is not yet. */
+  enforceFIPSProfile(): void;
+  /** The certificate database used for verification (there is one per process: the default). */
+  setCertificateDB(db: CertDB): void;
+  /**
+   * Verify the peer against these CA certificates only, instead of the database's trust (node:tls's
+   * `ca`): a chain that ends in one of them is trusted, one that ends in a root the database trusts is not.
+   * The certificates need no trust of their own, nor to be in the database (`Certificate.fromPEM`), and
+   * are trusted for this socket (or this server's connections) alone. `null` returns to the database's
+   * trust. Sessions are only resumed under the same anchors.
+   *
+   * @example
+   * ```ts
+   * sock.setTrustAnchors([nss.Certificate.fromPEM(fs.readFileSync('ca.pem', 'utf8'))]);
+   * ```
+   */
+  setTrustAnchors(certs: Certificate[] | null): void;
+  /** The certificates given to {@link setTrustAnchors}, or `null` when the database's trust applies. */
+  getTrustAnchors(): Certificate[] | null;
+  /**
+   * How NSS's default check of the peer's certificate checks revocation on this socket (a server: on its
+   * connections): `'off'`, `'soft'` or `'hard'` (see `setDefaultRevocationMode`); `null` returns to
+   * the process default. A client asks OCSP off the JavaScript thread; a server asks inside the handshake.
+   * Sessions are only resumed under the same mode. Callbacks decide for themselves: with an auth-certificate
+   * callback this setting is not used.
+   *
+   * @example
+   * ```ts
+   * const sock = new nss.SSLSocket();
+   * sock.setRevocationMode('hard'); // a revoked, or unanswered, server certificate fails the handshake
+   * ```
+   */
+  setRevocationMode(mode: RevocationMode | null): void;
+  /** The mode this socket's checks use: its own ({@link setRevocationMode}), or the process default. */
+  getRevocationMode(): RevocationMode;
+  /** Arguments handed to the password callback when this socket's key needs a login. */
+  setPKCS11PinArg(...args: unknown[]): void;
+  /** The arguments given to {@link setPKCS11PinArg}. */
+  getPKCS11PinArg(): unknown[];
+  /**
+   * The auth-certificate callback, as python-nss's: `(sock, checkSig, isServer, ...userData)` returns (or
+   * resolves to) `true` to accept the peer's certificate. `null` returns to NSS's own check.
+   */
+  setAuthCertificateCallback(cb: Callbacks['auth'] | null, ...userData: unknown[]): void;
+  /**
+   * The bad-certificate callback: `(sock, error, ...userData)` returns (or resolves to) `true` to accept a
+   * certificate that failed verification (`error` says why).
+   */
+  setBadCertCallback(cb: Callbacks['badCert'] | null, ...userData: unknown[]): void;
+  /** The client-auth-data callback: chooses the client certificate and key when the server asks for one. */
+  setClientAuthDataCallback(cb: ClientAuthDataCallback | null, ...userData: unknown[]): void;
+  /** The handshake callback: called after every completed handshake, with the socket. */
+  setHandshakeCallback(cb: Callbacks['handshake'] | null, ...userData: unknown[]): void;
+  /** ALPN protocols, most preferred first (`['h2', 'http/1.1']`). */
+  setALPNProtocols(list: string[]): void;
+  /** @internal Tells the engine which NSS hooks need JavaScript. */
+  applyHandlers(): void;
+}
+
+/** The class {@link SSLConfigurable} makes of `TBase`: its statics, and instances with {@link SSLConfiguration}. */
+export type SSLConfigurableClass<
+  TBase extends abstract new (...args: never[]) => object,
+  Callbacks extends SocketCallbackTypes,
+> = Pick<TBase, keyof TBase> &
+  (abstract new (...args: ConstructorParameters<TBase>) => InstanceType<TBase> & SSLConfiguration<Callbacks>);
+
+// TypeScript's mixin pattern requires a constructor type with `any[]` arguments (the published type is
+// SSLConfigurableClass, which has none).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Constructor<T = object> = new (...args: any[]) => T;
 
 /**
- * @internal Adds the shared configuration surface to `Base`; the class supplies `engine`. `Callbacks` are
- * the types of the callbacks that receive a socket (an SSLSocket: a server's accepted sockets too).
+ * @internal Adds the shared configuration surface ({@link SSLConfiguration}) to `Base`; the class supplies
+ * `engine` and `applyHandlers`.
  */
 export function SSLConfigurable<Callbacks extends SocketCallbackTypes, TBase extends Constructor>(
   Base: TBase,
-) {
-  abstract class Configurable extends Base {
-    /** @internal */
+): SSLConfigurableClass<TBase, Callbacks> {
+  abstract class Configurable extends Base implements SSLConfiguration<Callbacks> {
     abstract get engine(): NativeSSLEngine;
-    /** @internal */
     callbacks: SSLCallbacks<Callbacks> = {};
-    /** @internal */
     pinArgs: unknown[] = [];
-    /** @internal */
     certDB: CertDB | undefined;
-    /** @internal */
     alpnProtocols: string[] = [];
-    /** @internal */
     sniCallback: SNICallback | undefined;
-    /** @internal The groups given to SSL_NamedGroupConfig (NSS has no getter), or undefined for NSS's defaults. */
     namedGroups: number[] | undefined;
-    /** @internal The CAs trusted instead of the database's ({@link setTrustAnchors}). */
     trustAnchors: TrustAnchors | undefined;
-    /** @internal The mode given to {@link setRevocationMode}; undefined: the process default. */
     revocationMode: RevocationMode | undefined;
-    /** @internal Whether the FIPS TLS profile was applied to this socket (its checks are on). */
     fipsProfile = false;
     #renegotiationLimit = DEFAULT_TLS_PROFILE.renegotiationLimit;
     #renegotiationWindow = DEFAULT_TLS_PROFILE.renegotiationWindow;
 
-    /**
-     * Server side: how many renegotiations (TLS 1.2 and below) a client may start within
-     * {@link renegotiationWindow} ms — default `0`, none (as OpenSSL 3 and nginx; testssl.sh flags any other
-     * number as a DoS risk); `3` is node:tls's limit, `Infinity` allows any number. The next one fails the connection with `SSL_ERROR_RENEGOTIATION_NOT_ALLOWED`. Renegotiations the
-     * server asks for ({@link SSLSocket.rehandshake}) do not count. Read when a connection's first handshake
-     * completes (a server's accepted sockets take the server's values).
-     */
     get renegotiationLimit(): number {
       return this.#renegotiationLimit;
     }
@@ -315,10 +437,6 @@ export function SSLConfigurable<Callbacks extends SocketCallbackTypes, TBase ext
       this.#renegotiationLimit = limit;
     }
 
-    /**
-     * The window of {@link renegotiationLimit} in milliseconds, counted from the last renegotiation (default
-     * 600,000; from 1 to 2^31 - 1, the longest a Node timer keeps, else a RangeError).
-     */
     get renegotiationWindow(): number {
       return this.#renegotiationWindow;
     }
@@ -328,7 +446,6 @@ export function SSLConfigurable<Callbacks extends SocketCallbackTypes, TBase ext
       this.#renegotiationWindow = ms;
     }
 
-    /** Sets an `SSL_*` option (`setSSLOption(SSL_REQUEST_CERTIFICATE, true)`). Unknown options and bad values are RangeErrors. */
     setSSLOption(option: number, value: boolean | number): void {
       checkInteger(option, 'option');
       if (!OPTIONS.has(option))
@@ -346,7 +463,6 @@ export function SSLConfigurable<Callbacks extends SocketCallbackTypes, TBase ext
       return this.engine.optionGet(option);
     }
 
-    /** Allowed protocol versions: `'tls1.2'`, `'tls1.3'` or `SSL_LIBRARY_VERSION_*` values. */
     setSSLVersionRange(min: string | number, max: string | number): void {
       const lo = versionNumber(min, 'min');
       const hi = versionNumber(max, 'max');
@@ -376,11 +492,6 @@ export function SSLConfigurable<Callbacks extends SocketCallbackTypes, TBase ext
       return this.engine.cipherPrefGet(suite);
     }
 
-    /**
-     * The key-exchange groups to offer and accept, most preferred first (`SSL_NamedGroupConfig`), from the
-     * `ssl_grp_*` constants: `[ssl_grp_ec_secp256r1, ssl_grp_ec_secp384r1]`. Groups left out are disabled.
-     * In FIPS mode only P-256/P-384/P-521 and FFDHE are allowed.
-     */
     setNamedGroups(groups: number[]): void {
       const list = checkCodeList(groups, 'groups', KNOWN_GROUPS, 'key-exchange group');
       if (this.fipsProfile) {
@@ -392,15 +503,10 @@ export function SSLConfigurable<Callbacks extends SocketCallbackTypes, TBase ext
       this.namedGroups = list;
     }
 
-    /** The enabled key-exchange groups in preference order (NSS's defaults until {@link setNamedGroups}). */
     getNamedGroups(): number[] {
       return [...(this.namedGroups ?? KNOWN_GROUPS)];
     }
 
-    /**
-     * The signature schemes to offer and accept, most preferred first (`SSL_SignatureSchemePrefSet`), from the
-     * `ssl_sig_*` constants. In FIPS mode SHA-1, DSA and EdDSA schemes are refused.
-     */
     setSignatureSchemes(schemes: number[]): void {
       const list = checkCodeList(schemes, 'schemes', KNOWN_SIGNATURE_SCHEMES, 'signature scheme');
       if (this.fipsProfile) {
@@ -410,69 +516,38 @@ export function SSLConfigurable<Callbacks extends SocketCallbackTypes, TBase ext
       this.engine.signatureSchemePrefSet(list);
     }
 
-    /** The enabled signature schemes in preference order (`SSL_SignatureSchemePrefGet`). */
     getSignatureSchemes(): number[] {
       return this.engine.signatureSchemePrefGet();
     }
 
-    /** @internal Narrows this socket to the FIPS TLS profile when NSS is in FIPS mode and it is not yet. */
     enforceFIPSProfile(): void {
       if (!this.fipsProfile && fipsModeOn()) applyFIPSProfile(this.engine, this);
     }
 
-    /** The certificate database used for verification (there is one per process: the default). */
     setCertificateDB(db: CertDB): void {
       checkInstance(db, CertDB, 'db');
       this.certDB = db;
     }
 
-    /**
-     * Verify the peer against these CA certificates only, instead of the database's trust (node:tls's
-     * `ca`): a chain that ends in one of them is trusted, one that ends in a root the database trusts is not.
-     * The certificates need no trust of their own, nor to be in the database (`Certificate.fromPEM`), and
-     * are trusted for this socket (or this server's connections) alone. `null` returns to the database's
-     * trust. Sessions are only resumed under the same anchors.
-     *
-     * @example
-     * ```ts
-     * sock.setTrustAnchors([nss.Certificate.fromPEM(fs.readFileSync('ca.pem', 'utf8'))]);
-     * ```
-     */
     setTrustAnchors(certs: Certificate[] | null): void {
       this.trustAnchors = certs === null ? undefined : new TrustAnchors(certs);
       this.applyHandlers();
     }
 
-    /** The certificates given to {@link setTrustAnchors}, or `null` when the database's trust applies. */
     getTrustAnchors(): Certificate[] | null {
       return this.trustAnchors ? [...this.trustAnchors.certificates] : null;
     }
 
-    /**
-     * How NSS's default check of the peer's certificate checks revocation on this socket (a server: on its
-     * connections): `'off'`, `'soft'` or `'hard'` (see `setDefaultRevocationMode`); `null` returns to
-     * the process default. A client asks OCSP off the JavaScript thread; a server asks inside the handshake.
-     * Sessions are only resumed under the same mode. Callbacks decide for themselves: with an auth-certificate
-     * callback this setting is not used.
-     *
-     * @example
-     * ```ts
-     * const sock = new nss.SSLSocket();
-     * sock.setRevocationMode('hard'); // a revoked, or unanswered, server certificate fails the handshake
-     * ```
-     */
     setRevocationMode(mode: RevocationMode | null): void {
       if (mode !== null) checkRevocationMode(mode, 'mode');
       this.revocationMode = mode ?? undefined;
       this.applyHandlers();
     }
 
-    /** The mode this socket's checks use: its own ({@link setRevocationMode}), or the process default. */
     getRevocationMode(): RevocationMode {
       return this.revocationMode ?? getDefaultRevocationMode();
     }
 
-    /** Arguments handed to the password callback when this socket's key needs a login. */
     setPKCS11PinArg(...args: unknown[]): void {
       this.pinArgs = args;
       this.engine.setPinArgs(args);
@@ -501,7 +576,6 @@ export function SSLConfigurable<Callbacks extends SocketCallbackTypes, TBase ext
       this.callbacks.handshake = this.#register(cb, userData);
     }
 
-    /** ALPN protocols, most preferred first (`['h2', 'http/1.1']`). */
     setALPNProtocols(list: string[]): void {
       checkStringArray(list, 'list');
       list.forEach((p, i) => {
@@ -512,7 +586,6 @@ export function SSLConfigurable<Callbacks extends SocketCallbackTypes, TBase ext
       this.engine.setALPN(alpnWire(list));
     }
 
-    /** @internal Tells the engine which NSS hooks need JavaScript. */
     abstract applyHandlers(): void;
 
     #register<F>(cb: F | null, userData: unknown[]): Registered<F> | undefined {
@@ -521,5 +594,6 @@ export function SSLConfigurable<Callbacks extends SocketCallbackTypes, TBase ext
       return { fn: cb, userData };
     }
   }
-  return Configurable;
+  // The class is the base's instances with the surface added: what the published type says.
+  return Configurable as unknown as SSLConfigurableClass<TBase, Callbacks>;
 }

@@ -8,7 +8,9 @@ import { NSPRError } from '../core/errors.js';
 import { binding } from '../core/binding.js';
 import { cipherListSuites } from './cipher-list.js';
 import { SSLServer } from './server.js';
+import type { SNICallback } from './callbacks.js';
 import {
+  absentCredential,
   createSecureContext,
   SecureContext,
   type CertificateInput,
@@ -153,7 +155,8 @@ function contextOf(
 ): SecureContext | undefined {
   const { secureContext, key, cert, ca, crl, pfx, passphrase } = opts;
   if (passphrase !== undefined) checkString(passphrase, 'opts.passphrase');
-  const given = [key, cert, ca, crl, pfx].some((value) => value !== undefined);
+  // As node:tls, `ca: null` (or false, or '') is no `ca`.
+  const given = [key, cert, ca, crl, pfx].some((value) => !absentCredential(value));
   if (secureContext !== undefined) {
     checkInstance(secureContext, SecureContext, 'opts.secureContext');
     if (given)
@@ -287,7 +290,7 @@ export function createConnectionWith(
   const host = opts.host ?? 'localhost';
   // Half-open at the TCP level: TLS decides when each direction ends (close_notify, then FIN).
   const tcp = net.connect({ host, port: opts.port, allowHalfOpen: true });
-  sock.connecting();
+  sock.markConnecting();
   const fail = (err: Error) => sock.destroy(err);
   tcp.once('error', fail);
   if (opts.timeout !== undefined) {
@@ -477,6 +480,11 @@ export interface CreateServerOptions {
   revocation?: RevocationMode;
   /** Credentials made once with {@link createSecureContext}, instead of `cert`/`key`/`ca`/`crl`/`pfx`. */
   secureContext?: SecureContext;
+  /**
+   * Chooses the certificate by the name the client asks for, as {@link SSLServer.setSNICallback}. With it the
+   * server needs no certificate of its own: a client the callback has none for (or that sends no name) fails.
+   */
+  SNICallback?: SNICallback;
   certDB?: CertDB;
   /** Ask clients for a certificate; one that sends none still connects, unauthorized (as node:tls). */
   requestCert?: boolean;
@@ -537,10 +545,11 @@ export function createServer(
   if (opts.ALPNProtocols !== undefined) checkStringArray(opts.ALPNProtocols, 'opts.ALPNProtocols');
   if (opts.allowHalfOpen !== undefined) checkBoolean(opts.allowHalfOpen, 'opts.allowHalfOpen');
   if (opts.revocation !== undefined) checkRevocationMode(opts.revocation, 'opts.revocation');
+  if (opts.SNICallback !== undefined) checkFunction(opts.SNICallback, 'opts.SNICallback');
   const context = contextOf(opts);
-  if (nicknames.length === 0 && !context?.identities.length)
+  if (nicknames.length === 0 && !context?.identities.length && opts.SNICallback === undefined)
     throw new RangeError(
-      'The server has no certificate: give "opts.cert" and "opts.key", or "opts.certNickname"',
+      'The server has no certificate: give "opts.cert" and "opts.key", "opts.certNickname", or "opts.SNICallback"',
     );
   const db = opts.certDB ?? getDefaultCertDB();
   const server = new SSLServer({ certDB: db, allowHalfOpen: opts.allowHalfOpen });
@@ -563,6 +572,7 @@ export function createServer(
     opts.requireCert ? ssl.SSL_REQUIRE_ALWAYS : ssl.SSL_REQUIRE_NEVER,
   );
   if (opts.ALPNProtocols !== undefined) server.setALPNProtocols(opts.ALPNProtocols);
+  if (opts.SNICallback !== undefined) server.setSNICallback(opts.SNICallback);
   if (onSecureConnection) server.on('secureConnection', onSecureConnection);
   return server;
 }

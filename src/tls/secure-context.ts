@@ -66,8 +66,23 @@ export const memoryIdentity = Symbol('node-nss.memoryIdentity');
 /** @internal A client-auth-data callback that sends one certificate held in memory. */
 export type MemoryClientAuth = ClientAuthDataCallback & { [memoryIdentity]: string };
 
+/**
+ * @internal A credential option that node:tls reads as none: `null`, `false` and `''` (`ca: cond && pem`).
+ * Numbers stay TypeErrors, where node:tls ignores 0 and NaN: no credential is a number.
+ */
+export function absentCredential(value: unknown): value is null | undefined | false | '' {
+  return value === undefined || value === null || value === false || value === '';
+}
+
+/** A credential option as a list; a TypedArray or DataView is the bytes it views (a Buffer on that memory). */
 function list<T>(value: T | T[] | undefined): T[] {
-  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+  if (absentCredential(value)) return [];
+  return (Array.isArray(value) ? value : [value]).map((entry) => viewBuffer(entry));
+}
+
+function viewBuffer<T>(value: T): T {
+  if (!ArrayBuffer.isView(value) || Buffer.isBuffer(value)) return value;
+  return Buffer.from(value.buffer, value.byteOffset, value.byteLength) as T;
 }
 
 /**
@@ -200,7 +215,9 @@ export function createSecureContext(opts: SecureContextOptions = {}): SecureCont
     const passphrase = withPassphrase ? entry.passphrase || opts.passphrase : opts.passphrase;
     if (passphrase !== undefined && typeof passphrase !== 'string')
       throw new TypeError(`The "${name}.passphrase" option must be a string`);
-    identities.push(readPKCS12Identity(withPassphrase ? entry.buf : entry, passphrase ?? '', name));
+    identities.push(
+      readPKCS12Identity(withPassphrase ? viewBuffer(entry.buf) : entry, passphrase ?? '', name),
+    );
   });
   const ca = list(opts.ca).flatMap((entry, i) =>
     certificates(entry, Array.isArray(opts.ca) ? `opts.ca[${i}]` : 'opts.ca'),

@@ -13,6 +13,7 @@ import type { SNICallback } from './callbacks.js';
 import { SSLConfigurable } from './config.js';
 import * as ssl from './constants.js';
 import {
+  certificateSlot,
   SSLSocket,
   type OCSPStapler,
   type ServedIdentity,
@@ -32,6 +33,7 @@ import {
 } from '../core/validate.js';
 import { applyDefaultProfile } from './defaults.js';
 import { ServerSessions, serverSessionLimits, tagTickets } from './server-sessions.js';
+import type { AnyListener, Listener } from '../core/events.js';
 
 const PR_IO_TIMEOUT_ERROR = -5990;
 
@@ -56,6 +58,49 @@ afterNSSShutdown(() => {
   sessionCacheConfigured = false;
 });
 
+/** The callback of an `'OCSPRequest'` listener: a DER OCSPResponse to staple, `null` for none, or an error. */
+export type OCSPRequestCallback = (err: Error | null, response?: Buffer | null) => void;
+
+/** The events of an {@link SSLServer} and their arguments. */
+export interface SSLServerEvents {
+  /** A connection was accepted; its handshake has not run yet. */
+  connection: [sock: SSLSocket];
+  /** A connection's first handshake completed. */
+  secureConnection: [sock: SSLSocket];
+  /** A connection failed before its handshake completed. */
+  tlsClientError: [err: Error, sock: SSLSocket];
+  /** A key log line of one of the connections (NSS Key Log Format, with its newline). */
+  keylog: [line: Buffer, sock: SSLSocket];
+  /** A client asked for a stapled OCSP response: see the class. */
+  OCSPRequest: [certificate: Buffer, issuer: Buffer | null, callback: OCSPRequestCallback];
+  /** The listening socket failed. */
+  error: [err: Error];
+}
+
+/** Typed listeners for {@link SSLServerEvents}; other event names take any listener. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the listener methods' typed overloads; the base class implements them
+export interface SSLServer {
+  addListener<E extends keyof SSLServerEvents>(event: E, listener: Listener<SSLServerEvents, E>): this;
+  addListener(event: string | symbol, listener: AnyListener): this;
+  on<E extends keyof SSLServerEvents>(event: E, listener: Listener<SSLServerEvents, E>): this;
+  on(event: string | symbol, listener: AnyListener): this;
+  once<E extends keyof SSLServerEvents>(event: E, listener: Listener<SSLServerEvents, E>): this;
+  once(event: string | symbol, listener: AnyListener): this;
+  prependListener<E extends keyof SSLServerEvents>(event: E, listener: Listener<SSLServerEvents, E>): this;
+  prependListener(event: string | symbol, listener: AnyListener): this;
+  prependOnceListener<E extends keyof SSLServerEvents>(
+    event: E,
+    listener: Listener<SSLServerEvents, E>,
+  ): this;
+  prependOnceListener(event: string | symbol, listener: AnyListener): this;
+  off<E extends keyof SSLServerEvents>(event: E, listener: Listener<SSLServerEvents, E>): this;
+  off(event: string | symbol, listener: AnyListener): this;
+  removeListener<E extends keyof SSLServerEvents>(event: E, listener: Listener<SSLServerEvents, E>): this;
+  removeListener(event: string | symbol, listener: AnyListener): this;
+  emit<E extends keyof SSLServerEvents>(event: E, ...args: SSLServerEvents[E]): boolean;
+  emit(event: string | symbol, ...args: unknown[]): boolean;
+}
+
 /**
  * The listening side: configure it once (certificates, options, callbacks), and every accepted connection
  * is an {@link SSLSocket} made from it, inheriting all of that as NSS model sockets do. Events:
@@ -74,6 +119,7 @@ afterNSSShutdown(() => {
  * const { port } = await server.listen({ port: 8443, host: '0.0.0.0' });
  * ```
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the listener methods' typed overloads; the base class implements them
 export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmitter>(EventEmitter) {
   readonly #engine: NativeSSLEngine;
   #server: net.Server | undefined;
@@ -122,7 +168,7 @@ export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmit
   }
 
   /** @internal */
-  get engine(): NativeSSLEngine {
+  override get engine(): NativeSSLEngine {
     return this.#engine;
   }
 
@@ -161,7 +207,7 @@ export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmit
   }
 
   /** @internal Server-side hooks live on each accepted socket, which inherits the callbacks. */
-  applyHandlers(): void {}
+  override applyHandlers(): void {}
 
   /**
    * The certificate and key to serve; call once per key type to serve RSA and EC together. With
@@ -182,8 +228,13 @@ export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmit
     if (opts.ocspResponse !== undefined) checkBuffer(opts.ocspResponse, 'opts.ocspResponse');
     if (this.fipsProfile) checkFIPSKey(cert, 'a server certificate');
     this.#engine.configServerCert(cert.native, key.native, opts.ocspResponse ?? null);
-    // NSS keeps one certificate per key type (SSL_ConfigServerCert replaces it): so does the record.
-    this.#served = [...this.#served.filter((served) => served.key.keyType !== key.keyType), { cert, key }];
+    // NSS keeps one certificate per key type and EC curve (SSL_ConfigServerCert replaces it, and puts it
+    // last in its list): so does the record.
+    const slot = certificateSlot(cert);
+    this.#served = [
+      ...this.#served.filter((served) => certificateSlot(served.cert) !== slot),
+      { cert, key, ocspResponse: opts.ocspResponse },
+    ];
   }
 
   /** Asks the 'OCSPRequest' listeners (see the class) for an accepted socket whose client sent status_request. */
@@ -203,7 +254,7 @@ export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmit
         'OCSPRequest',
         identity.cert.derData,
         issuer,
-        (err?: Error | null, response?: Buffer | null) => {
+        (err: Error | null, response?: Buffer | null) => {
           if (answered) return;
           answered = true;
           if (err) reject(err);
@@ -263,6 +314,7 @@ export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmit
   #accept(transport: net.Socket): SSLSocket {
     const sock = this.newSocket({ model: this, allowHalfOpen: this.#allowHalfOpen });
     sock.inherit(this);
+    sock.servedIdentities = this.#served;
     // Only with a listener does a ClientHello wait for the staple decision.
     if (this.listenerCount('OCSPRequest') > 0) sock.ocspStapler = this.#stapler;
     const peer = { address: transport.remoteAddress ?? '', port: transport.remotePort ?? 0 };

@@ -1,5 +1,5 @@
 import * as net from 'node:net';
-import { Duplex } from 'node:stream';
+import { Duplex, type Readable } from 'node:stream';
 import type {
   NativeCertificate,
   NativeCycleOutput,
@@ -43,6 +43,7 @@ import {
 } from '../core/validate.js';
 import { beforeNSSShutdown } from '../core/shutdown-hooks.js';
 import { SocketState } from './socket-state.js';
+import type { AnyListener, Listener } from '../core/events.js';
 
 const SSL_ERROR_BAD_CERTIFICATE = -12284;
 const SSL_ERROR_NO_CERTIFICATE = -12285;
@@ -120,7 +121,7 @@ export type BadCertCallback = (
 /** Handshake callback: fires after every completed handshake (initial and renegotiated). */
 export type HandshakeCallback = (sock: SSLSocket, ...userData: unknown[]) => void;
 
-/** @internal The callbacks that receive an SSLSocket. */
+/** The types of the callbacks that receive an SSLSocket (the `Callbacks` of {@link SSLConfiguration}). */
 export interface SocketCallbacks {
   auth: AuthCertificateCallback;
   badCert: BadCertCallback;
@@ -196,10 +197,36 @@ type SocketSettings = Duplex &
 /** An SNI callback's pair in the form NSS takes, with the OCSP response to staple with it. */
 type SNIAnswer = { cert: NativeCertificate; key: NativePrivateKey; ocspResponse?: Buffer } | undefined;
 
-/** @internal A certificate with its key, as a server serves them. */
+/** @internal A certificate with its key, as a server serves them (with the OCSP response it staples). */
 export interface ServedIdentity {
   cert: Certificate;
   key: PrivateKey;
+  ocspResponse?: Buffer;
+}
+
+const SSL_AUTH_RSA_DECRYPT = 1;
+const SSL_AUTH_ECDSA = 4;
+const SSL_AUTH_RSA_SIGN = 7;
+const SSL_AUTH_RSA_PSS = 8;
+const SSL_AUTH_TLS13_ANY = 10;
+
+/** @internal NSS's certificate slot for a certificate: one per key type, and for EC keys one per curve. */
+export function certificateSlot(cert: Certificate): string {
+  let slot = certificateSlots.get(cert);
+  if (slot === undefined) {
+    const key = cert.toX509Certificate().publicKey;
+    slot = `${key.asymmetricKeyType ?? '?'}:${key.asymmetricKeyDetails?.namedCurve ?? ''}`;
+    certificateSlots.set(cert, slot);
+  }
+  return slot;
+}
+const certificateSlots = new WeakMap<Certificate, string>();
+
+/** The TLS 1.2 suites (by authentication type) a server certificate of this key type can serve. */
+function servesAuthType(keyType: string, authType: number): boolean {
+  if (authType === SSL_AUTH_TLS13_ANY) return true;
+  if (keyType === 'ec') return authType === SSL_AUTH_ECDSA;
+  return authType === SSL_AUTH_RSA_DECRYPT || authType === SSL_AUTH_RSA_SIGN || authType === SSL_AUTH_RSA_PSS;
 }
 
 /**
@@ -225,6 +252,60 @@ function callbackError(what: string, err: unknown, errno: number): NSPRError {
 }
 
 /**
+ * The events of an {@link SSLSocket} and their arguments: a `stream.Duplex`'s, and node:tls's `TLSSocket`'s.
+ */
+export interface SSLSocketEvents {
+  /** The socket is closed; `hadError`: it was destroyed by an error. */
+  close: [hadError: boolean];
+  data: [chunk: Buffer];
+  drain: [];
+  end: [];
+  error: [err: Error];
+  finish: [];
+  pause: [];
+  resume: [];
+  readable: [];
+  pipe: [source: Readable];
+  unpipe: [source: Readable];
+  /** A handshake completed (the first, or a renegotiation). */
+  secure: [];
+  /** Client: the first handshake completed, as in node:tls. */
+  secureConnect: [];
+  /** Client: a session to resume later with `setSession` (node:tls's `'session'`). */
+  session: [session: Buffer];
+  /** A key log line (NSS Key Log Format, with its newline), for Wireshark. */
+  keylog: [line: Buffer];
+  /** Client with `requestOCSP`: the server's stapled OCSP response (DER), or `null` when none came. */
+  OCSPResponse: [response: Buffer | null];
+  /** The idle timeout of `setTimeout` passed. */
+  timeout: [];
+}
+
+/** Typed listeners for {@link SSLSocketEvents}; other event names take any listener. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the listener methods' typed overloads; the base class implements them
+export interface SSLSocket {
+  addListener<E extends keyof SSLSocketEvents>(event: E, listener: Listener<SSLSocketEvents, E>): this;
+  addListener(event: string | symbol, listener: AnyListener): this;
+  on<E extends keyof SSLSocketEvents>(event: E, listener: Listener<SSLSocketEvents, E>): this;
+  on(event: string | symbol, listener: AnyListener): this;
+  once<E extends keyof SSLSocketEvents>(event: E, listener: Listener<SSLSocketEvents, E>): this;
+  once(event: string | symbol, listener: AnyListener): this;
+  prependListener<E extends keyof SSLSocketEvents>(event: E, listener: Listener<SSLSocketEvents, E>): this;
+  prependListener(event: string | symbol, listener: AnyListener): this;
+  prependOnceListener<E extends keyof SSLSocketEvents>(
+    event: E,
+    listener: Listener<SSLSocketEvents, E>,
+  ): this;
+  prependOnceListener(event: string | symbol, listener: AnyListener): this;
+  off<E extends keyof SSLSocketEvents>(event: E, listener: Listener<SSLSocketEvents, E>): this;
+  off(event: string | symbol, listener: AnyListener): this;
+  removeListener<E extends keyof SSLSocketEvents>(event: E, listener: Listener<SSLSocketEvents, E>): this;
+  removeListener(event: string | symbol, listener: AnyListener): this;
+  emit<E extends keyof SSLSocketEvents>(event: E, ...args: SSLSocketEvents[E]): boolean;
+  emit(event: string | symbol, ...args: unknown[]): boolean;
+}
+
+/**
  * An SSL/TLS socket in the NSS style (python-nss's `nss.ssl.SSLSocket`) that is also a Node `stream.Duplex`,
  * so `https`, `undici` and `ws` accept it. NSS runs over memory; the socket moves ciphertext between NSS and
  * a transport (a TCP connection, or any Duplex for STARTTLS and proxies).
@@ -239,6 +320,7 @@ function callbackError(what: string, err: unknown, errno: number): NSPRError {
  * for await (const chunk of sock) process.stdout.write(chunk);
  * ```
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the listener methods' typed overloads; the base class implements them
 export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(Duplex) {
   readonly #engine: NativeSSLEngine;
   #transport: Duplex | undefined;
@@ -302,11 +384,17 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
    */
   #hello: { data: Buffer; deciding: boolean; ended: boolean } | null = null;
   /** The SNI callback's answer for the name in the ClientHello, given to NSS when it asks. */
-  #sniDecision: { name: string; answer?: SNIAnswer; identity?: ServedIdentity; error?: unknown } | undefined;
+  #sniDecision:
+    | { name: string; answer?: SNIAnswer; identity?: ServedIdentity; configured?: boolean; error?: unknown }
+    | undefined;
+  /** end() came while the TCP connection was being opened: it goes on once the transport is attached. */
+  #endOnAttach: ((err?: Error | null) => void) | undefined;
   /** Client: 'OCSPResponse' was emitted for this handshake. */
   #ocspResponseEmitted = false;
   /** @internal Set by an SSLServer whose 'OCSPRequest' has listeners, before the socket is attached. */
   ocspStapler: OCSPStapler | undefined;
+  /** @internal The certificates of the SSLServer this socket was accepted by, in the order configured. */
+  servedIdentities: readonly ServedIdentity[] = [];
 
   /** Always `true`: what Express and `http` check to tell TLS sockets apart. */
   readonly encrypted = true;
@@ -389,7 +477,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   }
 
   /** @internal */
-  get engine(): NativeSSLEngine {
+  override get engine(): NativeSSLEngine {
     return this.#engine;
   }
 
@@ -447,7 +535,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   }
 
   /** @internal */
-  applyHandlers(): void {
+  override applyHandlers(): void {
     const sni = this.sniCallback;
     this.#engine.setHandlers({
       clientAuth: this.callbacks.clientAuth !== undefined,
@@ -512,8 +600,16 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   }
 
   /** @internal The TCP connection for this socket is being opened (createConnection). */
-  connecting(): void {
+  markConnecting(): void {
     this.#state.on('connect');
+  }
+
+  /**
+   * As `net.Socket`'s: the TCP connection is still being opened. Node's http reads it (a request's
+   * `setTimeout` on a socket still connecting waits for its `'connect'`).
+   */
+  get connecting(): boolean {
+    return this.#state.current === 'connecting';
   }
 
   /** @internal Binds the socket to its transport and sets its role. */
@@ -549,6 +645,9 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     // is added: measured, the handshake then waited forever for the peer's first flight.
     if (transport.readableFlowing === false) transport.resume();
     if (asServer || this.#ioBeforeTransport) this.#pump();
+    const endOnAttach = this.#endOnAttach;
+    this.#endOnAttach = undefined;
+    if (endOnAttach) this.#endOwnDirection(endOnAttach);
   }
 
   #transportError(err: Error): NSPRError {
@@ -748,7 +847,39 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
    */
   async #decideHello(info: ClientHelloInfo): Promise<NSPRError | undefined> {
     await this.#decideSNI(info.serverName);
-    return info.statusRequest ? this.#decideStaple() : undefined;
+    const failure = info.statusRequest ? await this.#decideStaple() : undefined;
+    if (failure === undefined && !this.#state.finished) this.#configureSNIAnswer();
+    return failure;
+  }
+
+  /**
+   * An SNI answer whose certificate is of another key type (or EC curve) than one of the server's: NSS keeps
+   * one certificate per type, so the answer would not replace that one; TLS 1.3 serves the first certificate
+   * configured that the client can verify, and TLS 1.2 picks its suite before NSS's SNI hook runs (measured:
+   * an RSA default was served beside an EC answer). So the answer is configured here, before NSS reads the
+   * ClientHello, and the server's other certificates again after it (first in NSS's list, it is the one
+   * TLS 1.3 serves), and this socket's TLS 1.2 suites are only those it can serve. NSS's hook then keeps this
+   * configuration. An answer of the same type as every server certificate replaces it in the hook itself.
+   */
+  #configureSNIAnswer(): void {
+    const decision = this.#sniDecision;
+    const chosen = decision?.answer && decision.identity;
+    if (!decision?.answer || !chosen) return;
+    const slot = certificateSlot(chosen.cert);
+    const others = this.servedIdentities.filter((served) => certificateSlot(served.cert) !== slot);
+    if (others.length === 0) return;
+    this.#engine.configServerCert(
+      chosen.cert.native,
+      chosen.key.native,
+      decision.answer.ocspResponse ?? null,
+    );
+    for (const other of others)
+      this.#engine.configServerCert(other.cert.native, other.key.native, other.ocspResponse ?? null);
+    for (const suite of binding.implementedCiphers()) {
+      if (!servesAuthType(chosen.key.keyType, binding.cipherSuiteInfo(suite).authType))
+        this.#engine.cipherPrefSet(suite, false);
+    }
+    decision.configured = true;
   }
 
   /** Asks the SNI callback (sync or async) about the name in the ClientHello, before NSS reads it. */
@@ -781,8 +912,17 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     try {
       const staple = await stapler(decision?.identity);
       if (staple === null || this.#state.finished) return undefined;
-      if (decision?.answer) decision.answer.ocspResponse = staple.response;
-      else this.#engine.configServerCert(staple.cert.native, staple.key.native, staple.response);
+      if (decision?.answer) {
+        decision.answer.ocspResponse = staple.response;
+        return undefined;
+      }
+      // Configuring a certificate puts it last in NSS's list: the ones configured after it follow again, so
+      // that the certificate TLS 1.3 serves stays the same.
+      const served = this.servedIdentities;
+      const at = served.findIndex((s) => s.cert === staple.cert);
+      this.#engine.configServerCert(staple.cert.native, staple.key.native, staple.response);
+      for (const later of at < 0 ? [] : served.slice(at + 1))
+        this.#engine.configServerCert(later.cert.native, later.key.native, later.ocspResponse ?? null);
       return undefined;
     } catch (err) {
       return callbackError("'OCSPRequest' listener", err, SSL_ERROR_APPLICATION_ABORT);
@@ -1290,7 +1430,8 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
       const decision = this.#sniDecision;
       if (decision?.name === name) {
         if ('error' in decision) throw decision.error;
-        return decision.answer;
+        // Configured before NSS read the ClientHello (#configureSNIAnswer): kept as it is.
+        return decision.configured ? undefined : decision.answer;
       }
       const answer = sni(name);
       if (isThenable(answer)) {
@@ -1399,6 +1540,12 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
 
   #endOwnDirection(callback: (err?: Error | null) => void): void {
     const transport = this.#transport;
+    if (!transport && this.#state.current === 'connecting') {
+      // end() while the TCP connection is being opened: the handshake still runs, then close_notify (as
+      // node:tls). Ending here, as for a socket that will never have a transport, left it unable to attach.
+      this.#endOnAttach = callback;
+      return;
+    }
     if (!transport || this.#state.finished) {
       this.#state.on('self-end');
       callback();

@@ -157,13 +157,14 @@ const socketOptions = (): Param[] => [
 
 // key/cert/ca/passphrase/secureContext, as connect, createServer and createSecureContext take them.
 const credentialOptions = (withContext = true): Param[] => [
-  opt({ name: 'key', types: ['string', 'Buffer'], valid: '$keyPem' }),
-  opt({ name: 'cert', types: ['string', 'Buffer'], valid: '$pem' }),
-  opt({ name: 'ca', types: ['string', 'Buffer'], valid: '$caPem' }),
+  // null is no value, as in node:tls (so are false and '', which the wrong values do not try).
+  opt({ name: 'key', types: ['string', 'Buffer', 'null'], valid: '$keyPem' }),
+  opt({ name: 'cert', types: ['string', 'Buffer', 'null'], valid: '$pem' }),
+  opt({ name: 'ca', types: ['string', 'Buffer', 'null'], valid: '$caPem' }),
   opt(str('passphrase', 'pw')),
   // (never used as a valid value: optional fields are left out of the valid options)
-  opt({ name: 'crl', types: ['string', 'Buffer'], valid: 'x' }),
-  opt({ name: 'pfx', types: ['Buffer'], valid: 'x' }),
+  opt({ name: 'crl', types: ['string', 'Buffer', 'null'], valid: 'x' }),
+  opt({ name: 'pfx', types: ['Buffer', 'null'], valid: 'x' }),
   ...(withContext ? [opt(of('secureContext', 'SecureContext', '$context'))] : []),
 ];
 
@@ -503,6 +504,7 @@ export const surface: Record<string, Entry> = {
   'SSLSocket#startHandshake': { params: [], batch: 'none' },
   'SSLSocket#destroySoon': { params: [], batch: 'none' },
   'SSLSocket#inherit': { params: [], batch: 'none' },
+  'SSLSocket#markConnecting': { params: [], batch: 'none' },
   'SSLSocket#_read': { params: [], batch: 'none' },
   'SSLSocket#_write': { params: [], batch: 'none' },
   'SSLSocket#_writev': { params: [], batch: 'none' },

@@ -341,6 +341,36 @@ describe('keys and certificates in the forms node:tls takes', () => {
     }
   });
 
+  it('as node:tls: null, false and empty credentials are none; TypedArrays and DataViews are their bytes', async () => {
+    // Found by node's own tests run against node-nss/tls (test-tls-options-boolean-check): `ca: null`, and
+    // keys in a Uint8Array, were TypeErrors.
+    const u8 = (pem: string) => new Uint8Array(Buffer.from(pem));
+    const view = (pem: string) => {
+      const bytes = Buffer.from(pem);
+      return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    };
+    same(
+      await everyPairing(
+        {
+          key: u8(pki.pem['server-ec.key']!),
+          cert: view(pki.pem['server-ec']!),
+          ca: null,
+        } as unknown as ServerSpec,
+        { ca: u8(pki.pem.ca!), key: false, cert: '' } as unknown as ClientSpec,
+      ),
+      { ok: true, reply: 'hello -' },
+    );
+    for (const absent of [null, false, '']) {
+      // node:tls reads key, cert and ca this way (crl and pfx only take null); node-nss all five.
+      const options = { ca: absent, key: absent, cert: absent } as never;
+      expect(() => tls.createSecureContext(options), String(absent)).not.toThrow();
+      const all = { ca: absent, crl: absent, pfx: absent, key: absent, cert: absent } as never;
+      expect(createSecureContext(all).identities, String(absent)).toEqual([]);
+    }
+    // Numbers are no credential: node:tls ignores 0 (documented difference), node-nss says so.
+    expect(() => createSecureContext({ ca: 0 as never })).toThrow(TypeError);
+  });
+
   it('bad credentials are clear errors, before any connection', () => {
     expect(() => createSecureContext({ key: pki.pem['client.key'], cert: pki.pem['server-ec'] })).toThrow(
       /"opts\.key" key matches no certificate/,
