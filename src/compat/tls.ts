@@ -30,6 +30,7 @@ import type { Certificate } from '../pki/certificate.js';
 import { getDefaultCertDB } from '../pki/certdb.js';
 import { findSlotByName } from '../pki/slot.js';
 import * as ssl from '../tls/constants.js';
+import { defaultCipherList } from '../tls/cipher-list.js';
 import {
   createConnectionWith,
   createServer as createSSLServer,
@@ -60,9 +61,27 @@ import type { SNIResult } from '../tls/callbacks.js';
 export { SecureContext };
 export type { SecureContextOptions };
 
-/** node:tls's defaults, as NSS applies them. */
-export const DEFAULT_MIN_VERSION = 'TLSv1.2';
-export const DEFAULT_MAX_VERSION = 'TLSv1.3';
+/**
+ * node:tls's defaults, as NSS applies them, for connections and servers given no `minVersion`/`maxVersion`.
+ * Assignable as node:tls's (`tls.DEFAULT_MAX_VERSION = 'TLSv1.2'`, through `require` or the default import):
+ * read when each connection or server is made.
+ */
+// eslint-disable-next-line prefer-const -- assigned from outside the module, as node:tls's are
+export let DEFAULT_MIN_VERSION: TLSVersionName = 'TLSv1.2';
+// eslint-disable-next-line prefer-const -- as DEFAULT_MIN_VERSION
+export let DEFAULT_MAX_VERSION: TLSVersionName = 'TLSv1.3';
+const DEFAULT_CIPHER_LIST = defaultCipherList();
+/**
+ * node-nss's secure default suites as a node:tls `ciphers` list (OpenSSL's names; IANA's for TLS 1.3), to
+ * build on as node:tls code does (`DEFAULT_CIPHERS + ':!aNULL'`). Assigned, it is the `ciphers` of the
+ * connections and servers made after without one, as node:tls's.
+ */
+// eslint-disable-next-line prefer-const -- as DEFAULT_MIN_VERSION
+export let DEFAULT_CIPHERS: string = DEFAULT_CIPHER_LIST;
+/** The list to apply for `ciphers` left out: none (the defaults) until DEFAULT_CIPHERS is assigned. */
+function defaultCiphers(): string | undefined {
+  return DEFAULT_CIPHERS === DEFAULT_CIPHER_LIST ? undefined : DEFAULT_CIPHERS;
+}
 
 // node:tls options that have no NSS mapping here yet (see the README's table): used, they give a warning
 // once per option rather than nothing at all.
@@ -81,7 +100,6 @@ const UNSUPPORTED_OPTIONS = [
   'pskCallback',
   'pskIdentityHint',
   'ALPNCallback',
-  'lookup',
   'highWaterMark',
 ] as const;
 const warned = new Set<string>();
@@ -211,8 +229,18 @@ export class TLSSocket extends SSLSocketBase {
 
   /** The peer's certificate as a `crypto.X509Certificate`, or `undefined`. */
   getPeerX509Certificate(): X509Certificate | undefined {
-    const cert = this.getPeerNSSCertificate();
-    return cert ? new X509Certificate(cert.derData) : undefined;
+    const leaf = this.getPeerNSSCertificate();
+    if (leaf === null) return undefined;
+    // As node:tls's, each links to its issuer (`issuerCertificate`) along the chain getPeerCertificate walks.
+    const sent = this.getPeerCertificateChain();
+    const chain = completeChain(sent.length > 0 ? sent : [leaf], this.getTrustAnchors() ?? []).map(
+      (cert) => new X509Certificate(cert.derData),
+    );
+    chain.forEach((x509, i) => {
+      const issuer = chain[i + 1];
+      if (issuer !== undefined) Object.defineProperty(x509, 'issuerCertificate', { value: issuer });
+    });
+    return chain[0];
   }
 
   /** This end's certificate as a `crypto.X509Certificate`, or `undefined`. */
@@ -312,7 +340,11 @@ const EC_GROUP_NAMES: Record<number, string> = {
 const newTLSSocket = (opts: SSLSocketOptions): SSLSocket => new TLSSocket(opts) as unknown as SSLSocket;
 
 /** The options of {@link connect} that NSS honours (node:tls's names). */
-export interface ConnectionOptions extends SecureContextOptions {
+export interface ConnectionOptions
+  extends
+    SecureContextOptions,
+    // net.connect's, as node-nss's connect takes them
+    Pick<ConnectOptions, 'path' | 'localAddress' | 'localPort' | 'family' | 'hints' | 'lookup'> {
   host?: string;
   port?: number;
   /** SNI and the name the certificate is checked against; default `host` unless it is an IP address. */
@@ -357,15 +389,19 @@ export interface ConnectionOptions extends SecureContextOptions {
 type ConnectArgs =
   | [options: ConnectionOptions, callback?: () => void]
   | [port: number, host?: string, options?: ConnectionOptions, callback?: () => void]
-  | [port: number, options?: ConnectionOptions, callback?: () => void];
+  | [port: number, options?: ConnectionOptions, callback?: () => void]
+  | [path: string, options?: ConnectionOptions, callback?: () => void];
 
-/** node:tls's argument forms: `(options[, cb])`, `(port[, host][, options][, cb])`. */
+/** node:tls's argument forms: `(options[, cb])`, `(port[, host][, options][, cb])`, `(path[, options][, cb])`. */
 function connectArguments(args: ConnectArgs): [ConnectionOptions, (() => void) | undefined] {
   const rest: unknown[] = [...args];
   let options: ConnectionOptions = {};
   if (typeof rest[0] === 'number' || (typeof rest[0] === 'string' && /^\d+$/.test(rest[0]))) {
     options.port = Number(rest.shift());
     if (typeof rest[0] === 'string') options.host = rest.shift() as string;
+  } else if (typeof rest[0] === 'string') {
+    // A Unix domain socket, as net.connect(path).
+    options.path = rest.shift() as string;
   }
   if (typeof rest[0] === 'object' && rest[0] !== null)
     options = { ...(rest.shift() as ConnectionOptions), ...options };
@@ -386,6 +422,7 @@ export function connect(
   callback?: () => void,
 ): TLSSocket;
 export function connect(port: number, options?: ConnectionOptions, callback?: () => void): TLSSocket;
+export function connect(path: string, options?: ConnectionOptions, callback?: () => void): TLSSocket;
 export function connect(...args: ConnectArgs): TLSSocket {
   const [options, callback] = connectArguments(args);
   checkObject(options, 'options');
@@ -398,6 +435,9 @@ export function connect(...args: ConnectArgs): TLSSocket {
     host: host ?? 'localhost',
     servername: options.servername ?? (net.isIP(host ?? '') ? undefined : host),
     port: options.socket ? undefined : options.port,
+    minVersion: options.minVersion ?? DEFAULT_MIN_VERSION,
+    maxVersion: options.maxVersion ?? DEFAULT_MAX_VERSION,
+    ciphers: options.ciphers ?? defaultCiphers(),
   };
   const sock = createConnectionWith(connectOptions, callback, newTLSSocket) as unknown as TLSSocket;
   // node's own check decides as NSS's does: only another function changes anything.
@@ -603,9 +643,9 @@ export class Server extends net.Server {
       requestCert,
       requireCert: requestCert && rejectUnauthorized,
       ALPNProtocols: options.ALPNProtocols,
-      minVersion: options.minVersion,
-      maxVersion: options.maxVersion,
-      ciphers: options.ciphers,
+      minVersion: options.minVersion ?? DEFAULT_MIN_VERSION,
+      maxVersion: options.maxVersion ?? DEFAULT_MAX_VERSION,
+      ciphers: options.ciphers ?? defaultCiphers(),
       ecdhCurve: options.ecdhCurve,
       sigalgs: options.sigalgs,
       allowHalfOpen: options.allowHalfOpen,

@@ -107,6 +107,24 @@ function isKeyword(entry: string): boolean {
   return entry.split('+').every((part) => KEYWORDS.has(part));
 }
 
+let openSSLByIANA: Map<string, string> | undefined;
+
+/**
+ * @internal OpenSSL's name of a suite given by its IANA name (what node:tls's `getCipher().name` says), or the
+ * IANA name itself where OpenSSL uses it too (TLS 1.3) or has none here.
+ */
+export function openSSLName(iana: string): string {
+  openSSLByIANA ??= new Map(Object.entries(OPENSSL_NAMES).map(([openssl, name]) => [name, openssl]));
+  return openSSLByIANA.get(iana) ?? iana;
+}
+
+/** @internal The secure default suites as a node:tls `ciphers` list (node:tls's `DEFAULT_CIPHERS`). */
+export function defaultCipherList(): string {
+  return DEFAULT_TLS_PROFILE.cipherSuites
+    .map((suite) => openSSLName(binding.cipherSuiteInfo(suite).cipherSuiteName))
+    .join(':');
+}
+
 let suitesByName: Map<string, number> | undefined;
 
 /** NSS's implemented suites by IANA name. */

@@ -96,6 +96,42 @@ export interface ConnectOptions {
   allowHalfOpen?: boolean;
   /** Default `true`: a server's FIN without close_notify is an `'end'`; `false` makes it an error. */
   suppressRaggedEOFs?: boolean;
+  /** A Unix domain socket to connect to, instead of `host` and `port` (as `net.connect`). */
+  path?: string;
+  /** The local address and port the TCP connection is made from (as `net.connect`). */
+  localAddress?: string;
+  localPort?: number;
+  /** The address family `host` is looked up in: `4`, `6`, or `0` for either (as `net.connect`). */
+  family?: 0 | 4 | 6;
+  /** `dns.lookup` hints (as `net.connect`). */
+  hints?: number;
+  /** The host-name lookup to use instead of `dns.lookup` (as `net.connect`). */
+  lookup?: net.LookupFunction;
+}
+
+/** The TCP connection's options: `net.connect`'s, checked, from a client's options. */
+function tcpOptions(opts: ConnectOptions): net.NetConnectOpts {
+  // Half-open at the TCP level: TLS decides when each direction ends (close_notify, then FIN).
+  if (opts.path !== undefined) {
+    checkNonEmptyString(opts.path, 'opts.path');
+    return { path: opts.path, allowHalfOpen: true };
+  }
+  checkInteger(opts.port, 'opts.port', 1, 65535);
+  if (opts.localAddress !== undefined) checkString(opts.localAddress, 'opts.localAddress');
+  if (opts.localPort !== undefined) checkInteger(opts.localPort, 'opts.localPort', 0, 65535);
+  if (opts.family !== undefined && opts.family !== 0 && opts.family !== 4 && opts.family !== 6)
+    throw new RangeError('The "opts.family" option must be 0, 4 or 6');
+  if (opts.hints !== undefined) checkInteger(opts.hints, 'opts.hints', 0);
+  if (opts.lookup !== undefined) checkFunction(opts.lookup, 'opts.lookup');
+  const { localAddress, localPort, family, hints, lookup } = opts;
+  return {
+    host: opts.host ?? 'localhost',
+    port: opts.port,
+    allowHalfOpen: true,
+    ...Object.fromEntries(
+      Object.entries({ localAddress, localPort, family, hints, lookup }).filter(([, v]) => v !== undefined),
+    ),
+  };
 }
 
 function versionName(value: TLSVersionName, name: string): 'tls1.2' | 'tls1.3' {
@@ -282,21 +318,35 @@ export function createConnectionWith(
     sock.startHandshake(); // a failure is the socket's 'error'
   };
   if (opts.socket !== undefined) {
-    start(opts.socket);
+    const given = opts.socket;
+    // A net.Socket not connected yet (`new net.Socket()`, connect() called after, as node:tls allows): TLS
+    // starts on its 'connect'. Attached before, the handshake met a closed socket.
+    if (given instanceof net.Socket && given.pending && !given.destroyed) {
+      sock.markConnecting();
+      const fail = (err: Error) => sock.destroy(err);
+      given.once('error', fail);
+      given.once('connect', () => {
+        given.removeListener('error', fail);
+        if (!sock.destroyed) start(given);
+      });
+    } else start(given);
     return sock;
   }
-  checkInteger(opts.port, 'opts.port', 1, 65535);
+  const tcpOpts = tcpOptions(opts);
   if (opts.timeout !== undefined) checkDelay(opts.timeout, 'opts.timeout', 1);
-  const host = opts.host ?? 'localhost';
-  // Half-open at the TCP level: TLS decides when each direction ends (close_notify, then FIN).
-  const tcp = net.connect({ host, port: opts.port, allowHalfOpen: true });
+  const host = opts.path ?? opts.host ?? 'localhost';
+  const tcp = net.connect(tcpOpts);
   sock.markConnecting();
   const fail = (err: Error) => sock.destroy(err);
   tcp.once('error', fail);
   if (opts.timeout !== undefined) {
     tcp.setTimeout(opts.timeout, () =>
       fail(
-        new NSPRError(PR_IO_TIMEOUT_ERROR, undefined, `connect to ${host}:${String(opts.port)} timed out`),
+        new NSPRError(
+          PR_IO_TIMEOUT_ERROR,
+          undefined,
+          `connect to ${opts.path ?? `${host}:${String(opts.port)}`} timed out`,
+        ),
       ),
     );
   }

@@ -43,6 +43,7 @@ import {
 } from '../core/validate.js';
 import { beforeNSSShutdown } from '../core/shutdown-hooks.js';
 import { SocketState } from './socket-state.js';
+import { openSSLName } from './cipher-list.js';
 import type { AnyListener, Listener } from '../core/events.js';
 
 const SSL_ERROR_BAD_CERTIFICATE = -12284;
@@ -1831,12 +1832,15 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     return versionName(this.#engine.channelInfo().protocolVersion).replace('tls', 'TLSv');
   }
 
-  /** `{ name, standardName, version }` like `tls.TLSSocket.getCipher()` (names are IETF names). */
+  /**
+   * `{ name, standardName, version }` like `tls.TLSSocket.getCipher()`: `name` is OpenSSL's name of the suite
+   * (as node:tls says it; the IETF name for TLS 1.3), `standardName` the IETF one.
+   */
   getCipher(): { name: string; standardName: string; version: string } | null {
     if (!this.#state.secured || this.#state.finished) return null;
     const ci = this.getSSLChannelInfo();
     return {
-      name: ci.cipherSuiteName,
+      name: openSSLName(ci.cipherSuiteName),
       standardName: ci.cipherSuiteName,
       version: ci.protocolVersion.replace('tls', 'TLSv'),
     };

@@ -4,13 +4,16 @@
 // ALPN, SNI, sessions. Error codes differ by design (node-nss keeps NSS's names), so failures are compared as
 // failures.
 import * as nodeTLS from 'node:tls';
+import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
 import { X509Certificate } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as nssTLS from 'node-nss/tls';
 import { readFileSync } from 'node:fs';
 import { makePemPKI, PFX_PASSPHRASE, type PemPKI } from '../support/pem-pki.js';
-import { removeTemps } from '../support/tools.js';
+import { removeTemps, tempDir } from '../support/tools.js';
 import { within } from '../support/tls.js';
 
 type TLSModule = Pick<typeof nodeTLS, 'connect' | 'createServer' | 'createSecureContext'>;
@@ -330,6 +333,76 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
     void tls;
   });
 
+  it("net.connect's options: lookup, localAddress, path (a Unix socket), a socket connected afterwards", async () => {
+    // All four were ignored or failed (found by node's own tests against node-nss/tls).
+    const peers: string[] = [];
+    const server = server$().createServer(
+      { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] },
+      (s) => {
+        peers.push(String(s.remoteAddress));
+        s.end('hi');
+      },
+    );
+    const port = await listen(server);
+    const unix = path.join(tempDir('unix-'), 'tls.sock');
+    const unixServer = server$().createServer(
+      { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] },
+      (s) => s.end('over a Unix socket'),
+    );
+    await new Promise<void>((resolve) => unixServer.listen(unix, resolve));
+    const common = { servername: 'localhost', ca: pki.pem.ca };
+    const read = async (options: nodeTLS.ConnectionOptions) => {
+      const sock = await connected(client$(), options);
+      if (sock instanceof Error) throw sock;
+      return readAll(sock);
+    };
+    try {
+      const looked: string[] = [];
+      // (net asks for every address, `all`, when it may try several: Node 20's autoSelectFamily)
+      const lookup = ((hostname: string, opts: { all?: boolean }, cb: (...args: unknown[]) => void) => {
+        looked.push(hostname);
+        if (opts.all) cb(null, [{ address: '127.0.0.1', family: 4 }]);
+        else cb(null, '127.0.0.1', 4);
+      }) as unknown as net.LookupFunction;
+      expect(await read({ ...common, host: 'tls.example.invalid', port, lookup })).toBe('hi');
+      expect(looked).toEqual(['tls.example.invalid']);
+      expect(
+        await read({
+          ...common,
+          host: '127.0.0.1',
+          port,
+          localAddress: '127.0.0.2',
+        } as nodeTLS.ConnectionOptions),
+      ).toBe('hi');
+      expect(peers.at(-1)).toMatch(/127\.0\.0\.2$/);
+      expect(await read({ ...common, path: unix } as nodeTLS.ConnectionOptions)).toBe('over a Unix socket');
+      const byPath = await within(
+        10_000,
+        'connect(path, options)',
+        new Promise<nodeTLS.TLSSocket>((resolve, reject) => {
+          // tls.connect(path[, options][, callback]), documented by node, not in @types/node's overloads
+          const connectPath = client$().connect as unknown as (
+            path: string,
+            options: nodeTLS.ConnectionOptions,
+            callback: () => void,
+          ) => nodeTLS.TLSSocket;
+          const sock = connectPath(unix, common, () => resolve(sock));
+          sock.once('error', reject);
+        }),
+      );
+      expect(await readAll(byPath)).toBe('over a Unix socket');
+      const raw = new net.Socket();
+      const later = connected(client$(), { ...common, socket: raw });
+      raw.connect(port, '127.0.0.1');
+      const sock = await later;
+      if (sock instanceof Error) throw sock;
+      expect(await readAll(sock)).toBe('hi');
+    } finally {
+      await close(server);
+      await close(unixServer);
+    }
+  });
+
   it('ALPN: the server’s preference among what the client offers, on both ends', async () => {
     const protocols: Array<string | false | null> = [];
     const serverProtocols: Array<string | false | null> = [];
@@ -420,6 +493,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
       const sock = await connected(client$(), { ...base, ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' });
       if (sock instanceof Error) throw sock;
       expect(sock.getCipher().standardName).toBe('TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256');
+      expect(sock.getCipher().name).toBe('ECDHE-ECDSA-AES128-GCM-SHA256'); // OpenSSL's name, as node:tls
       expect(sock.getProtocol()).toBe('TLSv1.2');
       await finish(sock);
       expect(
@@ -534,6 +608,10 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
         if (c === c.issuerCertificate) break;
       }
       expect(walk).toEqual(['localhost', 'PEM Intermediate CA', 'PEM Test CA']);
+      // getPeerX509Certificate links the same way (node:tls's X509Certificate has issuerCertificate).
+      const x509 = sock.getPeerX509Certificate();
+      expect(x509?.issuerCertificate).toBeInstanceOf(X509Certificate);
+      expect(x509?.issuerCertificate?.subject).toBe('CN=PEM Intermediate CA');
       sock.destroy();
     } finally {
       await close(server);
@@ -570,6 +648,47 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
 });
 
 describe('node-nss/tls beyond the pairings', () => {
+  it('DEFAULT_MAX_VERSION and DEFAULT_CIPHERS assigned, as node:tls code does, apply to connections made after', async () => {
+    // DEFAULT_MAX_VERSION was a constant nothing read, DEFAULT_CIPHERS missing (found by node's own tests: the
+    // TLS 1.2 variants ran TLS 1.3).
+    const load = createRequire(__filename);
+    const modules = { node: load('node:tls') as typeof nodeTLS, nss: load('node-nss/tls') as typeof nodeTLS };
+    // node-nss's default list names suites OpenSSL knows by those names, and node-nss takes it back.
+    expect(() => nodeTLS.createSecureContext({ ciphers: modules.nss.DEFAULT_CIPHERS })).not.toThrow();
+    expect(() => nssTLS.createSecureContext({ ciphers: modules.nss.DEFAULT_CIPHERS } as never)).not.toThrow();
+    expect(modules.nss.DEFAULT_CIPHERS).toMatch(/^TLS_AES_128_GCM_SHA256:.*ECDHE-ECDSA-AES128-GCM-SHA256/);
+    const server = nodeTLS.createServer({ key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] }, (s) =>
+      s.end(),
+    );
+    const port = await listen(server);
+    const outcomes: Record<string, [string | null, string | undefined]> = {};
+    try {
+      for (const [name, tls] of Object.entries(modules)) {
+        const before = [tls.DEFAULT_MAX_VERSION, tls.DEFAULT_CIPHERS] as const;
+        tls.DEFAULT_MAX_VERSION = 'TLSv1.2';
+        (tls as { DEFAULT_CIPHERS: string }).DEFAULT_CIPHERS = 'ECDHE-ECDSA-CHACHA20-POLY1305';
+        try {
+          const sock = await connected(tls, {
+            port,
+            host: '127.0.0.1',
+            servername: 'localhost',
+            ca: pki.pem.ca,
+          });
+          if (sock instanceof Error) throw sock;
+          outcomes[name] = [sock.getProtocol(), sock.getCipher()?.name];
+          sock.destroy();
+        } finally {
+          tls.DEFAULT_MAX_VERSION = before[0];
+          (tls as { DEFAULT_CIPHERS: string }).DEFAULT_CIPHERS = before[1];
+        }
+      }
+    } finally {
+      await close(server);
+    }
+    const expected: [string, string] = ['TLSv1.2', 'ECDHE-ECDSA-CHACHA20-POLY1305'];
+    expect(outcomes).toEqual({ node: expected, nss: expected });
+  });
+
   it('SNI: an answer of another key type than the default is served, in TLS 1.2 and 1.3, to both clients', async () => {
     // NSS keeps one certificate per key type: before the fix the RSA default stayed beside an EC answer and
     // TLS 1.3 served it (configured first), and TLS 1.2 chose its suite before the SNI hook ran. node:tls is
