@@ -324,10 +324,15 @@ export function createConnectionWith(
     if (given instanceof net.Socket && given.pending && !given.destroyed) {
       sock.markConnecting();
       const fail = (err: Error) => sock.destroy(err);
+      // Destroyed before it had its transport, the TLS socket takes the connection with it (as node:tls's).
+      const abandon = () => given.destroy();
       given.once('error', fail);
+      sock.once('close', abandon);
       given.once('connect', () => {
         given.removeListener('error', fail);
+        sock.removeListener('close', abandon);
         if (!sock.destroyed) start(given);
+        else given.destroy();
       });
     } else start(given);
     return sock;

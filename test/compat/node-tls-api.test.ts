@@ -648,6 +648,26 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
 });
 
 describe('node-nss/tls beyond the pairings', () => {
+  it('a TLS socket destroyed before its given socket connected takes the connection with it', async () => {
+    // node's test-tls-connect-given-socket: the connection outlived the TLS socket and the server never closed.
+    const server = nodeTLS.createServer({ key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] }, (s) =>
+      s.end(),
+    );
+    server.on('tlsClientError', () => undefined);
+    const port = await listen(server);
+    try {
+      const orphan = new net.Socket();
+      orphan.on('error', () => undefined);
+      const abandoned = nssTLS.connect({ socket: orphan, servername: 'localhost', ca: pki.pem.ca });
+      abandoned.on('error', () => undefined);
+      abandoned.destroy();
+      orphan.connect(port, '127.0.0.1');
+      await within(5000, "the abandoned socket's 'close'", new Promise((r) => orphan.once('close', r)));
+    } finally {
+      await close(server);
+    }
+  });
+
   it('DEFAULT_MAX_VERSION and DEFAULT_CIPHERS assigned, as node:tls code does, apply to connections made after', async () => {
     // DEFAULT_MAX_VERSION was a constant nothing read, DEFAULT_CIPHERS missing (found by node's own tests: the
     // TLS 1.2 variants ran TLS 1.3).
