@@ -802,16 +802,21 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     const info = readClientHello(hello.data);
     if (info === undefined && !hello.ended) return;
     hello.deciding = true;
-    void this.#decideHello(info ?? { serverName: null, statusRequest: false }).then((failure) => {
-      this.#hello = null;
-      if (failure) {
-        this.#fail(failure);
-        return;
-      }
-      if (hello.data.length) this.#input.push(hello.data);
-      if (hello.ended) this.#inputEnded = true;
-      this.#pump();
-    });
+    void this.#decideHello(info ?? { serverName: null, statusRequest: false })
+      .then((failure) => {
+        this.#hello = null;
+        if (failure) {
+          this.#fail(failure);
+          return;
+        }
+        if (hello.data.length) this.#input.push(hello.data);
+        if (hello.ended) this.#inputEnded = true;
+        this.#pump();
+      })
+      // Nothing a decision throws may end the process: it fails this connection.
+      .catch((err: unknown) =>
+        this.#fail(callbackError('ClientHello decision', err, SSL_ERROR_BAD_CERTIFICATE)),
+      );
   }
 
   /** `held` bytes wait for a decision: past the limit, the peer waits too. */
@@ -849,8 +854,14 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   async #decideHello(info: ClientHelloInfo): Promise<NSPRError | undefined> {
     await this.#decideSNI(info.serverName);
     const failure = info.statusRequest ? await this.#decideStaple() : undefined;
-    if (failure === undefined && !this.#state.finished) this.#configureSNIAnswer();
-    return failure;
+    if (failure !== undefined || this.#state.finished) return failure;
+    try {
+      this.#configureSNIAnswer();
+    } catch (err) {
+      // NSS refused the pair (SSL_ConfigServerCert): that handshake fails, as in the SNI hook.
+      return callbackError('SNI callback', err, SSL_ERROR_BAD_CERTIFICATE);
+    }
+    return undefined;
   }
 
   /**
@@ -909,7 +920,8 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   async #decideStaple(): Promise<NSPRError | undefined> {
     const stapler = this.ocspStapler;
     const decision = this.#sniDecision;
-    if (!stapler || (decision && 'error' in decision)) return undefined;
+    // (a connection gone while the SNI callback decided asks for nothing)
+    if (!stapler || this.#state.finished || (decision && 'error' in decision)) return undefined;
     try {
       const staple = await stapler(decision?.identity);
       if (staple === null || this.#state.finished) return undefined;

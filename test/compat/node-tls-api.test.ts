@@ -8,6 +8,7 @@ import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { X509Certificate } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as nssTLS from 'node-nss/tls';
@@ -648,6 +649,63 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
 });
 
 describe('node-nss/tls beyond the pairings', () => {
+  it('an SNI answer NSS refuses fails that handshake only; the server goes on serving', async () => {
+    // An EC certificate whose key usage is key agreement alone: NSS's SSL_ConfigServerCert refuses it. Of
+    // another key type than the RSA default, it is configured before NSS reads the ClientHello: that step
+    // threw into a Promise nobody handled, which ends the process (found in review).
+    const dir = tempDir('sni-bad-');
+    const run = (args: string[]) => spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+    const made = run([
+      ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2'],
+      ...[
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'keyUsage=critical,keyAgreement',
+        '-keyout',
+        'k.pem',
+        '-out',
+        'c.pem',
+      ],
+    ]);
+    expect(made.status, made.stderr).toBe(0);
+    const refused = nssTLS.createSecureContext({
+      key: readFileSync(path.join(dir, 'k.pem')),
+      cert: readFileSync(path.join(dir, 'c.pem')),
+    });
+    const errors: string[] = [];
+    const server = nssTLS.createServer(
+      {
+        key: pki.pem['server-rsa.key'],
+        cert: pki.pem['server-rsa'],
+        SNICallback: (name, cb) => cb(null, name === 'bad.example' ? refused : undefined),
+      },
+      (s) => s.end('served'),
+    );
+    server.on('tlsClientError', (err: Error) => errors.push(err.message));
+    const port = await listen(server as unknown as nodeTLS.Server);
+    try {
+      const bad = await connected(nodeTLS, {
+        port,
+        host: '127.0.0.1',
+        servername: 'bad.example',
+        ca: pki.pem.ca,
+      });
+      expect(bad).toBeInstanceOf(Error);
+      const good = await connected(nodeTLS, {
+        port,
+        host: '127.0.0.1',
+        servername: 'localhost',
+        ca: pki.pem.ca,
+      });
+      if (good instanceof Error) throw good;
+      expect(await readAll(good)).toBe('served');
+      expect(errors.join('\n')).toMatch(/SNI callback failed/);
+    } finally {
+      await close(server as unknown as nodeTLS.Server);
+    }
+  });
+
   it('a TLS socket destroyed before its given socket connected takes the connection with it', async () => {
     // node's test-tls-connect-given-socket: the connection outlived the TLS socket and the server never closed.
     const server = nodeTLS.createServer({ key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] }, (s) =>
