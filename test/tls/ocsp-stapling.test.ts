@@ -181,10 +181,12 @@ describe('OCSP stapling', () => {
     type Answer = (done: (err: Error | null, response?: Buffer | null) => void) => void;
     interface Outcome {
       /** Each 'OCSPRequest': the certificate's subject and its issuer's (or null). */
-      requests: Array<[string, string | null]>;
+      requests: Array<[string, string | null, string]>;
       /** What the client's 'OCSPResponse' gave: 'response' for the openssl response, else what came. */
       responses: Array<string | null>;
       connected: boolean;
+      /** The key type of the certificate the client was served. */
+      served?: string;
       /** The message of the server's 'tlsClientError', when there was one. */
       clientError?: string;
     }
@@ -221,9 +223,11 @@ describe('OCSP stapling', () => {
         (sock) => sock.end(),
       );
       server.on('OCSPRequest', (cert: Buffer, issuer: Buffer | null, done: Parameters<Answer>[0]) => {
+        const asked = new X509Certificate(cert);
         outcome.requests.push([
-          new X509Certificate(cert).subject,
+          asked.subject,
           issuer ? new X509Certificate(issuer).subject : null,
+          asked.publicKey.asymmetricKeyType ?? '?',
         ]);
         answer(done);
       });
@@ -247,6 +251,7 @@ describe('OCSP stapling', () => {
             );
             sock.once('secureConnect', () => {
               outcome.connected = true;
+              outcome.served = sock.getPeerX509Certificate()?.publicKey.asymmetricKeyType;
               sock.end();
             });
             sock.once('error', () => undefined);
@@ -276,10 +281,11 @@ describe('OCSP stapling', () => {
       expect(outcomes).toEqual(Object.fromEntries(Object.keys(outcomes).map((k) => [k, expected])));
     }
 
-    const request: [string, string] = ['CN=localhost', 'CN=PEM Test CA'];
+    // The certificate asked about (subject, issuer, key type); every scenario serves server-ec's.
+    const request: [string, string, string] = ['CN=localhost', 'CN=PEM Test CA', 'ec'];
 
     it('the listener gets the certificate and its issuer; its response is stapled, at once or later', async () => {
-      const ok = { requests: [request], responses: ['response'], connected: true };
+      const ok = { requests: [request], responses: ['response'], connected: true, served: 'ec' };
       same(await everyPairing((done) => done(null, response)), ok);
       same(await everyPairing((done) => setTimeout(() => done(null, response), 50)), ok);
     });
@@ -289,11 +295,13 @@ describe('OCSP stapling', () => {
         requests: [request],
         responses: [null],
         connected: true,
+        served: 'ec',
       });
       same(await everyPairing((done) => done(null, response), { requestOCSP: false }), {
         requests: [],
         responses: [],
         connected: true,
+        served: 'ec',
       });
     });
 
@@ -303,6 +311,7 @@ describe('OCSP stapling', () => {
           requests: [request],
           responses: ['response'],
           connected: true,
+          served: 'ec',
         });
       }
     });
