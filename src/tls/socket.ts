@@ -223,6 +223,16 @@ export function certificateSlot(cert: Certificate): string {
 }
 const certificateSlots = new WeakMap<Certificate, string>();
 
+let authTypes: ReadonlyMap<number, number> | undefined;
+
+/** Each suite NSS implements with its authentication type: read from NSS once, not per connection. */
+function suiteAuthTypes(): ReadonlyMap<number, number> {
+  authTypes ??= new Map(
+    binding.implementedCiphers().map((suite) => [suite, binding.cipherSuiteInfo(suite).authType]),
+  );
+  return authTypes;
+}
+
 /** The TLS 1.2 suites (by authentication type) a server certificate of this key type can serve. */
 function servesAuthType(keyType: string, authType: number): boolean {
   if (authType === SSL_AUTH_TLS13_ANY) return true;
@@ -887,9 +897,8 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     );
     for (const other of others)
       this.#engine.configServerCert(other.cert.native, other.key.native, other.ocspResponse ?? null);
-    for (const suite of binding.implementedCiphers()) {
-      if (!servesAuthType(chosen.key.keyType, binding.cipherSuiteInfo(suite).authType))
-        this.#engine.cipherPrefSet(suite, false);
+    for (const [suite, authType] of suiteAuthTypes()) {
+      if (!servesAuthType(chosen.key.keyType, authType)) this.#engine.cipherPrefSet(suite, false);
     }
     decision.configured = true;
   }
