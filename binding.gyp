@@ -21,6 +21,7 @@
         "native/nss/ocsp_http.cc",
         "native/nss/pkcs12.cc",
         "native/nss/pkcs11_module.cc",
+        "native/nss/server_session_cache.cc",
         "native/nss/slot.cc",
         "native/nss/ssl_constants.cc",
         "native/nss/ssl_cycle.cc",

@@ -59,7 +59,14 @@ export type {
   CipherSuiteInfo,
 } from './tls/socket.js';
 export type { SSLModel } from './tls/callbacks.js';
-export { SSLServer, configServerSessionIDCache } from './tls/server.js';
+export { SSLServer, type SSLServerOptions } from './tls/server.js';
+export {
+  configServerSessionIDCache,
+  configMPServerSIDCache,
+  inheritMPServerSIDCache,
+  type ServerSessionCacheOptions,
+  type MPServerSIDCacheOptions,
+} from './tls/server-session-cache.js';
 export type { SSLServerEvents, OCSPRequestCallback } from './tls/server.js';
 export type { Listener, AnyListener } from './core/events.js';
 export { DEFAULT_TLS_PROFILE } from './tls/defaults.js';

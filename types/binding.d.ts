@@ -530,6 +530,16 @@ export interface SSLBinding {
   sslConstants: Readonly<Record<string, number>>;
   cipherSuiteInfo(suite: number): NativeCipherSuiteInfo;
   configServerSessionIDCache(maxEntries: number, timeoutSeconds: number): void;
+  /** SSL_ConfigMPServerSIDCache; returns NSS's SSL_INHERITANCE value. */
+  configMPServerSIDCache(maxEntries: number, timeoutSeconds: number, directory: string | null): string;
+  /** SSL_InheritMPServerSIDCache with a primary's SSL_INHERITANCE value. */
+  inheritMPServerSIDCache(inheritance: string): void;
+  /** SSL_SetSessionTicketKeyPair with an RSA key and the public key NSS derives from it. */
+  setSessionTicketKeyPair(key: NativePrivateKey): void;
+  /** An anonymous file holding `bytes`, by a descriptor child processes inherit across exec. */
+  inheritableSecret(bytes: Buffer): number;
+  /** Reads up to `maxLength` bytes of an inherited anonymous file from its start, and closes it. */
+  readInheritedSecret(fd: number, maxLength: number): Buffer;
   clearSessionCache(): void;
   implementedCiphers(): number[];
   versionRangeGetSupported(): [number, number];

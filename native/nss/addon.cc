@@ -13,6 +13,7 @@
 #include "ocsp.h"
 #include "pkcs11_module.h"
 #include "private_key.h"
+#include "server_session_cache.h"
 #include "slot.h"
 #include "ssl_engine.h"
 
@@ -38,6 +39,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   InitCertRequests(env, exports);
   InitCertBuilder(env, exports);
   InitSSL(env, exports);
+  InitServerSessionCache(env, exports);
   return exports;
 }
 

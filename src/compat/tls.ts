@@ -89,7 +89,6 @@ const UNSUPPORTED_OPTIONS = [
   'dhparam',
   'ticketKeys',
   'sessionTimeout',
-  'sessionIdContext',
   'enableTrace',
   'honorCipherOrder',
   'secureOptions',
@@ -554,6 +553,12 @@ export interface TlsOptions extends SecureContextOptions {
   secureContext?: SecureContext;
   /** node-nss: serve certificates of the database by nickname as well (or instead). */
   certNickname?: string | string[];
+  /**
+   * As node:tls, the context of this server's sessions. In a worker of a cluster whose primary called
+   * `configMPServerSIDCache`, the servers of the same `sessionIdContext` in the other workers resume this
+   * server's sessions; elsewhere a server's sessions resume only at that server.
+   */
+  sessionIdContext?: string;
   /** node-nss: check client certificates for revocation with OCSP (`'soft'`, `'hard'`), on the JavaScript thread. */
   revocation?: RevocationMode;
 }
@@ -649,6 +654,7 @@ export class Server extends net.Server {
       ecdhCurve: options.ecdhCurve,
       sigalgs: options.sigalgs,
       allowHalfOpen: options.allowHalfOpen,
+      sessionIdContext: options.sessionIdContext,
       // addContext and SNICallback answer here; as with tls.Server, no certificate of its own is needed.
       SNICallback: (name: string) => this.#serverIdentity(name, SNICallback),
     } as Parameters<typeof createSSLServer>[0]);

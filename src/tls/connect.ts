@@ -511,6 +511,11 @@ export function undiciConnector(opts: UndiciConnectorOptions = {}): buildConnect
 /** Options of {@link createServer}. */
 export interface CreateServerOptions {
   /**
+   * The name under which this server shares sessions with the same server in the other workers of a
+   * cluster whose primary called `configMPServerSIDCache` (as `SSLServerOptions.sessionIdContext`).
+   */
+  sessionIdContext?: string;
+  /**
    * Nicknames of the server certificates in the database (one per key type: RSA and EC may serve side by
    * side). Not needed with `cert`/`key` or `secureContext`; with them, both are served.
    */
@@ -607,7 +612,11 @@ export function createServer(
       'The server has no certificate: give "opts.cert" and "opts.key", "opts.certNickname", or "opts.SNICallback"',
     );
   const db = opts.certDB ?? getDefaultCertDB();
-  const server = new SSLServer({ certDB: db, allowHalfOpen: opts.allowHalfOpen });
+  const server = new SSLServer({
+    certDB: db,
+    allowHalfOpen: opts.allowHalfOpen,
+    sessionIdContext: opts.sessionIdContext,
+  });
   for (const nick of nicknames) {
     const cert = db.findCertFromNickname(nick);
     server.configSecureServer(cert, db.findKeyByAnyCert(cert));

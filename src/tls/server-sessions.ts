@@ -40,10 +40,17 @@ export function tagTickets(engine: NativeSSLEngine, context: Buffer): boolean {
 
 /** @internal One server's sessions: its ticket context and the TLS 1.2 session IDs it made. */
 export class ServerSessions {
-  /** Tags this server's TLS 1.3 tickets (at most 255 bytes for NSS). */
-  readonly context: Buffer = randomBytes(16);
+  /**
+   * Tags this server's TLS 1.3 tickets (at most 255 bytes for NSS): random, or in a worker sharing its
+   * primary's session cache, the context the same server has in the other workers (server-session-cache.ts).
+   */
+  readonly context: Buffer;
   // session ID (hex) → when NSS's cache lets it go; insertion order is expiry order.
   readonly #issued = new Map<string, number>();
+
+  constructor(context: Buffer = randomBytes(16)) {
+    this.context = context;
+  }
 
   /** A full TLS 1.2 handshake made this session. */
   remember(sessionID: Buffer, now = Date.now()): void {

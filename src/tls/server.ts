@@ -6,7 +6,6 @@ import { certUsageAnyCA } from '../core/constants.js';
 import { Certificate } from '../pki/certificate.js';
 import { CertDB } from '../pki/certdb.js';
 import { NSPRError } from '../core/errors.js';
-import { afterNSSShutdown } from '../core/shutdown-hooks.js';
 import { checkFIPSKey } from './fips-profile.js';
 import { PrivateKey } from '../pki/private-key.js';
 import type { SNICallback } from './callbacks.js';
@@ -32,31 +31,28 @@ import {
   checkString,
 } from '../core/validate.js';
 import { applyDefaultProfile } from './defaults.js';
-import { ServerSessions, serverSessionLimits, tagTickets } from './server-sessions.js';
+import { ServerSessions, tagTickets } from './server-sessions.js';
+import { ensureServerSessionCache, serverContext } from './server-session-cache.js';
 import type { AnyListener, Listener } from '../core/events.js';
 
 const PR_IO_TIMEOUT_ERROR = -5990;
 
-let sessionCacheConfigured = false;
-
-/**
- * Configures NSS's server session-ID cache (TLS 1.2 resumption). Called with defaults by the first
- * SSLServer; call it earlier to choose the size and lifetime.
- */
-export function configServerSessionIDCache(opts: { maxEntries?: number; timeout?: number } = {}): void {
-  checkObject(opts, 'opts');
-  // NSS takes both as 32-bit numbers: a larger one would wrap around.
-  if (opts.maxEntries !== undefined) checkInteger(opts.maxEntries, 'opts.maxEntries', 0, 0x7fffffff);
-  if (opts.timeout !== undefined) checkInteger(opts.timeout, 'opts.timeout', 0, 0x7fffffff);
-  binding.configServerSessionIDCache(opts.maxEntries ?? 0, opts.timeout ?? 0);
-  serverSessionLimits(opts.maxEntries ?? 0, opts.timeout ?? 0);
-  sessionCacheConfigured = true;
+/** Options of the {@link SSLServer} constructor. */
+export interface SSLServerOptions {
+  /** As on an SSLSocket (python-nss's address family); checked, and `listen`'s host decides the family. */
+  family?: 'ipv4' | 'ipv6';
+  /** The database certificates and trust come from (default: the process's). */
+  certDB?: CertDB;
+  /** Whether an accepted socket stays writable after the client ends its side (default false). */
+  allowHalfOpen?: boolean;
+  /**
+   * In a worker sharing its primary's session cache (`configMPServerSIDCache`), the name under which
+   * this server shares sessions: the servers of the same name in the other workers resume its sessions (by
+   * default the server's place among those the process makes: `'server #0'`, `'server #1'`…). Elsewhere
+   * unused: a server's sessions resume only at that server.
+   */
+  sessionIdContext?: string;
 }
-
-// NSS shut down, and its server session cache with it: the next server configures it again.
-afterNSSShutdown(() => {
-  sessionCacheConfigured = false;
-});
 
 /** The callback of an `'OCSPRequest'` listener: a DER OCSPResponse to staple, `null` for none, or an error. */
 export type OCSPRequestCallback = (err: Error | null, response?: Buffer | null) => void;
@@ -132,26 +128,22 @@ export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmit
   }> = [];
   #handshakeTimeout = 120_000;
   readonly #allowHalfOpen: boolean;
-  readonly #sessions = new ServerSessions();
+  readonly #sessions: ServerSessions;
   #keyLogWanted = false;
   /** Whether this server sends (tagged) TLS 1.3 tickets: `SSL_ENABLE_SESSION_TICKETS` as the user set it. */
   #tickets: boolean;
 
-  constructor(opts: { family?: 'ipv4' | 'ipv6'; certDB?: CertDB; allowHalfOpen?: boolean } = {}) {
+  constructor(opts: SSLServerOptions = {}) {
     super();
     checkObject(opts, 'opts');
     if (opts.family !== undefined) checkFamily(opts.family, 'opts.family');
     if (opts.certDB !== undefined) checkInstance(opts.certDB, CertDB, 'opts.certDB');
     if (opts.allowHalfOpen !== undefined) checkBoolean(opts.allowHalfOpen, 'opts.allowHalfOpen');
     this.#allowHalfOpen = opts.allowHalfOpen ?? false;
-    if (!sessionCacheConfigured) {
-      try {
-        configServerSessionIDCache();
-      } catch {
-        // already configured in this process (for instance before a shutdown/init cycle)
-        sessionCacheConfigured = true;
-      }
-    }
+    if (opts.sessionIdContext !== undefined) checkString(opts.sessionIdContext, 'opts.sessionIdContext');
+    ensureServerSessionCache();
+    const { context, shared } = serverContext(opts.sessionIdContext);
+    this.#sessions = new ServerSessions(context);
     this.#engine = new binding.NativeSSLEngine(null);
     applyDefaultProfile(this.#engine, 'server');
     // TLS 1.3 resumption needs tickets from the server: ones tagged with this server's context (see
@@ -159,6 +151,10 @@ export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmit
     // carry a tag: TLS 1.2 clients resume through the session-ID cache.
     this.#engine.optionSet(ssl.SSL_ENABLE_SESSION_TICKETS, 1);
     this.#tickets = tagTickets(this.#engine, this.#sessions.context);
+    // Sharing sessions with other workers: TLS 1.3 tickets carry this server's context, TLS 1.2 session IDs
+    // carry nothing that says which server made them, so in a process that shares they go unused (no
+    // lookup, nothing cached): a session of another server in another worker could otherwise resume here.
+    if (shared) this.#engine.optionSet(ssl.SSL_NO_CACHE, 1);
     this.enforceFIPSProfile();
     if (opts.certDB !== undefined) this.setCertificateDB(opts.certDB);
     // As tls.Server: 'keylog' (line, socket) for every accepted socket, once someone listens.

@@ -482,7 +482,10 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
       if (event === 'keylog') this.#watchSecrets();
       if (event !== 'session' || this.#sessionsWatched) return;
       this.#engine.watchSessions(true);
-      this.#engine.optionSet(ssl.SSL_ENABLE_SESSION_TICKETS, 1);
+      // A client asks for tickets; a server's socket keeps NSS's untagged ones off (tagTickets): they would
+      // resume at any server in the process, and a TLS 1.2 ticket is refused after the handshake, as a
+      // session of another server (node-nss/tls's sockets listen for 'session' from the start).
+      if (this.#serverSessions === undefined) this.#engine.optionSet(ssl.SSL_ENABLE_SESSION_TICKETS, 1);
       this.#sessionsWatched = true;
     });
   }

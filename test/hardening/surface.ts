@@ -556,6 +556,7 @@ export const surface: Record<string, Entry> = {
           opt({ name: 'family', types: ['string'], valid: 'ipv4' }),
           opt(of('certDB', 'CertDB', '$db')),
           opt(bool('allowHalfOpen')),
+          opt(str('sessionIdContext', 'web')),
         ]),
       ),
     ],
@@ -603,6 +604,21 @@ export const surface: Record<string, Entry> = {
     ],
   },
   'fn:clearSessionCache': { params: [] },
+  // Not run here: a call that succeeds makes this test process a cluster primary (its children would join);
+  // test/tls/cluster-sessions.test.ts refuses its wrong values.
+  'fn:configMPServerSIDCache': {
+    batch: 'none',
+    params: [
+      opt(
+        options('opts', [
+          opt(int('maxEntries', 100, [0, 0x7fffffff])),
+          opt(int('timeout', 100, [0, 0x7fffffff])),
+          opt(str('directory', '/tmp')),
+        ]),
+      ),
+    ],
+  },
+  'fn:inheritMPServerSIDCache': { params: [] },
   'fn:configClientSessionCache': {
     params: [options('opts', [opt(int('maxUsedTickets', 2, [0, 2 ** 53]))])],
   },
@@ -690,6 +706,7 @@ export const surface: Record<string, Entry> = {
           opt(bool('requestCert', false)),
           opt(bool('requireCert', false)),
           opt(bool('allowHalfOpen', false)),
+          opt(str('sessionIdContext', 'web')),
           opt(of('ALPNProtocols', 'string[]', ['h2'])),
           opt(str('ciphers', 'TLS_AES_128_GCM_SHA256')),
           opt(str('ecdhCurve', 'auto')),
