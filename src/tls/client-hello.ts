@@ -33,29 +33,99 @@ export function clientHelloServerName(data: Buffer): string | null | undefined {
  * Bytes that are not a ClientHello NSS could read give no name and no request (NSS then judges them).
  */
 export function readClientHello(data: Buffer): ClientHelloInfo | undefined {
-  const none = { serverName: null, statusRequest: false };
-  // The handshake message may span several records: join their fragments.
-  const fragments: Buffer[] = [];
-  let have = 0;
-  let need = Infinity;
-  for (let pos = 0; have < need;) {
-    if (data.length < pos + RECORD_HEADER) return data.length > LIMIT ? none : undefined;
-    if (data[pos] !== HANDSHAKE) return none;
-    const length = data.readUInt16BE(pos + 3);
-    if (data.length < pos + RECORD_HEADER + length) return data.length > LIMIT ? none : undefined;
-    const fragment = data.subarray(pos + RECORD_HEADER, pos + RECORD_HEADER + length);
-    fragments.push(fragment);
-    have += fragment.length;
-    pos += RECORD_HEADER + length;
-    if (need === Infinity && have >= 4) {
-      const head = Buffer.concat(fragments);
-      if (head[0] !== CLIENT_HELLO) return none;
-      need = 4 + head.readUIntBE(1, 3);
-      if (need > LIMIT) return none;
+  return new ClientHelloReader().push(data);
+}
+
+const NO_HELLO: ClientHelloInfo = { serverName: null, statusRequest: false };
+
+/**
+ * Reads a ClientHello as its bytes arrive, each byte looked at once: a hello sent a byte at a time, or in
+ * one-byte records, costs as much as one sent whole (parsing everything held again on every chunk made
+ * such a sender's hello quadratic). Records are taken whole, as NSS takes them.
+ */
+export class ClientHelloReader {
+  /** Everything pushed, in order, for NSS once the decision is made. */
+  readonly received: Buffer[] = [];
+  /** Bytes in {@link received}. */
+  length = 0;
+  // The bytes not read yet: #queue from #head on.
+  #queue: Buffer[] = [];
+  #head = 0;
+  #queued = 0;
+  /** The current record's fragment length, once its header was read; `-1` before. */
+  #recordLength = -1;
+  // The handshake message so far: fragments of the records read, and its length once known.
+  readonly #fragments: Buffer[] = [];
+  #have = 0;
+  #need = Infinity;
+  #result: ClientHelloInfo | undefined;
+
+  /** Adds bytes; returns what the hello says once it is known (then always the same), else `undefined`. */
+  push(chunk: Buffer): ClientHelloInfo | undefined {
+    if (chunk.length > 0) {
+      this.received.push(chunk);
+      this.length += chunk.length;
+      if (this.#result === undefined) {
+        this.#queue.push(chunk);
+        this.#queued += chunk.length;
+      }
     }
+    this.#result ??= this.#read();
+    if (this.#result !== undefined) {
+      this.#queue = [];
+      this.#head = 0;
+    }
+    return this.#result;
   }
-  const body = Buffer.concat(fragments).subarray(4, need);
-  return { serverName: serverName(body), statusRequest: hasExtension(body, STATUS_REQUEST_EXTENSION) };
+
+  #read(): ClientHelloInfo | undefined {
+    while (this.#have < this.#need) {
+      if (this.#recordLength < 0) {
+        if (this.#queued < RECORD_HEADER) return this.length > LIMIT ? NO_HELLO : undefined;
+        const header = this.#take(RECORD_HEADER);
+        if (header[0] !== HANDSHAKE) return NO_HELLO;
+        this.#recordLength = header.readUInt16BE(3);
+      }
+      if (this.#queued < this.#recordLength) return this.length > LIMIT ? NO_HELLO : undefined;
+      const fragment = this.#take(this.#recordLength);
+      this.#recordLength = -1;
+      this.#fragments.push(fragment);
+      this.#have += fragment.length;
+      if (this.#need === Infinity && this.#have >= 4) {
+        const head = Buffer.concat(this.#fragments, 4);
+        if (head[0] !== CLIENT_HELLO) return NO_HELLO;
+        this.#need = 4 + head.readUIntBE(1, 3);
+        if (this.#need > LIMIT) return NO_HELLO;
+      }
+    }
+    const body = Buffer.concat(this.#fragments).subarray(4, this.#need);
+    return { serverName: serverName(body), statusRequest: hasExtension(body, STATUS_REQUEST_EXTENSION) };
+  }
+
+  /** The next `n` queued bytes (there are that many). */
+  #take(n: number): Buffer {
+    this.#queued -= n;
+    const parts: Buffer[] = [];
+    let got = 0;
+    while (got < n) {
+      // An index, not shift(): a queue of many one-byte chunks would make each shift a copy of the rest.
+      const next = this.#queue[this.#head]!;
+      if (next.length > n - got) {
+        parts.push(next.subarray(0, n - got));
+        this.#queue[this.#head] = next.subarray(n - got);
+        got = n;
+      } else {
+        parts.push(next);
+        got += next.length;
+        this.#head++;
+      }
+    }
+    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, n);
+  }
 }
 
 /** The extensions block of a ClientHello body: where its first extension starts and where the block ends. */

@@ -28,7 +28,7 @@ import { ServerSessions, tagTickets } from './server-sessions.js';
 import { peerID, policyTag, sessionPolicy, unwrapSession, wrapSession } from './peer-id.js';
 import { RenegotiationLimiter } from './renegotiation-limit.js';
 import { applyDefaultProfile } from './defaults.js';
-import { readClientHello, type ClientHelloInfo } from './client-hello.js';
+import { ClientHelloReader, type ClientHelloInfo } from './client-hello.js';
 import {
   checkBoolean,
   checkBuffer,
@@ -393,7 +393,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
    * Server with an SNI callback or an OCSP stapler: the first bytes, held until they have answered for the
    * ClientHello in them.
    */
-  #hello: { data: Buffer; deciding: boolean; ended: boolean } | null = null;
+  #hello: { reader: ClientHelloReader; deciding: boolean; ended: boolean } | null = null;
   /** The SNI callback's answer for the name in the ClientHello, given to NSS when it asks. */
   #sniDecision:
     | { name: string; answer?: SNIAnswer; identity?: ServedIdentity; configured?: boolean; error?: unknown }
@@ -695,7 +695,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     if (asServer) this.#sessionsAsServer();
     this.#hello =
       asServer && (this.sniCallback || this.ocspStapler)
-        ? { data: Buffer.alloc(0), deciding: false, ended: false }
+        ? { reader: new ClientHelloReader(), deciding: false, ended: false }
         : null;
     this.#sniDecision = undefined;
     this.#ocspResponseEmitted = false;
@@ -796,13 +796,14 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
       this.#pump();
       return;
     }
-    if (chunk) hello.data = Buffer.concat([hello.data, chunk]);
-    else hello.ended = true;
+    const { reader } = hello;
+    const info = reader.push(chunk ?? Buffer.alloc(0));
+    if (!chunk) hello.ended = true;
     if (hello.deciding) {
-      this.#holdInput(hello.data.length);
+      this.#holdInput(reader.length);
       return;
     }
-    if (hello.data.length > MAX_HELD_CLIENT_HELLO) {
+    if (reader.length > MAX_HELD_CLIENT_HELLO) {
       this.#fail(
         new NSPRError(
           SSL_ERROR_RX_MALFORMED_CLIENT_HELLO,
@@ -812,7 +813,6 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
       );
       return;
     }
-    const info = readClientHello(hello.data);
     if (info === undefined && !hello.ended) return;
     hello.deciding = true;
     void this.#decideHello(info ?? { serverName: null, statusRequest: false })
@@ -822,7 +822,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
           this.#fail(failure);
           return;
         }
-        if (hello.data.length) this.#input.push(hello.data);
+        if (reader.length) this.#input.push(Buffer.concat(reader.received, reader.length));
         if (hello.ended) this.#inputEnded = true;
         this.#pump();
       })

@@ -8,8 +8,9 @@ import { spawn } from 'node:child_process';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { init, shutdown, SSLSocket } from 'node-nss';
-import { clientHelloServerName, readClientHello } from '../../dist/tls/client-hello.js';
+import { init, shutdown, SSLServer, SSLSocket } from 'node-nss';
+import { Duplex } from 'node:stream';
+import { ClientHelloReader, clientHelloServerName, readClientHello } from '../../dist/tls/client-hello.js';
 import { prng } from '../support/hostile.js';
 
 const LIMIT = 64 * 1024; // the reader's bound (client-hello.ts)
@@ -383,6 +384,16 @@ function check(data: Buffer): string | null | undefined {
   const info = readClientHello(data);
   if ((info === undefined) !== (answer === undefined))
     throw new Error(`readClientHello disagrees: ${data.toString('hex')}`);
+  // The same bytes in chunks of 1 to 7 bytes, as a socket receives them, give the same answer.
+  const chunked = new ClientHelloReader();
+  let chunkedInfo = chunked.push(Buffer.alloc(0));
+  for (let pos = 0, k = 0; pos < data.length; k++) {
+    const n = 1 + ((k * 5) % 7);
+    chunkedInfo = chunked.push(data.subarray(pos, pos + n));
+    pos += n;
+  }
+  if (JSON.stringify(chunkedInfo) !== JSON.stringify(info) || chunked.length !== data.length)
+    throw new Error(`the reader fed in chunks disagrees: ${data.toString('hex')}`);
   const status = strictStatusRequest(data);
   if (info !== undefined && status !== undefined && info.statusRequest !== status) {
     throw new Error(
@@ -460,5 +471,42 @@ describe('clientHelloServerName on recorded ClientHellos', () => {
     expect(check(huge)).toBeNull();
     const records = Buffer.concat(Array.from({ length: 13_200 }, () => Buffer.from([22, 3, 1, 0, 0])));
     expect(check(records)).toBeNull();
+  });
+});
+
+describe('a server holding a ClientHello for its SNI callback', () => {
+  it('looks at each byte a few times, not once per chunk that came after it (a hello sent a byte at a time)', async () => {
+    // node:tls's hello in one-byte records, delivered one byte per 'data' event: each chunk once made the
+    // socket copy everything held so far and parse it again (quadratic: 2.4 MB copied for this 2.2 KB hello, measured).
+    const hello = hellos.find((h) => h.from === 'node:tls 1.3')!;
+    const ones = fragment(hello.bytes, () => 0, 1);
+    const server = new SSLServer();
+    const names: Array<string | null> = [];
+    server.setSNICallback((name) => {
+      names.push(name);
+      return undefined;
+    });
+    const transport = new Duplex({ read() {}, write: (_chunk, _encoding, done) => done() });
+    const sock = server.handleConnection(transport as never);
+    sock.on('error', () => undefined);
+    const concat = Buffer.concat;
+    let copied = 0;
+    Buffer.concat = ((list: readonly Uint8Array[], length?: number) => {
+      const out = concat(list, length);
+      copied += out.length;
+      return out;
+    }) as typeof Buffer.concat;
+    try {
+      for (const byte of ones) {
+        transport.push(Buffer.from([byte]));
+        await new Promise((resolve) => setImmediate(resolve));
+        if (names.length) break;
+      }
+    } finally {
+      Buffer.concat = concat;
+      transport.destroy();
+    }
+    expect(names).toEqual([hello.name]);
+    expect(copied).toBeLessThan(4 * ones.length);
   });
 });
