@@ -336,7 +336,13 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   readonly #engine: NativeSSLEngine;
   #transport: Duplex | undefined;
   #asServer = false;
-  #pendingWrites: Array<{ chunk: Buffer; callback: (err?: Error | null) => void }> = [];
+  /** Writes NSS has not taken whole yet; `size` is the write's length as given, for bytesWritten. */
+  #pendingWrites: Array<{ chunk: Buffer; size: number; callback: (err?: Error | null) => void }> = [];
+  /** Cleartext bytes of the writes NSS took and delivered to the application (net.Socket's counts). */
+  #bytesWritten = 0;
+  #bytesRead = 0;
+  /** The last setTimeout's delay (net.Socket's `timeout`). */
+  #timeout: number | undefined;
   /** Where the engine writes each cycle's scalars (CycleState slots). */
   readonly #cycleState = new Float64Array(CycleState.length);
   #ciphertextWaiting = false;
@@ -1051,7 +1057,10 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     // 'secureConnect' before the data that came with the last handshake flight, as node:tls orders them.
     const handshakes = state[CycleState.handshakes]!;
     if (handshakes > 0 && !this.#handshakeDone(handshakes)) return;
-    if (out?.[0] && !this.push(out[0])) this.#transport?.pause();
+    if (out?.[0]) {
+      this.#bytesRead += out[0].length;
+      if (!this.push(out[0])) this.#transport?.pause();
+    }
     this.#consumeWritten(state[CycleState.written]!);
     const error = state[CycleState.error]!;
     if (error !== 0) {
@@ -1089,12 +1098,19 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   #consumeWritten(written: number): void {
     let left = written;
     while (left > 0 && this.#pendingWrites.length) {
-      const head = this.#pendingWrites[0] as { chunk: Buffer; callback: (err?: Error | null) => void };
+      const head = this.#pendingWrites[0]!;
       if (head.chunk.length <= left) {
         left -= head.chunk.length;
         this.#pendingWrites.shift();
-        if (this.#ciphertextWaiting) this.once('ciphertext-drained', () => head.callback());
-        else head.callback();
+        if (this.#ciphertextWaiting) {
+          this.once('ciphertext-drained', () => {
+            this.#bytesWritten += head.size;
+            head.callback();
+          });
+        } else {
+          this.#bytesWritten += head.size;
+          head.callback();
+        }
       } else {
         head.chunk = head.chunk.subarray(left);
         left = 0;
@@ -1539,7 +1555,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
       return;
     }
     // Before the handshake the bytes wait here, in order; NSS takes them once it can (#cycle).
-    this.#pendingWrites.push({ chunk, callback });
+    this.#pendingWrites.push({ chunk, size: chunk.length, callback });
     if (this.#transport) this.#pump();
     else this.#ioBeforeTransport = true;
   }
@@ -1883,6 +1899,50 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     return (this.#transport as net.Socket | undefined)?.localPort;
   }
 
+  get remoteFamily(): string | undefined {
+    return (this.#transport as net.Socket | undefined)?.remoteFamily;
+  }
+
+  /** As `net.Socket.address()`: the transport's local address, `{}` without one. */
+  address(): net.AddressInfo | Record<string, never> {
+    const transport = this.#transport as net.Socket | undefined;
+    return typeof transport?.address === 'function' ? transport.address() : {};
+  }
+
+  /** As net.Socket's (and node:tls's): cleartext bytes written, those still buffered included. */
+  get bytesWritten(): number {
+    return this.#bytesWritten + this.writableLength;
+  }
+
+  /** As net.Socket's (and node:tls's): cleartext bytes received. */
+  get bytesRead(): number {
+    return this.#bytesRead;
+  }
+
+  /** @deprecated As net.Socket's: `writableLength`. */
+  get bufferSize(): number {
+    return this.writableLength;
+  }
+
+  /** As net.Socket's: `'opening'` while connecting, then `'open'`, `'readOnly'`, `'writeOnly'` or `'closed'`. */
+  get readyState(): 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed' {
+    if (this.connecting) return 'opening';
+    if (this.readable && this.writable) return 'open';
+    if (this.readable) return 'readOnly';
+    if (this.writable) return 'writeOnly';
+    return 'closed';
+  }
+
+  /** As net.Socket's: true until the socket has a connected transport, and again once destroyed. */
+  get pending(): boolean {
+    return !this.#transport || this.connecting || this.destroyed;
+  }
+
+  /** As net.Socket's: the delay of the last `setTimeout` (undefined before one). */
+  get timeout(): number | undefined {
+    return this.#timeout;
+  }
+
   /** As `net.Socket.destroySoon()` (what `http.Server` calls after a response): end, then destroy once finished. */
   destroySoon(): void {
     if (this.writable) this.end();
@@ -1909,6 +1969,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     checkDelay(ms, 'ms', 0);
     if (callback !== undefined) checkFunction(callback, 'callback');
     if (callback) this.once('timeout', callback);
+    this.#timeout = ms;
     return this.#onTransport((t) => {
       if (!t.setTimeout) return;
       t.setTimeout(ms);

@@ -517,6 +517,73 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
     }
   });
 
+  it("net.Socket's properties: pending, readyState, timeout, address, remoteFamily, bytes written and read", async () => {
+    const serverSeen: string[] = [];
+    const server = server$().createServer(
+      { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] },
+      (s) => {
+        s.on('data', (d: Buffer) => {
+          s.write(Buffer.concat([d, d]));
+          s.end();
+        });
+        s.on('end', () => serverSeen.push(`read ${s.bytesRead} wrote ${s.bytesWritten} ${s.readyState}`));
+      },
+    );
+    const port = await listen(server);
+    try {
+      const seen: string[] = [];
+      const c = client$().connect({ port, host: '127.0.0.1', servername: 'localhost', ca: pki.pem.ca });
+      const state = (when: string) =>
+        seen.push(
+          `${when}: pending ${c.pending} ${c.readyState} timeout ${c.timeout} wrote ${c.bytesWritten} read ${c.bytesRead}`,
+        );
+      state('connecting');
+      expect(c.address()).toEqual({});
+      c.setTimeout(5000);
+      await within(
+        10_000,
+        'the exchange',
+        new Promise<void>((resolve, reject) => {
+          c.on('error', reject);
+          c.on('secureConnect', () => {
+            state('secure');
+            expect(c.address()).toMatchObject({ address: '127.0.0.1', family: 'IPv4' });
+            expect(c.remoteFamily).toBe('IPv4');
+            c.write('abcd');
+            seen.push(`written: ${c.bytesWritten}, buffered ${c.bufferSize}`);
+          });
+          c.on('data', () => state('data'));
+          c.on('end', () => {
+            state('end');
+            c.end();
+          });
+          c.on('close', () => {
+            state('close');
+            resolve();
+          });
+        }),
+      );
+      expect(seen).toEqual([
+        'connecting: pending true opening timeout undefined wrote 0 read 0',
+        'secure: pending false open timeout 5000 wrote 0 read 0',
+        'written: 4, buffered 4',
+        'data: pending false open timeout 5000 wrote 4 read 8',
+        'end: pending false writeOnly timeout 5000 wrote 4 read 8',
+        'close: pending true closed timeout 5000 wrote 4 read 8',
+      ]);
+      await within(
+        5000,
+        'the server',
+        (async () => {
+          while (serverSeen.length === 0) await new Promise((r) => setTimeout(r, 10));
+        })(),
+      );
+      expect(serverSeen).toEqual(['read 4 wrote 8 closed']);
+    } finally {
+      await close(server);
+    }
+  });
+
   it('ciphers: OpenSSL names choose the TLS 1.2 suite; no suite in common fails', async () => {
     const server = server$().createServer(
       {
