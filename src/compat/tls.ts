@@ -19,7 +19,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import * as net from 'node:net';
-import type { Duplex } from 'node:stream';
+import { Duplex } from 'node:stream';
 import * as nodeTLS from 'node:tls';
 import { init, isInitialized } from '../nss.js';
 import { binding } from '../core/binding.js';
@@ -153,6 +153,53 @@ function completeChain(sent: Certificate[], anchors: Certificate[]): Certificate
   return chain;
 }
 
+/** The options of node:tls's `new TLSSocket(socket, options)`: a server's (`isServer: true`) or a client's. */
+export interface TLSSocketOptions
+  extends Omit<ConnectionOptions, 'socket'>, Omit<TlsOptions, keyof ConnectionOptions> {
+  /** The server's end of the connection (default: the client's). */
+  isServer?: boolean;
+  /** With `isServer`: the node-nss/tls server whose accepted socket this is (its options and events). */
+  server?: Server | net.Server;
+}
+
+// `new TLSSocket(socket, options)` configures the socket after its base constructor ran: what that needs is
+// decided before it (the model of a server's end) and done after it (planAdoption, takeAdoption).
+let adoption: ((sock: TLSSocket) => void) | undefined;
+
+function planAdoption(socket: Duplex, options: TLSSocketOptions): SSLSocketOptions {
+  checkObject(options, 'options');
+  ensureInit();
+  const { isServer, server, ...rest } = options;
+  if (!isServer) {
+    adoption = (sock) => {
+      connectWith({ ...rest, socket }, undefined, (made) => {
+        if (made.certDB !== undefined) sock.setCertificateDB(made.certDB);
+        return sock as unknown as SSLSocket;
+      });
+    };
+    return { allowHalfOpen: options.allowHalfOpen };
+  }
+  const model = server instanceof Server ? server.nssServer : new Server(rest as TlsOptions).nssServer;
+  adoption = (sock) => {
+    // The server accepts the connection as its own, with this socket for the one it would make.
+    const make = Object.getOwnPropertyDescriptor(model, 'newSocket');
+    model.newSocket = () => sock as unknown as SSLSocket;
+    try {
+      model.handleConnection(socket as net.Socket);
+    } finally {
+      if (make) Object.defineProperty(model, 'newSocket', make);
+      else delete (model as { newSocket?: unknown }).newSocket;
+    }
+  };
+  return { model, allowHalfOpen: options.allowHalfOpen };
+}
+
+function takeAdoption(): ((sock: TLSSocket) => void) | undefined {
+  const plan = adoption;
+  adoption = undefined;
+  return plan;
+}
+
 /**
  * node:tls's `TLSSocket` over NSS: an {@link SSLSocket} (every NSS method is there too) whose
  * `getPeerCertificate()` and `getCertificate()` answer in node:tls's shape; the NSS objects are
@@ -177,12 +224,24 @@ const SSLSocketBase = SSLSocket as unknown as new (
 export class TLSSocket extends SSLSocketBase {
   #lastSession: Buffer | undefined;
 
-  /** @internal Made by {@link connect} and {@link Server}; for STARTTLS use `connect({ socket })`. */
-  constructor(opts: SSLSocketOptions = {}) {
-    super(opts);
+  /**
+   * As node:tls's `new TLSSocket(socket, options)`: TLS over a connection the application holds (STARTTLS).
+   * With `isServer: true` it is the server's end, as an accepted socket of `options.server` (a node-nss/tls
+   * {@link Server}) or of a server made from `options` (`secureContext`, `key`/`cert`, `requestCert`,
+   * `rejectUnauthorized`, `ALPNProtocols`, `SNICallback`, …); the handshake starts with the client's
+   * ClientHello and `'secure'` follows it, as in node:tls. Otherwise it is a client, as `connect({ socket,
+   * ...options })`, whose handshake starts at once (node:tls's waits for `tls.connect`; use that form).
+   */
+  constructor(socket: Duplex, options?: TLSSocketOptions);
+  /** @internal Made by {@link connect} and {@link Server}. */
+  constructor(opts?: SSLSocketOptions);
+  constructor(first: Duplex | SSLSocketOptions = {}, options: TLSSocketOptions = {}) {
+    super(first instanceof Duplex ? planAdoption(first, options) : first);
+    const plan = takeAdoption();
     this.on('session', (session: Buffer) => {
       this.#lastSession = session;
     });
+    plan?.(this);
   }
 
   /** The peer's certificate as an NSS {@link Certificate}, or `null`. */
@@ -424,6 +483,14 @@ export function connect(port: number, options?: ConnectionOptions, callback?: ()
 export function connect(path: string, options?: ConnectionOptions, callback?: () => void): TLSSocket;
 export function connect(...args: ConnectArgs): TLSSocket {
   const [options, callback] = connectArguments(args);
+  return connectWith(options, callback, newTLSSocket);
+}
+
+function connectWith(
+  options: ConnectionOptions,
+  callback: (() => void) | undefined,
+  make: (opts: SSLSocketOptions) => SSLSocket,
+): TLSSocket {
   checkObject(options, 'options');
   warnUnsupported(options);
   ensureInit();
@@ -438,7 +505,7 @@ export function connect(...args: ConnectArgs): TLSSocket {
     maxVersion: options.maxVersion ?? DEFAULT_MAX_VERSION,
     ciphers: options.ciphers ?? defaultCiphers(),
   };
-  const sock = createConnectionWith(connectOptions, callback, newTLSSocket) as unknown as TLSSocket;
+  const sock = createConnectionWith(connectOptions, callback, make) as unknown as TLSSocket;
   // node's own check decides as NSS's does: only another function changes anything.
   if (check !== undefined && check !== nodeTLS.checkServerIdentity) {
     const name = connectOptions.servername ?? connectOptions.host ?? 'localhost';

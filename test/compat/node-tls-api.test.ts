@@ -584,6 +584,53 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
     }
   });
 
+  it("new TLSSocket(socket, { isServer: true }): the server's end of a connection a net.Server accepted", async () => {
+    const tls = server$() as unknown as typeof nodeTLS;
+    const events: string[] = [];
+    const context = tls.createSecureContext({
+      key: pki.pem['server-ec.key'],
+      cert: pki.pem['server-ec'],
+      ca: pki.pem.ca,
+    });
+    const plain = net.createServer((raw) => {
+      const sock = new tls.TLSSocket(raw, {
+        isServer: true,
+        secureContext: context,
+        requestCert: true,
+        rejectUnauthorized: true,
+        ALPNProtocols: ['smtp', 'h2'],
+      });
+      sock.on('secure', () => {
+        events.push(`secure ${sock.getProtocol()} ${String(sock.alpnProtocol)} ${sock.authorized}`);
+        events.push(`peer ${sock.getPeerCertificate().subject?.CN}`);
+        sock.end('250 ok');
+      });
+      sock.on('secureConnect', () => events.push('secureConnect'));
+      sock.on('error', (err) => events.push(`error ${err.message}`));
+    });
+    const port = await new Promise<number>((resolve) =>
+      plain.listen(0, '127.0.0.1', () => resolve((plain.address() as AddressInfo).port)),
+    );
+    try {
+      const client = client$().connect({
+        port,
+        host: '127.0.0.1',
+        servername: 'localhost',
+        ca: pki.pem.ca,
+        key: pki.pem['client.key'],
+        cert: pki.pem.client,
+        ALPNProtocols: ['smtp'],
+      });
+      expect(await readAll(client)).toBe('250 ok');
+      // node:tls decides `authorized` only for the sockets of a tls.Server (onServerSocketSecure): a bare
+      // server-side TLSSocket says false whatever the certificate; node-nss says what its check found.
+      const authorized = serverName === 'node-nss/tls';
+      expect(events).toEqual([`secure TLSv1.3 smtp ${authorized}`, 'peer pem-client']);
+    } finally {
+      await new Promise((resolve) => plain.close(resolve));
+    }
+  });
+
   it('ciphers: OpenSSL names choose the TLS 1.2 suite; no suite in common fails', async () => {
     const server = server$().createServer(
       {
@@ -760,6 +807,60 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
 });
 
 describe('node-nss/tls beyond the pairings', () => {
+  it('new TLSSocket(socket, { isServer: true, server }): an accepted socket of that server, its events included', async () => {
+    const server = nssTLS.createServer({ key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] });
+    const serverEvents: string[] = [];
+    server.on('secureConnection', (s) => serverEvents.push(`secureConnection ${s.getProtocol()}`));
+    const plain = net.createServer((raw) => {
+      const sock = new nssTLS.TLSSocket(raw, { isServer: true, server });
+      sock.on('secure', () => sock.end('hi'));
+    });
+    const port = await new Promise<number>((resolve) =>
+      plain.listen(0, '127.0.0.1', () => resolve((plain.address() as AddressInfo).port)),
+    );
+    try {
+      const client = nodeTLS.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: pki.pem.ca });
+      expect(await readAll(client)).toBe('hi');
+      expect(serverEvents).toEqual(['secureConnection TLSv1.3']);
+    } finally {
+      await new Promise((resolve) => plain.close(resolve));
+    }
+  });
+
+  it('new TLSSocket(socket, options) as a client: the handshake starts at once (node:tls waits for tls.connect)', async () => {
+    const server = nodeTLS.createServer({ key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] }, (s) =>
+      s.end('hello'),
+    );
+    const port = await listen(server);
+    try {
+      const tcp = net.connect(port, '127.0.0.1');
+      await new Promise((resolve) => tcp.once('connect', resolve));
+      const sock = new nssTLS.TLSSocket(tcp, { servername: 'localhost', ca: pki.pem.ca });
+      const secured = new Promise<boolean>((resolve) =>
+        sock.once('secureConnect', () => resolve(sock.authorized)),
+      );
+      expect(await readAll(sock as unknown as nodeTLS.TLSSocket)).toBe('hello');
+      expect(await secured).toBe(true);
+      // And without the CA, NSS's reason.
+      const tcp2 = net.connect(port, '127.0.0.1');
+      await new Promise((resolve) => tcp2.once('connect', resolve));
+      const refused = new nssTLS.TLSSocket(tcp2, { servername: 'localhost' });
+      const err = await new Promise<NodeJS.ErrnoException>((resolve) => refused.once('error', resolve));
+      // (UNTRUSTED once the CA is known to NSS as a temporary certificate of an earlier socket's `ca`.)
+      expect(err.code).toMatch(/^SEC_ERROR_UN(KNOWN|TRUSTED)_ISSUER$/);
+    } finally {
+      await close(server);
+    }
+  });
+
+  it('new TLSSocket(socket, options): wrong options are TypeErrors naming them', () => {
+    const tcp = new net.Socket();
+    expect(() => new nssTLS.TLSSocket(tcp, null as never)).toThrow(/options/);
+    expect(() => new nssTLS.TLSSocket(tcp, { isServer: true, ALPNProtocols: 'h2' as never })).toThrow(
+      TypeError,
+    );
+    tcp.destroy();
+  });
   it('an SNI answer NSS refuses fails that handshake only; the server goes on serving', async () => {
     // An EC certificate whose key usage is key agreement alone: NSS's SSL_ConfigServerCert refuses it. Of
     // another key type than the RSA default, it is configured before NSS reads the ClientHello: that step
