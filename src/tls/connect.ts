@@ -324,12 +324,16 @@ export function createConnectionWith(
     if (given instanceof net.Socket && given.pending && !given.destroyed) {
       sock.markConnecting();
       const fail = (err: Error) => sock.destroy(err);
+      // Closed before it connected (destroyed, with no error), it takes the TLS socket with it, as node:tls's.
+      const closedFirst = () => sock.destroy();
       // Destroyed before it had its transport, the TLS socket takes the connection with it (as node:tls's).
       const abandon = () => given.destroy();
       given.once('error', fail);
+      given.once('close', closedFirst);
       sock.once('close', abandon);
       given.once('connect', () => {
         given.removeListener('error', fail);
+        given.removeListener('close', closedFirst);
         sock.removeListener('close', abandon);
         if (!sock.destroyed) start(given);
         else given.destroy();

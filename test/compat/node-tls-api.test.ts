@@ -584,6 +584,18 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
     }
   });
 
+  it('a socket given before it connects and destroyed without an error closes the TLS socket', async () => {
+    const given = new net.Socket();
+    const sock = client$().connect({ socket: given, servername: 'localhost' });
+    const events: string[] = [];
+    for (const event of ['error', 'end', 'secureConnect']) sock.on(event, () => events.push(event));
+    const closed = new Promise((resolve) => sock.once('close', resolve));
+    given.destroy();
+    await within(5000, 'close', closed);
+    expect(events).toEqual([]);
+    expect(sock.destroyed).toBe(true);
+  });
+
   it("new TLSSocket(socket, { isServer: true }): the server's end of a connection a net.Server accepted", async () => {
     const tls = server$() as unknown as typeof nodeTLS;
     const events: string[] = [];
