@@ -90,5 +90,12 @@ export type {
   UndiciConnectorOptions,
 } from './tls/connect.js';
 export type { AuthCertificateCallback, BadCertCallback, HandshakeCallback } from './tls/socket.js';
-export type { ClientAuthData, ClientAuthDataCallback, SNICallback, SNIResult } from './tls/callbacks.js';
+export type {
+  ALPNCallback,
+  ALPNRequest,
+  ClientAuthData,
+  ClientAuthDataCallback,
+  SNICallback,
+  SNIResult,
+} from './tls/callbacks.js';
 export * from './tls/constants.js';

@@ -191,6 +191,139 @@ describe('SNI callback', () => {
   });
 });
 
+describe('ALPN callback', () => {
+  const later = <T>(value: T, ms = 20): Promise<T> => new Promise((r) => setTimeout(() => r(value), ms));
+
+  async function alpnServer(answer: (protocols: string[]) => unknown) {
+    const { server, port, sockets } = await nssEchoServer({ version: 'tls1.3' });
+    const order: string[] = [];
+    const asked: unknown[] = [];
+    server.setALPNProtocols(['h2']);
+    server.setSNICallback((name) => {
+      order.push(`sni ${name}`);
+      return undefined;
+    });
+    server.setALPNCallback((request) => {
+      order.push('alpn');
+      asked.push(request);
+      return answer(request.protocols) as string | undefined;
+    });
+    const errors: Array<Error & { code?: string }> = [];
+    server.on('tlsClientError', (err: Error) => errors.push(err));
+    const close = async () => {
+      sockets.forEach((s) => s.destroy());
+      await server.close();
+    };
+    const serverErrors = (n: number) =>
+      within(
+        5000,
+        'server error',
+        (async () => {
+          while (errors.length < n) await new Promise((r) => setTimeout(r, 10));
+        })(),
+      );
+    return { server, port, order, asked, errors, serverErrors, close };
+  }
+
+  async function alpnClient(port: number, protocols: string[]): Promise<SSLSocket> {
+    const sock = new SSLSocket();
+    sock.on('error', () => undefined);
+    sock.setHostname('localhost');
+    sock.setALPNProtocols(protocols);
+    await sock.connect({ host: '127.0.0.1', port, timeout: 5000 });
+    await sock.forceHandshake({ timeout: 10_000 });
+    return sock;
+  }
+
+  it('an asynchronous answer, after the SNI callback, replaces the server’s list for that connection', async () => {
+    const srv = await alpnServer((protocols) => later(protocols.find((p) => p.startsWith('acme'))));
+    try {
+      const sock = await alpnClient(srv.port, ['h2', 'acme-tls/1']);
+      expect(sock.alpnProtocol).toBe('acme-tls/1');
+      expect(await roundTrip(sock)).toBe('ping');
+      await closeClient(sock);
+      expect(srv.order).toEqual(['sni localhost', 'alpn']);
+      expect(srv.asked).toEqual([{ serverName: 'localhost', protocols: ['h2', 'acme-tls/1'] }]);
+      // node:tls as the client, offering no protocol: not asked, and no protocol agreed on.
+      const client = tls.connect({
+        port: srv.port,
+        host: '127.0.0.1',
+        servername: 'localhost',
+        ca: fs.readFileSync(fx.certs.test_ca.pemPath),
+      });
+      await within(
+        10_000,
+        'node:tls',
+        new Promise((r, j) => client.once('secureConnect', r).once('error', j)),
+      );
+      expect(client.alpnProtocol).toBe(false);
+      client.destroy();
+      expect(srv.asked).toHaveLength(1);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('undefined refuses the client’s protocols: no_application_protocol at both ends', async () => {
+    const srv = await alpnServer(() => later(undefined));
+    try {
+      await expect(alpnClient(srv.port, ['h2', 'http/1.1'])).rejects.toMatchObject({
+        code: 'SSL_ERROR_NEXT_PROTOCOL_NO_PROTOCOL',
+      });
+      await srv.serverErrors(1);
+      expect(srv.errors[0]).toMatchObject({ code: 'SSL_ERROR_NEXT_PROTOCOL_NO_PROTOCOL' });
+      expect(srv.errors[0]?.message).toMatch(/refused the client's protocols \(h2, http\/1\.1\)/);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it.each([
+    [
+      'rejects',
+      () => later(null).then(() => Promise.reject(new Error('no protocol service'))),
+      /ALPN callback failed: no protocol service/,
+    ],
+    [
+      'throws',
+      () => {
+        throw new Error('no protocol service');
+      },
+      /ALPN callback failed: no protocol service/,
+    ],
+    ['names a protocol not offered', () => 'spdy/3', /answered "spdy\/3", not one of the client's protocols/],
+    ['answers a number', () => 42, /answered number/],
+  ])('a callback that %s fails that handshake only', async (_kind, answer, message) => {
+    let calls = 0;
+    const srv = await alpnServer((protocols) => (calls++ === 0 ? answer() : protocols[0]));
+    try {
+      await expect(alpnClient(srv.port, ['h2'])).rejects.toThrow();
+      await srv.serverErrors(1);
+      expect(srv.errors[0]?.message).toMatch(message);
+      const fine = await alpnClient(srv.port, ['h2']);
+      expect(fine.alpnProtocol).toBe('h2');
+      await closeClient(fine);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('takes a function or null; null leaves the server’s own list', async () => {
+    const srv = await alpnServer(() => 'never');
+    try {
+      expect(() => srv.server.setALPNCallback('h2' as never)).toThrow(/"cb"/);
+      expect(() => srv.server.setALPNCallback('h2' as never)).toThrow(TypeError);
+      srv.server.setALPNCallback(null);
+      const sock = await alpnClient(srv.port, ['http/1.1', 'h2']);
+      expect(sock.alpnProtocol).toBe('h2');
+      await closeClient(sock);
+      expect(srv.asked).toEqual([]);
+    } finally {
+      await srv.close();
+    }
+  });
+});
+
 describe('client session cache', () => {
   it('clearSessionCache() and the used-ticket limit make the next connection a full handshake', async () => {
     expect(() => configClientSessionCache(null as never)).toThrow(TypeError);

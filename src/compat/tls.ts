@@ -56,7 +56,7 @@ import { verifyPeer, verifyServerWithRevocation } from '../tls/verification-cach
 import type { RevocationMode } from '../pki/revocation-mode.js';
 
 const SSL_ERROR_BAD_CERT_DOMAIN = -12276; // sslerr.h
-import type { SNIResult } from '../tls/callbacks.js';
+import type { ALPNRequest, SNIResult } from '../tls/callbacks.js';
 
 export { SecureContext };
 export type { SecureContextOptions };
@@ -98,7 +98,6 @@ const UNSUPPORTED_OPTIONS = [
   'clientCertEngine',
   'pskCallback',
   'pskIdentityHint',
-  'ALPNCallback',
   'highWaterMark',
 ] as const;
 const warned = new Set<string>();
@@ -603,6 +602,12 @@ export interface TlsOptions extends SecureContextOptions {
   /** With `requestCert`: refuse clients without a valid certificate (default `true`, as node:tls). */
   rejectUnauthorized?: boolean;
   ALPNProtocols?: string[];
+  /**
+   * As node:tls (and not with `ALPNProtocols`): chooses the protocol among those the client offers, after
+   * `SNICallback`; `servername` is `false` without SNI, as node:tls's. `undefined` refuses the client's protocols
+   * (a `no_application_protocol` alert); a protocol the client did not offer fails the handshake.
+   */
+  ALPNCallback?: (arg: { servername: string; protocols: string[] }) => string | undefined;
   minVersion?: TLSVersionName;
   maxVersion?: TLSVersionName;
   /** As node:tls: OpenSSL (or IANA) suite names, enabled in NSS's order. */
@@ -702,6 +707,15 @@ export class Server extends net.Server {
     ensureInit();
     const { requestCert = false, rejectUnauthorized = true, SNICallback, handshakeTimeout } = options;
     if (SNICallback !== undefined) checkFunction(SNICallback, 'options.SNICallback');
+    const { ALPNCallback } = options;
+    if (ALPNCallback !== undefined) {
+      checkFunction(ALPNCallback, 'options.ALPNCallback');
+      if (options.ALPNProtocols !== undefined)
+        throw Object.assign(
+          new TypeError('The ALPNCallback and ALPNProtocols TLS options are mutually exclusive'),
+          { code: 'ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS' },
+        );
+    }
     const model = createSSLServer({
       certNickname: options.certNickname,
       key: options.key,
@@ -715,6 +729,11 @@ export class Server extends net.Server {
       requestCert,
       requireCert: requestCert && rejectUnauthorized,
       ALPNProtocols: options.ALPNProtocols,
+      // node:tls's shape: `servername` false without SNI.
+      ALPNCallback:
+        ALPNCallback &&
+        (({ serverName, protocols }: ALPNRequest) =>
+          ALPNCallback({ servername: serverName ?? (false as unknown as string), protocols })),
       minVersion: options.minVersion ?? DEFAULT_MIN_VERSION,
       maxVersion: options.maxVersion ?? DEFAULT_MAX_VERSION,
       ciphers: options.ciphers ?? defaultCiphers(),

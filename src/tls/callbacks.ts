@@ -22,6 +22,20 @@ export type SNIResult = { cert: Certificate; key: PrivateKey } | undefined;
  */
 export type SNICallback = (serverName: string) => SNIResult | Promise<SNIResult>;
 
+/** What an ALPN callback is asked about: the SNI name (`null` without one) and the client's protocols. */
+export interface ALPNRequest {
+  serverName: string | null;
+  /** The protocols the client offers, in its order of preference. */
+  protocols: string[];
+}
+/**
+ * ALPN callback (server): chooses the protocol of a connection whose client offers some, after the SNI
+ * callback: one of `protocols`, or `undefined` to refuse them all (the client gets a `no_application_protocol`
+ * alert), or a Promise of either. A callback that throws or rejects, or names a protocol the client did not
+ * offer, fails that handshake.
+ */
+export type ALPNCallback = (request: ALPNRequest) => string | undefined | Promise<string | undefined>;
+
 /** @internal A registered callback and the user data appended to its arguments. */
 export interface Registered<F> {
   fn: F;

@@ -1,11 +1,13 @@
-// Reads the server name and the status_request extension out of a ClientHello before NSS sees it, so that
-// a server's SNI callback and 'OCSPRequest' listeners may take their time (a Promise) while the bytes wait.
+// Reads the server name, the ALPN list and the status_request extension out of a ClientHello before NSS
+// sees it, so that a server's SNI and ALPN callbacks and 'OCSPRequest' listeners may take their time (a
+// Promise) while the bytes wait.
 
 const RECORD_HEADER = 5;
 const HANDSHAKE = 22;
 const CLIENT_HELLO = 1;
 const SERVER_NAME_EXTENSION = 0;
 const STATUS_REQUEST_EXTENSION = 5;
+const ALPN_EXTENSION = 16;
 const HOST_NAME = 0;
 /** More than any ClientHello NSS would accept; past this the bytes go to NSS, which judges them. */
 const LIMIT = 64 * 1024;
@@ -16,6 +18,8 @@ export interface ClientHelloInfo {
   serverName: string | null;
   /** Whether the client asks for a stapled OCSP response (status_request). */
   statusRequest: boolean;
+  /** The protocols the client offers (ALPN), in its order; `null` without a well-formed ALPN extension. */
+  alpnProtocols: string[] | null;
 }
 
 /**
@@ -36,7 +40,7 @@ export function readClientHello(data: Buffer): ClientHelloInfo | undefined {
   return new ClientHelloReader().push(data);
 }
 
-const NO_HELLO: ClientHelloInfo = { serverName: null, statusRequest: false };
+const NO_HELLO: ClientHelloInfo = { serverName: null, statusRequest: false, alpnProtocols: null };
 
 /**
  * Reads a ClientHello as its bytes arrive, each byte looked at once: a hello sent a byte at a time, or in
@@ -99,7 +103,11 @@ export class ClientHelloReader {
       }
     }
     const body = Buffer.concat(this.#fragments).subarray(4, this.#need);
-    return { serverName: serverName(body), statusRequest: hasExtension(body, STATUS_REQUEST_EXTENSION) };
+    return {
+      serverName: serverName(body),
+      statusRequest: extension(body, STATUS_REQUEST_EXTENSION) !== null,
+      alpnProtocols: alpnProtocols(body),
+    };
   }
 
   /** The next `n` queued bytes (there are that many). */
@@ -138,21 +146,39 @@ function extensionsOf(body: Buffer): { pos: number; end: number } | null {
   return { pos: pos + 2, end: Math.min(body.length, pos + 2 + body.readUInt16BE(pos)) };
 }
 
-/** Whether the ClientHello body carries an extension of `wanted` type (whole, within the block). */
-function hasExtension(body: Buffer, wanted: number): boolean {
+/** The data of the ClientHello body's extension of `wanted` type, if it is there whole (within the block). */
+function extension(body: Buffer, wanted: number): Buffer | null {
   try {
     const block = extensionsOf(body);
-    if (block === null) return false;
+    if (block === null) return null;
     for (let pos = block.pos; pos + 4 <= block.end;) {
       const type = body.readUInt16BE(pos);
       const length = body.readUInt16BE(pos + 2);
-      if (type === wanted) return pos + 4 + length <= block.end;
+      if (type === wanted)
+        return pos + 4 + length <= block.end ? body.subarray(pos + 4, pos + 4 + length) : null;
       pos += 4 + length;
     }
-    return false;
+    return null;
   } catch {
-    return false;
+    return null;
   }
+}
+
+/**
+ * The protocol names of the ALPN extension, or `null` when it is missing or not as NSS would read it (a list
+ * length other than the data's, an empty list or name): NSS then answers the client itself.
+ */
+function alpnProtocols(body: Buffer): string[] | null {
+  const data = extension(body, ALPN_EXTENSION);
+  if (data === null || data.length < 2 || data.readUInt16BE(0) !== data.length - 2) return null;
+  const names: string[] = [];
+  for (let pos = 2; pos < data.length;) {
+    const length = data[pos]!;
+    if (length === 0 || pos + 1 + length > data.length) return null;
+    names.push(data.toString('utf8', pos + 1, pos + 1 + length));
+    pos += 1 + length;
+  }
+  return names.length > 0 ? names : null;
 }
 
 /** The host_name entry of the server_name extension of a ClientHello body, or `null`. */

@@ -19,6 +19,7 @@ import {
 import * as ssl from './constants.js';
 import { DEFAULT_TLS_PROFILE } from './defaults.js';
 import type {
+  ALPNCallback,
   ClientAuthDataCallback,
   Registered,
   SNICallback,
@@ -282,6 +283,8 @@ export interface SSLConfiguration<Callbacks extends SocketCallbackTypes> {
   alpnProtocols: string[];
   /** @internal */
   sniCallback: SNICallback | undefined;
+  /** @internal */
+  alpnCallback: ALPNCallback | undefined;
   /** @internal The groups given to SSL_NamedGroupConfig (NSS has no getter), or undefined for NSS's defaults. */
   namedGroups: number[] | undefined;
   /** @internal The CAs trusted instead of the database's ({@link setTrustAnchors}). */
@@ -421,6 +424,7 @@ export function SSLConfigurable<Callbacks extends SocketCallbackTypes, TBase ext
     certDB: CertDB | undefined;
     alpnProtocols: string[] = [];
     sniCallback: SNICallback | undefined;
+    alpnCallback: ALPNCallback | undefined;
     namedGroups: number[] | undefined;
     trustAnchors: TrustAnchors | undefined;
     revocationMode: RevocationMode | undefined;

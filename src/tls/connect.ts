@@ -8,7 +8,7 @@ import { NSPRError } from '../core/errors.js';
 import { binding } from '../core/binding.js';
 import { cipherListSuites } from './cipher-list.js';
 import { SSLServer } from './server.js';
-import type { SNICallback } from './callbacks.js';
+import type { ALPNCallback, SNICallback } from './callbacks.js';
 import {
   absentCredential,
   createSecureContext,
@@ -557,6 +557,8 @@ export interface CreateServerOptions {
   /** Accepted sockets stay writable after the client ended its direction (default `false`, as node:tls). */
   allowHalfOpen?: boolean;
   ALPNProtocols?: string[];
+  /** Chooses each connection's protocol among the client's, as {@link SSLServer.setALPNCallback}. */
+  ALPNCallback?: ALPNCallback;
   minVersion?: TLSVersionName;
   maxVersion?: TLSVersionName;
   /**
@@ -610,6 +612,7 @@ export function createServer(
   if (opts.allowHalfOpen !== undefined) checkBoolean(opts.allowHalfOpen, 'opts.allowHalfOpen');
   if (opts.revocation !== undefined) checkRevocationMode(opts.revocation, 'opts.revocation');
   if (opts.SNICallback !== undefined) checkFunction(opts.SNICallback, 'opts.SNICallback');
+  if (opts.ALPNCallback !== undefined) checkFunction(opts.ALPNCallback, 'opts.ALPNCallback');
   const context = contextOf(opts);
   if (nicknames.length === 0 && !context?.identities.length && opts.SNICallback === undefined)
     throw new RangeError(
@@ -641,6 +644,7 @@ export function createServer(
   );
   if (opts.ALPNProtocols !== undefined) server.setALPNProtocols(opts.ALPNProtocols);
   if (opts.SNICallback !== undefined) server.setSNICallback(opts.SNICallback);
+  if (opts.ALPNCallback !== undefined) server.setALPNCallback(opts.ALPNCallback);
   if (onSecureConnection) server.on('secureConnection', onSecureConnection);
   return server;
 }

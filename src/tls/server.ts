@@ -8,7 +8,7 @@ import { CertDB } from '../pki/certdb.js';
 import { NSPRError } from '../core/errors.js';
 import { checkFIPSKey } from './fips-profile.js';
 import { PrivateKey } from '../pki/private-key.js';
-import type { SNICallback } from './callbacks.js';
+import type { ALPNCallback, SNICallback } from './callbacks.js';
 import { SSLConfigurable } from './config.js';
 import * as ssl from './constants.js';
 import {
@@ -270,6 +270,18 @@ export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmit
   setSNICallback(cb: SNICallback | null): void {
     if (cb !== null) checkFunction(cb, 'cb');
     this.sniCallback = cb ?? undefined;
+  }
+
+  /**
+   * Chooses each connection's ALPN protocol among those its client offers (node:tls's `ALPNCallback`), after
+   * the SNI callback; asked only when the client offers some. Its answer replaces the server's
+   * {@link setALPNProtocols} list for that connection; `undefined` refuses the client's protocols (a
+   * `no_application_protocol` alert, `SSL_ERROR_NEXT_PROTOCOL_NO_PROTOCOL`). A Promise may be returned: the
+   * ClientHello waits for it.
+   */
+  setALPNCallback(cb: ALPNCallback | null): void {
+    if (cb !== null) checkFunction(cb, 'cb');
+    this.alpnCallback = cb ?? undefined;
   }
 
   listen(opts: { port: number; host?: string; backlog?: number }): Promise<{ port: number; host: string }> {

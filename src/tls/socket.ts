@@ -54,6 +54,7 @@ const PR_IO_TIMEOUT_ERROR = -5990;
 const PR_CONNECT_RESET_ERROR = -5961;
 const PR_INVALID_STATE_ERROR = -5931;
 const SSL_ERROR_RX_MALFORMED_CLIENT_HELLO = -12260;
+const SSL_ERROR_NEXT_PROTOCOL_NO_PROTOCOL = -12158; // SSL_ERROR_BASE + 130
 
 /** Security status of the connection (python-nss `get_security_status`). */
 export interface SecurityStatus {
@@ -396,10 +397,12 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   #serverAuthCalls = 0;
   #authWaiters: Array<() => void> = [];
   /**
-   * Server with an SNI callback or an OCSP stapler: the first bytes, held until they have answered for the
+   * Server with an SNI or ALPN callback or an OCSP stapler: the first bytes, held until they have answered for the
    * ClientHello in them.
    */
   #hello: { reader: ClientHelloReader; deciding: boolean; ended: boolean } | null = null;
+  /** The protocols offered in the ClientHello, when it was read ahead; `refused` by the ALPN callback. */
+  #helloALPN: { offered: string[]; refused: boolean } | undefined;
   /** The SNI callback's answer for the name in the ClientHello, given to NSS when it asks. */
   #sniDecision:
     | { name: string; answer?: SNIAnswer; identity?: ServedIdentity; configured?: boolean; error?: unknown }
@@ -533,6 +536,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
       | 'pinArgs'
       | 'alpnProtocols'
       | 'sniCallback'
+      | 'alpnCallback'
       | 'certDB'
       | 'renegotiationLimit'
       | 'renegotiationWindow'
@@ -549,6 +553,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     // The accepted socket gets the server's ALPN list explicitly, like every other inherited setting.
     if (from.alpnProtocols.length) this.setALPNProtocols(from.alpnProtocols);
     this.sniCallback = from.sniCallback;
+    this.alpnCallback = from.alpnCallback;
     this.certDB = from.certDB;
     if (this.pinArgs.length) this.#engine.setPinArgs(this.pinArgs);
     this.applyHandlers();
@@ -700,10 +705,11 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     this.#asServer = asServer;
     if (asServer) this.#sessionsAsServer();
     this.#hello =
-      asServer && (this.sniCallback || this.ocspStapler)
+      asServer && (this.sniCallback || this.alpnCallback || this.ocspStapler)
         ? { reader: new ClientHelloReader(), deciding: false, ended: false }
         : null;
     this.#sniDecision = undefined;
+    this.#helloALPN = undefined;
     this.#ocspResponseEmitted = false;
     this.#engine.resetHandshake(asServer);
     this.#sessionPolicyDue = !asServer;
@@ -821,7 +827,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     }
     if (info === undefined && !hello.ended) return;
     hello.deciding = true;
-    void this.#decideHello(info ?? { serverName: null, statusRequest: false })
+    void this.#decideHello(info ?? { serverName: null, statusRequest: false, alpnProtocols: null })
       .then((failure) => {
         this.#hello = null;
         if (failure) {
@@ -871,7 +877,12 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
    * OCSP response to staple with it. Resolves with the error that fails the handshake at once, if any.
    */
   async #decideHello(info: ClientHelloInfo): Promise<NSPRError | undefined> {
+    if (info.alpnProtocols) this.#helloALPN = { offered: info.alpnProtocols, refused: false };
     await this.#decideSNI(info.serverName);
+    const refused = info.alpnProtocols
+      ? await this.#decideALPN(info.serverName, info.alpnProtocols)
+      : undefined;
+    if (refused !== undefined) return refused;
     const failure = info.statusRequest ? await this.#decideStaple() : undefined;
     if (failure !== undefined || this.#state.finished) return failure;
     try {
@@ -928,6 +939,39 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     } catch (err) {
       this.#sniDecision = { name, error: err };
     }
+  }
+
+  /**
+   * The ALPN callback chooses among the client's protocols: the answer becomes this connection's only one, so
+   * NSS selects it; `undefined` leaves NSS a list the client's does not overlap, so NSS refuses with
+   * `no_application_protocol`, as node:tls's does. Resolves with the error for an answer it cannot use.
+   */
+  async #decideALPN(serverName: string | null, protocols: string[]): Promise<NSPRError | undefined> {
+    const choose = this.alpnCallback;
+    if (!choose || this.#state.finished) return undefined;
+    let answer: unknown;
+    try {
+      answer = await choose({ serverName, protocols: [...protocols] });
+    } catch (err) {
+      return callbackError('ALPN callback', err, SSL_ERROR_APPLICATION_ABORT);
+    }
+    if (this.#state.finished) return undefined;
+    if (answer === undefined) {
+      let none = 'node-nss/none';
+      while (protocols.includes(none)) none += '!';
+      this.setALPNProtocols([none]);
+      if (this.#helloALPN) this.#helloALPN.refused = true;
+    } else if (typeof answer === 'string' && protocols.includes(answer)) {
+      this.setALPNProtocols([answer]);
+    } else {
+      return new NSPRError(
+        SSL_ERROR_NEXT_PROTOCOL_NO_PROTOCOL,
+        undefined,
+        `the ALPN callback answered ${typeof answer === 'string' ? JSON.stringify(answer) : typeof answer}, ` +
+          `not one of the client's protocols (${protocols.join(', ')})`,
+      );
+    }
+    return undefined;
   }
 
   /**
@@ -1091,6 +1135,26 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
       // NSS's text ("Unable to find the certificate or key necessary for authentication") reads as if this
       // server lacked its own key.
       return new NSPRError(errno, undefined, 'the client sent no certificate, and this server requires one');
+    }
+    const alpn = this.#helloALPN;
+    // NSS reports every extension it refuses as a malformed ClientHello (ssl3_HandleClientHello keeps that code
+    // when ssl3_HandleParsedExtensions fails), an ALPN list without a protocol in common too, although it
+    // sent the client no_application_protocol. Where the hello was read ahead, the reason is known.
+    if (
+      this.#asServer &&
+      errno === SSL_ERROR_RX_MALFORMED_CLIENT_HELLO &&
+      alpn &&
+      (alpn.refused ||
+        (this.alpnProtocols.length > 0 && !alpn.offered.some((p) => this.alpnProtocols.includes(p))))
+    ) {
+      const offered = alpn.offered.join(', ');
+      return new NSPRError(
+        SSL_ERROR_NEXT_PROTOCOL_NO_PROTOCOL,
+        undefined,
+        alpn.refused
+          ? `the ALPN callback refused the client's protocols (${offered})`
+          : `none of the client's protocols (${offered}) is one of this server's (${this.alpnProtocols.join(', ')})`,
+      );
     }
     return new NSPRError(errno);
   }

@@ -437,9 +437,135 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
         })(),
       );
       expect(serverProtocols).toEqual(['http/1.1', 'h2']);
+      // None in common: the server refuses with no_application_protocol, and says so on its side too.
+      const serverError = new Promise<Error & { code?: string }>((resolve) =>
+        server.once('tlsClientError', resolve),
+      );
+      const refused = await connected(client$(), {
+        port,
+        host: '127.0.0.1',
+        servername: 'localhost',
+        ca: pki.pem.ca,
+        ALPNProtocols: ['spdy/3'],
+      });
+      expect(refused).toBeInstanceOf(Error);
+      expect((refused as Error & { code?: string }).code).toMatch(
+        /NO_APPLICATION_PROTOCOL|NEXT_PROTOCOL_NO_PROTOCOL/,
+      );
+      expect((await within(5000, 'tlsClientError', serverError)).code).toMatch(
+        /NO_APPLICATION_PROTOCOL|NEXT_PROTOCOL_NO_PROTOCOL/,
+      );
     } finally {
       await close(server);
     }
+  });
+
+  it('ALPNCallback: chooses among the client’s protocols after SNI; undefined is an alert, a bad answer a reset', async () => {
+    const asked: unknown[] = [];
+    const serverSaw: Array<string | false | null> = [];
+    const serverErrors: string[] = [];
+    let answer: (arg: { servername: string; protocols: string[] }) => string | undefined = () => undefined;
+    const server = server$().createServer(
+      {
+        key: pki.pem['server-ec.key'],
+        cert: pki.pem['server-ec'],
+        ALPNCallback: (arg) => {
+          asked.push(arg);
+          return answer(arg);
+        },
+      } as nodeTLS.TlsOptions,
+      (s) => {
+        serverSaw.push(s.alpnProtocol);
+        s.end();
+      },
+    );
+    server.on('tlsClientError', (err: Error & { code?: string }) =>
+      serverErrors.push(`${err.code} ${err.message}`),
+    );
+    const port = await listen(server);
+    const base = { port, host: '127.0.0.1', ca: pki.pem.ca, checkServerIdentity: () => undefined };
+    const serverErrorCount = (n: number) =>
+      within(
+        5000,
+        'tlsClientError',
+        (async () => {
+          while (serverErrors.length < n) await new Promise((r) => setTimeout(r, 10));
+        })(),
+      );
+    const alert = /NO_APPLICATION_PROTOCOL|NEXT_PROTOCOL_NO_PROTOCOL/;
+    try {
+      // Chosen: both ends agree on it, in TLS 1.3 and 1.2; the callback saw the SNI name and the offer.
+      for (const maxVersion of ['TLSv1.3', 'TLSv1.2'] as const) {
+        answer = ({ protocols }) => protocols[1];
+        const sock = await connected(client$(), {
+          ...base,
+          servername: 'localhost',
+          maxVersion,
+          ALPNProtocols: ['a', 'b'],
+        });
+        if (sock instanceof Error) throw sock;
+        expect(sock.alpnProtocol).toBe('b');
+        await finish(sock);
+      }
+      expect(asked).toEqual([
+        { servername: 'localhost', protocols: ['a', 'b'] },
+        { servername: 'localhost', protocols: ['a', 'b'] },
+      ]);
+      // No SNI: servername is false. No protocols offered: not asked, no protocol.
+      answer = () => 'x';
+      const noName = await connected(client$(), { ...base, ALPNProtocols: ['x'] });
+      if (noName instanceof Error) throw noName;
+      expect(noName.alpnProtocol).toBe('x');
+      await finish(noName);
+      const noOffer = await connected(client$(), { ...base, servername: 'localhost' });
+      if (noOffer instanceof Error) throw noOffer;
+      expect(noOffer.alpnProtocol).toBe(false);
+      await finish(noOffer);
+      expect(asked.slice(2)).toEqual([{ servername: false, protocols: ['x'] }]);
+      await within(
+        5000,
+        'server',
+        (async () => {
+          while (serverSaw.length < 4) await new Promise((r) => setTimeout(r, 10));
+        })(),
+      );
+      expect(serverSaw).toEqual(['b', 'b', 'x', false]);
+
+      // undefined refuses every protocol offered: a no_application_protocol alert, at both ends.
+      answer = () => undefined;
+      const refused = await connected(client$(), { ...base, servername: 'localhost', ALPNProtocols: ['a'] });
+      expect(refused).toBeInstanceOf(Error);
+      expect((refused as Error & { code?: string }).code).toMatch(alert);
+      await serverErrorCount(1);
+      expect(serverErrors[0]).toMatch(alert);
+      // A protocol the client did not offer, or a throwing callback: the connection ends without that alert.
+      for (const bad of [
+        () => 'c',
+        () => {
+          throw new Error('ALPN boom');
+        },
+      ]) {
+        answer = bad;
+        const result = await connected(client$(), {
+          ...base,
+          servername: 'localhost',
+          ALPNProtocols: ['a', 'b'],
+        });
+        expect(result).toBeInstanceOf(Error);
+        expect((result as Error & { code?: string }).code).not.toMatch(alert);
+      }
+      await serverErrorCount(3);
+      expect(serverErrors[1]).toMatch(/ALPN_CALLBACK_INVALID_RESULT|NEXT_PROTOCOL_NO_PROTOCOL/);
+      expect(serverErrors[1]).toMatch(/\(c\)|"c"/);
+      expect(serverErrors[2]).toMatch(/ALPN boom/);
+      expect(serverSaw).toHaveLength(4);
+    } finally {
+      await close(server);
+    }
+    // Both options at once: node:tls's TypeError.
+    expect(() =>
+      server$().createServer({ ALPNCallback: () => 'a', ALPNProtocols: ['a'] } as nodeTLS.TlsOptions),
+    ).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS' }));
   });
 
   it('sessions: the session of one connection resumes the next', async () => {

@@ -118,6 +118,33 @@ function strictStatusRequest(data: Buffer): boolean | undefined {
   return found;
 }
 
+/**
+ * Oracle 4, the same strict parse for ALPN: the protocol list of a well-formed ClientHello, `null` without an
+ * ALPN extension or with one NSS would refuse (its list length not the data's, an empty list or name).
+ */
+function strictALPN(data: Buffer): string[] | null | undefined {
+  if (strictServerName(data) === undefined) return undefined;
+  const hs = handshakeBytes(data);
+  const body = hs.subarray(4, 4 + hs.readUIntBE(1, 3));
+  let pos = 34;
+  pos += 1 + body[pos]!;
+  pos += 2 + body.readUInt16BE(pos);
+  pos += 1 + body[pos]!;
+  if (pos === body.length) return null;
+  let alpn: Buffer | null = null;
+  for (pos += 2; pos < body.length; pos += 4 + body.readUInt16BE(pos + 2)) {
+    if (pos + 4 > body.length || pos + 4 + body.readUInt16BE(pos + 2) > body.length) return undefined;
+    if (body.readUInt16BE(pos) === 16) alpn ??= body.subarray(pos + 4, pos + 4 + body.readUInt16BE(pos + 2));
+  }
+  if (alpn === null || alpn.length < 2 || alpn.readUInt16BE(0) !== alpn.length - 2) return null;
+  const names: string[] = [];
+  for (let at = 2; at < alpn.length; at += 1 + alpn[at]!) {
+    if (alpn[at] === 0 || at + 1 + alpn[at]! > alpn.length) return null;
+    names.push(alpn.subarray(at + 1, at + 1 + alpn[at]!).toString('utf8'));
+  }
+  return names.length ? names : null;
+}
+
 // ---- recorded hellos -------------------------------------------------------------------------------------
 
 interface Recorded {
@@ -126,6 +153,8 @@ interface Recorded {
   name: string | null;
   /** Whether the client asked for a stapled OCSP response (status_request). */
   status?: boolean;
+  /** The protocols the client offered (ALPN), if any. */
+  alpn?: string[];
   /** The bytes up to the end of the ClientHello, as received. */
   bytes: Buffer;
 }
@@ -159,13 +188,19 @@ async function capture(connect: (port: number) => void | Promise<void>): Promise
   }
 }
 
-function nodeHello(name: string | null, maxVersion: tls.SecureVersion, requestOCSP = false): Promise<Buffer> {
+function nodeHello(
+  name: string | null,
+  maxVersion: tls.SecureVersion,
+  requestOCSP = false,
+  ALPNProtocols?: string[],
+): Promise<Buffer> {
   return capture((port) => {
     const sock = tls.connect({
       port,
       host: '127.0.0.1',
       servername: name ?? undefined,
       maxVersion,
+      ALPNProtocols,
       rejectUnauthorized: false,
       requestOCSP, // a TLSSocket option tls.connect passes on (not in @types/node's ConnectionOptions)
     } as tls.ConnectionOptions);
@@ -185,7 +220,7 @@ function nssHello(name: string | null, version: 'tls1.2' | 'tls1.3'): Promise<Bu
   });
 }
 
-function opensslHello(name: string, status = false): Promise<Buffer> {
+function opensslHello(name: string, status = false, alpn?: string[]): Promise<Buffer> {
   return capture((port) => {
     const proc = spawn(
       'openssl',
@@ -197,6 +232,7 @@ function opensslHello(name: string, status = false): Promise<Buffer> {
         name,
         '-ign_eof',
         ...(status ? ['-status'] : []),
+        ...(alpn ? ['-alpn', alpn.join(',')] : []),
       ],
       {
         stdio: ['pipe', 'ignore', 'ignore'],
@@ -255,6 +291,18 @@ beforeAll(async () => {
     name: 'status.example',
     status: true,
     bytes: await opensslHello('status.example', true),
+  });
+  hellos.push({
+    from: 'node:tls ALPN',
+    name: 'alpn.example',
+    alpn: ['h2', 'http/1.1'],
+    bytes: await nodeHello('alpn.example', 'TLSv1.3', false, ['h2', 'http/1.1']),
+  });
+  hellos.push({
+    from: 'openssl s_client -alpn',
+    name: 'alpn2.example',
+    alpn: ['acme-tls/1', 'x'.repeat(255)],
+    bytes: await opensslHello('alpn2.example', false, ['acme-tls/1', 'x'.repeat(255)]),
   });
 }, 60_000);
 
@@ -400,15 +448,29 @@ function check(data: Buffer): string | null | undefined {
       `reader said statusRequest ${String(info.statusRequest)}, a strict parse ${String(status)}: ${data.toString('hex')}`,
     );
   }
+  const alpn = strictALPN(data);
+  if (
+    info !== undefined &&
+    alpn !== undefined &&
+    JSON.stringify(info.alpnProtocols) !== JSON.stringify(alpn)
+  ) {
+    throw new Error(
+      `reader said ALPN ${JSON.stringify(info.alpnProtocols)}, a strict parse ${JSON.stringify(alpn)}: ${data.toString('hex')}`,
+    );
+  }
   return answer;
 }
 
 describe('clientHelloServerName on recorded ClientHellos', () => {
   it('recorded several real clients', () => {
-    expect(hellos.map((h) => h.from)).toHaveLength(10);
+    expect(hellos.map((h) => h.from)).toHaveLength(12);
     for (const h of hellos) expect(h.bytes[0], h.from).toBe(22);
-    // Those that asked for a staple say so, and only those.
-    for (const h of hellos) expect(readClientHello(h.bytes)?.statusRequest, h.from).toBe(h.status ?? false);
+    // Those that asked for a staple say so, and only those; those that offered protocols list them.
+    for (const h of hellos) {
+      expect(readClientHello(h.bytes)?.statusRequest, h.from).toBe(h.status ?? false);
+      expect(readClientHello(h.bytes)?.alpnProtocols, h.from).toEqual(h.alpn ?? null);
+      expect(strictALPN(h.bytes), h.from).toEqual(h.alpn ?? null);
+    }
   });
 
   it('reads the name each sender used, from the hello as received and refragmented', () => {
@@ -439,14 +501,17 @@ describe('clientHelloServerName on recorded ClientHellos', () => {
 
   it(`survives ${ITERATIONS} mutations and agrees with both oracles`, () => {
     const rand = prng(0x5eed);
-    const seen = { string: 0, null: 0, undefined: 0, strict: 0 };
+    const seen = { string: 0, null: 0, undefined: 0, strict: 0, alpn: 0 };
     for (let i = 0; i < ITERATIONS; i++) {
       const h = hellos[i % hellos.length]!;
       const data = mutate(h.bytes, rand);
       const answer = check(data);
       seen[answer === undefined ? 'undefined' : answer === null ? 'null' : 'string']++;
       if (strictServerName(data) !== undefined) seen.strict++;
+      if (strictALPN(data)) seen.alpn++;
     }
+    // Hellos with protocols the strict parse read, so that the ALPN comparison ran on mutated ones.
+    expect(seen.alpn).toBeGreaterThan(ITERATIONS / 50);
     // The mutations reach every kind of answer, and the strict oracle decides a good share of them.
     expect(seen.string).toBeGreaterThan(ITERATIONS / 20);
     expect(seen.null).toBeGreaterThan(ITERATIONS / 20);

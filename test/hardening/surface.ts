@@ -582,6 +582,7 @@ export const surface: Record<string, Entry> = {
     ],
   },
   'SSLServer#setSNICallback': { params: [cb('cb')] },
+  'SSLServer#setALPNCallback': { params: [cb('cb')] },
   'SSLServer#listen': {
     self: 'fresh',
     params: [
@@ -716,6 +717,7 @@ export const surface: Record<string, Entry> = {
           opt(bool('allowHalfOpen', false)),
           opt(str('sessionIdContext', 'web')),
           opt(of('ALPNProtocols', 'string[]', ['h2'])),
+          opt(of('ALPNCallback', 'function', '$fn')),
           opt(str('ciphers', 'TLS_AES_128_GCM_SHA256')),
           opt(str('ecdhCurve', 'auto')),
           opt(str('sigalgs', 'ecdsa_secp256r1_sha256')),
