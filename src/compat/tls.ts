@@ -98,7 +98,6 @@ const UNSUPPORTED_OPTIONS = [
   'clientCertEngine',
   'pskCallback',
   'pskIdentityHint',
-  'highWaterMark',
 ] as const;
 const warned = new Set<string>();
 
@@ -176,7 +175,7 @@ function planAdoption(socket: Duplex, options: TLSSocketOptions): SSLSocketOptio
         return sock as unknown as SSLSocket;
       });
     };
-    return { allowHalfOpen: options.allowHalfOpen };
+    return { allowHalfOpen: options.allowHalfOpen, highWaterMark: options.highWaterMark };
   }
   const model = server instanceof Server ? server.nssServer : new Server(rest as TlsOptions).nssServer;
   adoption = (sock) => {
@@ -190,7 +189,7 @@ function planAdoption(socket: Duplex, options: TLSSocketOptions): SSLSocketOptio
       else delete (model as { newSocket?: unknown }).newSocket;
     }
   };
-  return { model, allowHalfOpen: options.allowHalfOpen };
+  return { model, allowHalfOpen: options.allowHalfOpen, highWaterMark: options.highWaterMark };
 }
 
 function takeAdoption(): ((sock: TLSSocket) => void) | undefined {
@@ -419,6 +418,8 @@ export interface ConnectionOptions
   timeout?: number;
   secureContext?: SecureContext;
   allowHalfOpen?: boolean;
+  /** As node:tls: the socket's `readableHighWaterMark` and `writableHighWaterMark`, in bytes. */
+  highWaterMark?: number;
   /** node-nss: a client certificate from the database or a token, by nickname or `pkcs11:` URI. */
   clientCertNickname?: string;
   /** As node:tls: OpenSSL (or IANA) suite names; see `createServer`'s `ciphers` in node-nss. */

@@ -96,6 +96,8 @@ export interface ConnectOptions {
   allowHalfOpen?: boolean;
   /** Default `true`: a server's FIN without close_notify is an `'end'`; `false` makes it an error. */
   suppressRaggedEOFs?: boolean;
+  /** The socket's stream buffer sizes in bytes, as net.Socket's (`SSLSocketOptions.highWaterMark`). */
+  highWaterMark?: number;
   /** A Unix domain socket to connect to, instead of `host` and `port` (as `net.connect`). */
   path?: string;
   /** The local address and port the TCP connection is made from (as `net.connect`). */
@@ -248,6 +250,7 @@ function configuredSocket(opts: ConnectOptions, make: SocketMaker): SSLSocket {
     certDB: opts.certDB ?? getDefaultCertDB(),
     allowHalfOpen: opts.allowHalfOpen,
     suppressRaggedEOFs: opts.suppressRaggedEOFs,
+    highWaterMark: opts.highWaterMark,
   });
   const name = servername || opts.host || 'localhost';
   sock.setHostname(name);

@@ -147,6 +147,11 @@ export interface SSLSocketOptions {
    * `false` such an end is an error, `PR_END_OF_FILE_ERROR` (truncation).
    */
   suppressRaggedEOFs?: boolean;
+  /**
+   * The stream's `readableHighWaterMark` and `writableHighWaterMark` in bytes (default: Node's, 16 KiB on
+   * Node 20), as net.Socket's and node:tls's `highWaterMark`.
+   */
+  highWaterMark?: number;
 }
 
 /** The largest ClientHello held for an async SNI callback (a real one is a few KiB; NSS's limit is 64 KiB). */
@@ -456,8 +461,13 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     if (opts.allowHalfOpen !== undefined) checkBoolean(opts.allowHalfOpen, 'opts.allowHalfOpen');
     if (opts.suppressRaggedEOFs !== undefined)
       checkBoolean(opts.suppressRaggedEOFs, 'opts.suppressRaggedEOFs');
+    if (opts.highWaterMark !== undefined) checkInteger(opts.highWaterMark, 'opts.highWaterMark', 0);
     // 'close' is emitted by _destroy with net.Socket's hadError argument.
-    super({ allowHalfOpen: opts.allowHalfOpen ?? false, emitClose: false });
+    super({
+      allowHalfOpen: opts.allowHalfOpen ?? false,
+      emitClose: false,
+      highWaterMark: opts.highWaterMark,
+    });
     this.#suppressRaggedEOFs = opts.suppressRaggedEOFs ?? true;
     if (opts.family !== undefined) checkFamily(opts.family, 'opts.family');
     if (opts.certDB !== undefined) checkInstance(opts.certDB, CertDB, 'opts.certDB');

@@ -568,6 +568,46 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
     ).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS' }));
   });
 
+  it('highWaterMark: the client socket’s stream buffer sizes, with the bytes still all delivered', async () => {
+    const payload = Buffer.alloc(200_000, 7);
+    const server = server$().createServer(
+      { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] },
+      (s) => s.end(payload),
+    );
+    const port = await listen(server);
+    try {
+      for (const highWaterMark of [1024, 256 * 1024]) {
+        const sock = await connected(client$(), {
+          port,
+          host: '127.0.0.1',
+          servername: 'localhost',
+          ca: pki.pem.ca,
+          highWaterMark,
+        } as nodeTLS.ConnectionOptions);
+        if (sock instanceof Error) throw sock;
+        expect([sock.readableHighWaterMark, sock.writableHighWaterMark]).toEqual([
+          highWaterMark,
+          highWaterMark,
+        ]);
+        const chunks: Buffer[] = [];
+        sock.on('data', (chunk: Buffer) => chunks.push(chunk));
+        await within(10_000, 'end', new Promise((resolve) => sock.once('end', resolve)));
+        expect(Buffer.concat(chunks).equals(payload)).toBe(true);
+        await finish(sock);
+      }
+      // new TLSSocket(socket, { highWaterMark }) as well.
+      const tcp = net.connect(port, '127.0.0.1');
+      const tls = client$() as unknown as typeof nodeTLS;
+      const wrapped = new tls.TLSSocket(tcp, { highWaterMark: 2048 } as nodeTLS.TLSSocketOptions);
+      expect([wrapped.readableHighWaterMark, wrapped.writableHighWaterMark]).toEqual([2048, 2048]);
+      wrapped.on('error', () => undefined);
+      wrapped.destroy();
+      tcp.destroy();
+    } finally {
+      await close(server);
+    }
+  });
+
   it('sessions: the session of one connection resumes the next', async () => {
     const server = server$().createServer(
       { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] },

@@ -153,6 +153,7 @@ const socketOptions = (): Param[] => [
   opt(of('model', 'SSLSocket', '$socket')),
   opt(bool('allowHalfOpen')),
   opt(bool('suppressRaggedEOFs')),
+  opt(int('highWaterMark', 4096, [0, 2 ** 53])),
 ];
 
 // key/cert/ca/passphrase/secureContext, as connect, createServer and createSecureContext take them.
@@ -188,6 +189,7 @@ const connectOptions = (): Param[] => [
   opt(of('session', 'Buffer', '$der')),
   opt(bool('allowHalfOpen')),
   opt(bool('suppressRaggedEOFs')),
+  opt(int('highWaterMark', 4096, [0, 2 ** 53])),
   ...credentialOptions(),
 ];
 
