@@ -486,6 +486,28 @@ export function connect(...args: ConnectArgs): TLSSocket {
   return connectWith(options, callback, newTLSSocket);
 }
 
+/**
+ * As node:tls's connect: a `secureContext` is all the client's credentials (`key`, `cert`, `ca`, … are read
+ * only to make one when it is missing); `null` is none. (node:tls's servers read `key` and `cert` whatever
+ * `secureContext` says; node-nss/tls's refuse the two together.)
+ */
+function contextFirst<T extends { secureContext?: SecureContext | null }>(options: T): T {
+  if (options.secureContext === undefined || options.secureContext === null) {
+    const { secureContext: _none, ...rest } = options;
+    return rest as T;
+  }
+  const {
+    key: _k,
+    cert: _c,
+    ca: _a,
+    crl: _r,
+    pfx: _p,
+    passphrase: _s,
+    ...rest
+  } = options as T & SecureContextOptions;
+  return rest as T;
+}
+
 function connectWith(
   options: ConnectionOptions,
   callback: (() => void) | undefined,
@@ -494,7 +516,7 @@ function connectWith(
   checkObject(options, 'options');
   warnUnsupported(options);
   ensureInit();
-  const { timeout, host, checkServerIdentity: check, ...rest } = options;
+  const { timeout, host, checkServerIdentity: check, ...rest } = contextFirst(options);
   if (check !== undefined) checkFunction(check, 'options.checkServerIdentity');
   const connectOptions: ConnectOptions = {
     ...rest,

@@ -608,6 +608,46 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
     }
   });
 
+  it('a client’s secureContext is all its credentials: ca and key beside it are not read (null is none)', async () => {
+    const server = server$().createServer(
+      { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] },
+      (s) => s.end('ok'),
+    );
+    const port = await listen(server);
+    try {
+      const clientContext = client$().createSecureContext({ ca: pki.pem.ca });
+      const base = { port, host: '127.0.0.1', servername: 'localhost' };
+      // Beside a context, options that would fail on their own (another CA, a key that is no PEM) are unread.
+      const sock = await connected(client$(), {
+        ...base,
+        secureContext: clientContext,
+        ca: pki.pem['other-ca'],
+        key: 'not a key',
+      });
+      if (sock instanceof Error) throw sock;
+      expect(sock.authorized).toBe(true);
+      expect(await readAll(sock)).toBe('ok');
+      // And the context's trust is what counts: a context without the CA refuses, whatever ca says.
+      const refused = await connected(client$(), {
+        ...base,
+        secureContext: client$().createSecureContext({ ca: pki.pem['other-ca'] }),
+        ca: pki.pem.ca,
+      });
+      expect(refused).toBeInstanceOf(Error);
+      // secureContext: null is no context: the options make one.
+      const made = await connected(client$(), {
+        ...base,
+        secureContext: null as unknown as nodeTLS.SecureContext,
+        ca: pki.pem.ca,
+      });
+      if (made instanceof Error) throw made;
+      expect(made.authorized).toBe(true);
+      await finish(made);
+    } finally {
+      await close(server);
+    }
+  });
+
   it('sessions: the session of one connection resumes the next', async () => {
     const server = server$().createServer(
       { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] },
