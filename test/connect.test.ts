@@ -524,3 +524,111 @@ describe('createServer()', () => {
     expect(() => createServer({ certNickname: 'no such cert' })).toThrow(NSPRError);
   });
 });
+
+describe('SSLSocket.connect()', () => {
+  /** A TLS echo server on loopback (node:tls), counting the TCP connections it holds open. */
+  async function echoServer() {
+    const open = new Set<net.Socket>();
+    const server = tls.createServer(
+      { cert: pem(fx.certs.test_server.pemPath), key: pem(fx.keyPemPaths.test_server) },
+      (s) => s.pipe(s),
+    );
+    server.on('connection', (tcp: net.Socket) => {
+      open.add(tcp);
+      tcp.on('close', () => open.delete(tcp));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const close = () =>
+      new Promise<void>((resolve) => {
+        open.forEach((tcp) => tcp.destroy());
+        server.close(() => resolve());
+      });
+    return { port, open, close };
+  }
+
+  async function refusedPort(): Promise<number> {
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    return port;
+  }
+
+  const stateOf = (sock: SSLSocket) => ({
+    pending: sock.pending,
+    connecting: sock.connecting,
+    readyState: sock.readyState,
+    destroyed: sock.destroyed,
+  });
+
+  it('a refused connection leaves the socket as it was made: connect() may be tried again', async () => {
+    const fresh = stateOf(new SSLSocket());
+    const sock = new SSLSocket();
+    sock.on('error', () => undefined);
+    sock.setHostname('localhost');
+    await expect(sock.connect({ host: '127.0.0.1', port: await refusedPort() })).rejects.toThrow(
+      /ECONNREFUSED/,
+    );
+    expect(stateOf(sock)).toEqual(fresh);
+    const srv = await echoServer();
+    try {
+      await sock.connect({ host: '127.0.0.1', port: srv.port, timeout: 5000 });
+      await sock.forceHandshake({ timeout: 5000 });
+      const back = readBytes(sock, 5);
+      sock.write('again');
+      expect((await within(5000, 'echo', back)).toString()).toBe('again');
+      sock.destroy();
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('one connection per socket: a second connect() fails without touching the first', async () => {
+    const srv = await echoServer();
+    try {
+      const sock = new SSLSocket();
+      sock.on('error', () => undefined);
+      sock.setHostname('localhost');
+      const first = sock.connect({ host: '127.0.0.1', port: srv.port, timeout: 5000 });
+      // (this threw from the first connection's 'connect' event, uncaught, before)
+      await expect(sock.connect({ host: '127.0.0.1', port: srv.port })).rejects.toMatchObject({
+        code: 'PR_IN_PROGRESS_ERROR',
+      });
+      await first;
+      await expect(sock.connect({ host: '127.0.0.1', port: srv.port })).rejects.toMatchObject({
+        code: 'PR_IS_CONNECTED_ERROR',
+      });
+      await sock.forceHandshake({ timeout: 5000 });
+      expect(srv.open.size).toBe(1);
+      sock.destroy();
+      await expect(sock.connect({ host: '127.0.0.1', port: srv.port })).rejects.toMatchObject({
+        code: 'PR_INVALID_STATE_ERROR',
+      });
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('destroyed while it connects: connect() fails and the TCP connection does not stay open', async () => {
+    const srv = await echoServer();
+    try {
+      const sock = new SSLSocket();
+      sock.on('error', () => undefined);
+      const connecting = sock.connect({ host: '127.0.0.1', port: srv.port, timeout: 5000 });
+      sock.destroy();
+      await expect(connecting).rejects.toMatchObject({ code: 'PR_CONNECT_RESET_ERROR' });
+      expect(sock.destroyed).toBe(true);
+      // Whatever reached the server is closed again.
+      await within(
+        5000,
+        'server side closed',
+        (async () => {
+          while (srv.open.size > 0) await new Promise((r) => setTimeout(r, 10));
+        })(),
+      );
+    } finally {
+      await srv.close();
+    }
+  });
+});

@@ -26,6 +26,7 @@ export type ConnectionState =
 /** What happens to a socket. */
 export type ConnectionEvent =
   | 'connect' // a TCP connection is being opened for it
+  | 'connect-failed' // that connection could not be opened: the socket may try again
   | 'attach' // it has its transport
   | 'secured' // the first handshake finished
   | 'peer-end' // the peer ended its direction
@@ -35,7 +36,7 @@ export type ConnectionEvent =
 
 const TRANSITIONS: Readonly<Record<ConnectionState, Partial<Record<ConnectionEvent, ConnectionState>>>> = {
   idle: { connect: 'connecting', attach: 'handshaking', 'self-end': 'closed' },
-  connecting: { attach: 'handshaking', 'self-end': 'closed' },
+  connecting: { attach: 'handshaking', 'connect-failed': 'idle', 'self-end': 'closed' },
   handshaking: { secured: 'open' },
   open: { 'peer-end': 'peer-ended', 'self-end': 'self-ended' },
   'peer-ended': { 'self-end': 'closing', 'transport-closed': 'closed' },

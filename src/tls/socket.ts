@@ -53,6 +53,8 @@ const PR_END_OF_FILE_ERROR = -5938;
 const PR_IO_TIMEOUT_ERROR = -5990;
 const PR_CONNECT_RESET_ERROR = -5961;
 const PR_INVALID_STATE_ERROR = -5931;
+const PR_IN_PROGRESS_ERROR = -5934;
+const PR_IS_CONNECTED_ERROR = -5984;
 const SSL_ERROR_RX_MALFORMED_CLIENT_HELLO = -12260;
 const SSL_ERROR_NEXT_PROTOCOL_NO_PROTOCOL = -12158; // SSL_ERROR_BASE + 130
 
@@ -412,6 +414,8 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   #sniDecision:
     | { name: string; answer?: SNIAnswer; identity?: ServedIdentity; configured?: boolean; error?: unknown }
     | undefined;
+  /** The TCP connection connect() is opening, and how to fail that connect(). */
+  #connecting: { tcp: net.Socket; fail: (err: Error) => void } | undefined;
   /** end() came while the TCP connection was being opened: it goes on once the transport is attached. */
   #endOnAttach: ((err?: Error | null) => void) | undefined;
   /** Client: 'OCSPResponse' was emitted for this handshake. */
@@ -588,33 +592,62 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
 
   // ---- transport -------------------------------------------------------------------------------
 
-  /** Connects over TCP. The handshake runs on first I/O or on {@link forceHandshake}, as in python-nss. */
+  /**
+   * Connects over TCP. The handshake runs on first I/O or on {@link forceHandshake}, as in python-nss. A
+   * connection that cannot be opened (refused, timed out) leaves the socket as it was made, to try again; a
+   * socket connects once (`PR_IN_PROGRESS_ERROR` while it connects, `PR_IS_CONNECTED_ERROR` after), and one
+   * destroyed while it connects fails the promise and closes that connection.
+   */
   connect(opts: { host: string; port: number; timeout?: number }): Promise<void> {
     checkObject(opts, 'opts');
     checkString(opts.host, 'opts.host');
     checkInteger(opts.port, 'opts.port', 1, 65535);
     if (opts.timeout !== undefined) checkDelay(opts.timeout, 'opts.timeout', 1);
+    const state = this.#state.current;
+    if (state !== 'idle') {
+      // One connection per socket: a second connect() while the first opens, or after it, would attach a
+      // second transport (it threw from the 'connect' event, uncaught, before).
+      const [code, why] =
+        state === 'connecting'
+          ? [PR_IN_PROGRESS_ERROR, 'the socket is already connecting']
+          : this.#state.finished
+            ? [PR_INVALID_STATE_ERROR, 'the socket is closed']
+            : [PR_IS_CONNECTED_ERROR, 'the socket is already connected'];
+      return Promise.reject(new NSPRError(code, undefined, why));
+    }
     if (this.#engine.getURL() === null) this.setHostname(opts.host);
     this.#state.on('connect');
     this.peerName = { host: opts.host, port: opts.port };
     return new Promise((resolve, reject) => {
       // Half-open at the TCP level: TLS decides when each direction ends (close_notify, then FIN).
       const tcp = net.connect({ host: opts.host, port: opts.port, allowHalfOpen: true });
-      const timer = opts.timeout
-        ? setTimeout(() => {
-            tcp.destroy();
-            reject(
-              new NSPRError(PR_IO_TIMEOUT_ERROR, undefined, `connect to ${opts.host}:${opts.port} timed out`),
-            );
-          }, opts.timeout)
-        : undefined;
-      tcp.once('error', (err) => {
+      // Not connected after all: the socket is as it was made, and connect() may be tried again.
+      const failed = (err: Error) => {
         clearTimeout(timer);
+        this.#connecting = undefined;
+        tcp.destroy();
+        this.#state.on('connect-failed');
         reject(err);
-      });
+      };
+      const timer = opts.timeout
+        ? setTimeout(
+            () =>
+              failed(
+                new NSPRError(
+                  PR_IO_TIMEOUT_ERROR,
+                  undefined,
+                  `connect to ${opts.host}:${opts.port} timed out`,
+                ),
+              ),
+            opts.timeout,
+          )
+        : undefined;
+      this.#connecting = { tcp, fail: reject };
+      tcp.once('error', failed);
       tcp.once('connect', () => {
         clearTimeout(timer);
-        tcp.removeAllListeners('error');
+        this.#connecting = undefined;
+        tcp.removeListener('error', failed);
         this.attach(tcp, false);
         resolve();
       });
@@ -1750,6 +1783,11 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     }
     const failure =
       err ?? this.#failure ?? new NSPRError(PR_CONNECT_RESET_ERROR, undefined, 'the socket was destroyed');
+    // Destroyed while connect() opened its TCP connection: that connection goes, and connect() fails.
+    const connecting = this.#connecting;
+    this.#connecting = undefined;
+    connecting?.tcp.destroy();
+    connecting?.fail(failure);
     this.#waiters.splice(0).forEach((w) => w.reject(failure));
     for (const w of this.#pendingWrites.splice(0)) w.callback(failure);
     callback(err);
