@@ -10,6 +10,7 @@ import {
   shutdown,
   SSL_ENABLE_POST_HANDSHAKE_AUTH,
   SSL_REQUEST_CERTIFICATE,
+  SSLServer,
   SSLSocket,
   type SNIResult,
 } from 'node-nss';
@@ -320,6 +321,76 @@ describe('ALPN callback', () => {
       expect(srv.asked).toEqual([]);
     } finally {
       await srv.close();
+    }
+  });
+});
+
+describe('sockets made with a model', () => {
+  it('importTCPSocket(tcp, { asServer, model: server }) serves as the server’s own accepted sockets do', async () => {
+    const db = getDefaultCertDB();
+    const server = new SSLServer();
+    const cert = db.findCertFromNickname('test_server');
+    server.configSecureServer(cert, db.findKeyByAnyCert(cert));
+    const other = db.findCertFromNickname('test_wrong_host');
+    const otherKey = db.findKeyByAnyCert(other);
+    const names: string[] = [];
+    server.setSNICallback((name) => {
+      names.push(name);
+      return name === 'wrong.example.com' ? { cert: other, key: otherKey } : undefined;
+    });
+    server.setALPNCallback(({ protocols }) => protocols[protocols.length - 1]);
+    // A STARTTLS-style server: plain TCP accepted by the application, TLS started over it with the model.
+    const served: SSLSocket[] = [];
+    const tcpServer = net.createServer({ allowHalfOpen: true }, (tcp) => {
+      const sock = SSLSocket.importTCPSocket(tcp, { asServer: true, model: server });
+      served.push(sock);
+      sock.on('error', () => undefined);
+      sock.on('data', (d: Buffer) => sock.write(d));
+    });
+    await new Promise<void>((r) => tcpServer.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = tcpServer.address() as net.AddressInfo;
+      const client = new SSLSocket();
+      client.on('error', () => undefined);
+      client.setHostname('wrong.example.com');
+      client.setALPNProtocols(['h2', 'http/1.1']);
+      await client.connect({ host: '127.0.0.1', port, timeout: 5000 });
+      await client.forceHandshake({ timeout: 10_000 });
+      // The model's SNI and ALPN callbacks answered (before, a socket made with a model had neither).
+      expect(client.getPeerCertificate()?.subjectAltNames).toEqual(['DNS:wrong.example.com']);
+      expect(client.alpnProtocol).toBe('http/1.1');
+      expect(names).toEqual(['wrong.example.com']);
+      expect(await roundTrip(client)).toBe('ping');
+      await closeClient(client);
+    } finally {
+      served.forEach((s) => s.destroy());
+      tcpServer.close();
+      await server.close();
+    }
+  });
+
+  it('a client made from a configured client takes its callbacks too', async () => {
+    const { server, port, sockets } = await nssEchoServer({ version: 'tls1.3' });
+    try {
+      const model = new SSLSocket();
+      const seen: string[] = [];
+      model.setAuthCertificateCallback((sock: SSLSocket) => {
+        seen.push(sock.getPeerCertificate()?.subjectCommonName ?? '');
+        return true;
+      });
+      const child = new SSLSocket({ model });
+      child.on('error', () => undefined);
+      // A name the certificate does not have: only the inherited callback lets this connection through.
+      child.setHostname('not-the-server.example');
+      await child.connect({ host: '127.0.0.1', port, timeout: 5000 });
+      await child.forceHandshake({ timeout: 10_000 });
+      expect(seen).toEqual(['localhost']);
+      expect(await roundTrip(child)).toBe('ping');
+      await closeClient(child);
+      model.destroy();
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      await server.close();
     }
   });
 });

@@ -314,17 +314,25 @@ export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmit
     return this.#accept(transport);
   }
 
+  /** @internal The certificates sockets made from this server serve, in the order configured. */
+  get servedIdentities(): readonly ServedIdentity[] {
+    return this.#served;
+  }
+
+  /** @internal What asks 'OCSPRequest' for the sockets made from this server: only with a listener does a
+   * ClientHello wait for the staple decision. */
+  servingStapler(): OCSPStapler | undefined {
+    return this.listenerCount('OCSPRequest') > 0 ? this.#stapler : undefined;
+  }
+
   /** @internal Makes the accepted sockets (a subclass's, for node-nss/tls). */
   newSocket(opts: SSLSocketOptions): SSLSocket {
     return new SSLSocket(opts);
   }
 
   #accept(transport: net.Socket): SSLSocket {
+    // The socket takes this server's callbacks, certificates and stapler as it is made (servingModel).
     const sock = this.newSocket({ model: this, allowHalfOpen: this.#allowHalfOpen });
-    sock.inherit(this);
-    sock.servedIdentities = this.#served;
-    // Only with a listener does a ClientHello wait for the staple decision.
-    if (this.listenerCount('OCSPRequest') > 0) sock.ocspStapler = this.#stapler;
     const peer = { address: transport.remoteAddress ?? '', port: transport.remotePort ?? 0 };
     const limit = this.#handshakeTimeout;
     const timer =

@@ -156,6 +156,36 @@ export interface SSLSocketOptions {
   highWaterMark?: number;
 }
 
+/** What {@link SSLSocket.inherit} takes: the settings of an SSLSocket or SSLServer that NSS does not copy. */
+type InheritedSettings = Pick<
+  SSLSocket,
+  | 'callbacks'
+  | 'pinArgs'
+  | 'alpnProtocols'
+  | 'sniCallback'
+  | 'alpnCallback'
+  | 'certDB'
+  | 'renegotiationLimit'
+  | 'renegotiationWindow'
+  | 'trustAnchors'
+  | 'revocationMode'
+>;
+
+/** A model with the configuration surface (an SSLSocket or an SSLServer, not a bare engine holder). */
+function isConfiguredModel(model: SSLModel): model is SSLModel & InheritedSettings {
+  const m = model as Partial<InheritedSettings>;
+  return typeof m.callbacks === 'object' && Array.isArray(m.pinArgs) && Array.isArray(m.alpnProtocols);
+}
+
+/** An SSLServer as a model: the certificates it serves and its 'OCSPRequest' stapler. */
+interface ServingModel {
+  readonly servedIdentities: readonly ServedIdentity[];
+  servingStapler(): OCSPStapler | undefined;
+}
+function isServingModel(model: SSLModel): model is SSLModel & ServingModel {
+  return typeof (model as Partial<ServingModel>).servingStapler === 'function';
+}
+
 /** The largest ClientHello held for an async SNI callback (a real one is a few KiB; NSS's limit is 64 KiB). */
 const MAX_HELD_CLIENT_HELLO = 64 * 1024;
 /**
@@ -494,6 +524,13 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
       if (model instanceof SSLSocket) this.#userPeerID = model.#userPeerID;
       this.renegotiationLimit = model.renegotiationLimit;
       this.renegotiationWindow = model.renegotiationWindow;
+      // NSS copies the native settings; callbacks, trust and the rest live here, and come along too (a
+      // server's accepted sockets, and a socket made from a server or socket with `model`).
+      if (isConfiguredModel(model)) this.inherit(model);
+      if (isServingModel(model)) {
+        this.servedIdentities = model.servedIdentities;
+        this.ocspStapler = model.servingStapler();
+      }
     }
     this.enforceFIPSProfile();
     if (opts.certDB !== undefined) this.setCertificateDB(opts.certDB);
@@ -543,21 +580,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   }
 
   /** @internal Takes the configuration of an SSLServer or socket it was made from. */
-  inherit(
-    from: Pick<
-      SSLSocket,
-      | 'callbacks'
-      | 'pinArgs'
-      | 'alpnProtocols'
-      | 'sniCallback'
-      | 'alpnCallback'
-      | 'certDB'
-      | 'renegotiationLimit'
-      | 'renegotiationWindow'
-      | 'trustAnchors'
-      | 'revocationMode'
-    >,
-  ): void {
+  inherit(from: InheritedSettings): void {
     this.callbacks = { ...from.callbacks };
     this.trustAnchors = from.trustAnchors;
     this.revocationMode = from.revocationMode;
