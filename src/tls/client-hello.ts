@@ -8,6 +8,8 @@ const CLIENT_HELLO = 1;
 const SERVER_NAME_EXTENSION = 0;
 const STATUS_REQUEST_EXTENSION = 5;
 const ALPN_EXTENSION = 16;
+const SIGNATURE_ALGORITHMS_EXTENSION = 13;
+const SUPPORTED_VERSIONS_EXTENSION = 43;
 const HOST_NAME = 0;
 /** More than any ClientHello NSS would accept; past this the bytes go to NSS, which judges them. */
 const LIMIT = 64 * 1024;
@@ -20,6 +22,12 @@ export interface ClientHelloInfo {
   statusRequest: boolean;
   /** The protocols the client offers (ALPN), in its order; `null` without a well-formed ALPN extension. */
   alpnProtocols: string[] | null;
+  /** The cipher suites the client offers. */
+  cipherSuites: number[];
+  /** Its signature_algorithms (TLS signature schemes); `null` without that extension. */
+  signatureSchemes: number[] | null;
+  /** Its supported_versions (TLS 1.3's way of offering it); `null` without that extension. */
+  versions: number[] | null;
 }
 
 /**
@@ -40,7 +48,15 @@ export function readClientHello(data: Buffer): ClientHelloInfo | undefined {
   return new ClientHelloReader().push(data);
 }
 
-const NO_HELLO: ClientHelloInfo = { serverName: null, statusRequest: false, alpnProtocols: null };
+/** What a hello that could not be read says: nothing. */
+export const NO_HELLO: ClientHelloInfo = {
+  serverName: null,
+  statusRequest: false,
+  alpnProtocols: null,
+  cipherSuites: [],
+  signatureSchemes: null,
+  versions: null,
+};
 
 /**
  * Reads a ClientHello as its bytes arrive, each byte looked at once: a hello sent a byte at a time, or in
@@ -107,6 +123,9 @@ export class ClientHelloReader {
       serverName: serverName(body),
       statusRequest: extension(body, STATUS_REQUEST_EXTENSION) !== null,
       alpnProtocols: alpnProtocols(body),
+      cipherSuites: cipherSuites(body),
+      signatureSchemes: uint16List(extension(body, SIGNATURE_ALGORITHMS_EXTENSION), 2),
+      versions: uint16List(extension(body, SUPPORTED_VERSIONS_EXTENSION), 1),
     };
   }
 
@@ -162,6 +181,29 @@ function extension(body: Buffer, wanted: number): Buffer | null {
   } catch {
     return null;
   }
+}
+
+/** The cipher suites of a ClientHello body (those whole within it). */
+function cipherSuites(body: Buffer): number[] {
+  try {
+    const at = 2 + 32 + 1 + body.readUInt8(2 + 32);
+    const end = Math.min(body.length, at + 2 + body.readUInt16BE(at));
+    const suites: number[] = [];
+    for (let pos = at + 2; pos + 2 <= end; pos += 2) suites.push(body.readUInt16BE(pos));
+    return suites;
+  } catch {
+    return [];
+  }
+}
+
+/** An extension's list of 16-bit values after a length of `lengthBytes`; `null` if missing or not whole. */
+function uint16List(data: Buffer | null, lengthBytes: 1 | 2): number[] | null {
+  if (data === null || data.length < lengthBytes) return null;
+  const length = lengthBytes === 1 ? data[0]! : data.readUInt16BE(0);
+  if (length % 2 !== 0 || lengthBytes + length > data.length) return null;
+  const values: number[] = [];
+  for (let pos = lengthBytes; pos < lengthBytes + length; pos += 2) values.push(data.readUInt16BE(pos));
+  return values;
 }
 
 /**

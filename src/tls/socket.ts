@@ -28,7 +28,7 @@ import { ServerSessions, tagTickets } from './server-sessions.js';
 import { peerID, policyTag, sessionPolicy, unwrapSession, wrapSession } from './peer-id.js';
 import { RenegotiationLimiter } from './renegotiation-limit.js';
 import { applyDefaultProfile } from './defaults.js';
-import { ClientHelloReader, type ClientHelloInfo } from './client-hello.js';
+import { ClientHelloReader, NO_HELLO, type ClientHelloInfo } from './client-hello.js';
 import {
   checkBoolean,
   checkBuffer,
@@ -276,6 +276,23 @@ function servesAuthType(keyType: string, authType: number): boolean {
   if (authType === SSL_AUTH_TLS13_ANY) return true;
   if (keyType === 'ec') return authType === SSL_AUTH_ECDSA;
   return authType === SSL_AUTH_RSA_DECRYPT || authType === SSL_AUTH_RSA_SIGN || authType === SSL_AUTH_RSA_PSS;
+}
+
+/**
+ * Whether a server certificate's key can make a handshake signature with this scheme: in TLS 1.3 an EC key
+ * only with its own curve's scheme and an RSA key only with RSA-PSS (rsae); TLS 1.2 also takes PKCS #1 v1.5
+ * and ECDSA of any curve.
+ */
+function canSign(cert: Certificate, scheme: number, tls13: boolean): boolean {
+  const [keyType, curve] = certificateSlot(cert).split(':');
+  const hash = scheme >> 8;
+  if (keyType === 'ec') {
+    if ((scheme & 0xff) !== 3) return false;
+    return !tls13 || hash === ({ prime256v1: 4, secp384r1: 5, secp521r1: 6 }[curve ?? ''] ?? 0);
+  }
+  if (keyType === 'rsa-pss') return scheme >= 0x0809 && scheme <= 0x080b;
+  if (keyType !== 'rsa') return false;
+  return (scheme >= 0x0804 && scheme <= 0x0806) || (!tls13 && (scheme & 0xff) === 1 && hash >= 4);
 }
 
 /**
@@ -893,7 +910,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     }
     if (info === undefined && !hello.ended) return;
     hello.deciding = true;
-    void this.#decideHello(info ?? { serverName: null, statusRequest: false, alpnProtocols: null })
+    void this.#decideHello(info ?? NO_HELLO)
       .then((failure) => {
         this.#hello = null;
         if (failure) {
@@ -949,7 +966,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
       ? await this.#decideALPN(info.serverName, info.alpnProtocols)
       : undefined;
     if (refused !== undefined) return refused;
-    const failure = info.statusRequest ? await this.#decideStaple() : undefined;
+    const failure = info.statusRequest ? await this.#decideStaple(info) : undefined;
     if (failure !== undefined || this.#state.finished) return failure;
     try {
       this.#configureSNIAnswer();
@@ -1045,16 +1062,27 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
    * served, and the response goes with it to NSS — in the SNI answer, or configured on this socket for the
    * server's own certificate. As in node:tls, a listener's error ends the connection (no alert).
    */
-  async #decideStaple(): Promise<NSPRError | undefined> {
+  async #decideStaple(info: ClientHelloInfo): Promise<NSPRError | undefined> {
     const stapler = this.ocspStapler;
     const decision = this.#sniDecision;
     // (a connection gone while the SNI callback decided asks for nothing)
     if (!stapler || this.#state.finished || (decision && 'error' in decision)) return undefined;
     try {
-      const staple = await stapler(decision?.identity);
+      const own = decision?.answer ? undefined : this.#chooseOwnCertificate(info);
+      const staple = await stapler(decision?.identity ?? own?.chosen);
       if (staple === null || this.#state.finished) return undefined;
       if (decision?.answer) {
         decision.answer.ocspResponse = staple.response;
+        return undefined;
+      }
+      if (own?.order) {
+        // Bound to the certificate chosen: NSS's list in that order, the staple with the chosen one.
+        for (const s of own.order)
+          this.#engine.configServerCert(
+            s.cert.native,
+            s.key.native,
+            s.cert === staple.cert ? staple.response : (s.ocspResponse ?? null),
+          );
         return undefined;
       }
       // Configuring a certificate puts it last in NSS's list: the ones configured after it follow again, so
@@ -1068,6 +1096,49 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     } catch (err) {
       return callbackError("'OCSPRequest' listener", err, SSL_ERROR_APPLICATION_ABORT);
     }
+  }
+
+  /**
+   * Which of the server's own certificates this connection serves, when they are of several key types and no
+   * SNI answer chose: NSS picks as it reads the ClientHello (TLS 1.3: the first configured that the client's
+   * signature schemes can verify; TLS 1.2: by its suite order), and 'OCSPRequest' must name it before. So the
+   * choice is made here from the same ClientHello, and NSS is bound to it as for an SNI answer: TLS 1.3 finds
+   * it first in NSS's list (`order`), TLS 1.2 keeps only this socket's suites it can serve. With one key type
+   * there is nothing to choose: the first certificate (`order` undefined, NSS's list left as it is).
+   */
+  #chooseOwnCertificate(
+    info: ClientHelloInfo,
+  ): { chosen: ServedIdentity; order?: readonly ServedIdentity[] } | undefined {
+    const served = this.servedIdentities;
+    const first = served[0];
+    if (!first || served.every((s) => certificateSlot(s.cert) === certificateSlot(first.cert)))
+      return first && { chosen: first };
+    const tls13 =
+      this.#engine.versionRangeGet()[1] >= ssl.SSL_LIBRARY_VERSION_TLS_1_3 &&
+      (info.versions?.includes(ssl.SSL_LIBRARY_VERSION_TLS_1_3) ?? false);
+    const ours = new Set(this.getSignatureSchemes());
+    const schemes = info.signatureSchemes?.filter((scheme) => ours.has(scheme));
+    const signs = (s: ServedIdentity) =>
+      schemes === undefined || schemes.some((x) => canSign(s.cert, x, tls13));
+    if (tls13) {
+      const chosen = served.find(signs) ?? first;
+      return chosen === first
+        ? { chosen }
+        : { chosen, order: [chosen, ...served.filter((s) => s !== chosen)] };
+    }
+    const auth = suiteAuthTypes();
+    const offered = info.cipherSuites.filter((suite) => {
+      const type = auth.get(suite);
+      return type !== undefined && type !== SSL_AUTH_TLS13_ANY && this.#engine.cipherPrefGet(suite);
+    });
+    const chosen =
+      served.find(
+        (s) => signs(s) && offered.some((suite) => servesAuthType(s.key.keyType, auth.get(suite)!)),
+      ) ?? first;
+    for (const [suite, type] of auth) {
+      if (!servesAuthType(chosen.key.keyType, type)) this.#engine.cipherPrefSet(suite, false);
+    }
+    return { chosen };
   }
 
   /**

@@ -470,6 +470,12 @@ describe('clientHelloServerName on recorded ClientHellos', () => {
       expect(readClientHello(h.bytes)?.statusRequest, h.from).toBe(h.status ?? false);
       expect(readClientHello(h.bytes)?.alpnProtocols, h.from).toEqual(h.alpn ?? null);
       expect(strictALPN(h.bytes), h.from).toEqual(h.alpn ?? null);
+      // Every sender offers suites, signs with ECDSA P-256 or RSA-PSS, and offers TLS 1.3 unless held to 1.2.
+      const info = readClientHello(h.bytes)!;
+      expect(info.cipherSuites.length, h.from).toBeGreaterThan(3);
+      expect(info.signatureSchemes, h.from).toEqual(expect.arrayContaining([0x0403, 0x0804]));
+      if (/1\.2$/.test(h.from)) expect(info.versions?.includes(0x0304) ?? false, h.from).toBe(false);
+      else expect(info.versions, h.from).toContain(0x0304);
     }
   });
 

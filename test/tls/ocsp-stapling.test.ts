@@ -371,6 +371,78 @@ describe('OCSP stapling', () => {
       }
     });
 
+    it('with an RSA and an EC certificate, the one asked about is the one served, whatever the client can take', async () => {
+      const rsa = createSecureContext({ key: pki.pem['server-rsa.key'], cert: pki.pem['server-rsa'] })
+        .identities[0]!;
+      const ec = createSecureContext({ key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] })
+        .identities[0]!;
+      const server = new SSLServer();
+      server.configSecureServer(rsa.cert, rsa.key);
+      server.configSecureServer(ec.cert, ec.key);
+      const asked: string[] = [];
+      // Each certificate's staple says whose it is, so that the client can tell which one it got.
+      server.on('OCSPRequest', (cert: Buffer, _issuer: Buffer | null, done: (e: null, r: Buffer) => void) => {
+        const keyType = new X509Certificate(cert).publicKey.asymmetricKeyType ?? '?';
+        asked.push(keyType);
+        done(null, Buffer.from(`staple for ${keyType}`));
+      });
+      server.on('secureConnection', (s) => s.end());
+      server.on('tlsClientError', () => undefined);
+      const { port } = await server.listen({ port: 0, host: '127.0.0.1' });
+      const client = (options: Partial<tls.ConnectionOptions>) =>
+        within(
+          10_000,
+          'node client',
+          new Promise<{ served: string; staple: string | null }>((resolve, reject) => {
+            let staple: string | null = null;
+            const sock = tls.connect({
+              port,
+              host: '127.0.0.1',
+              servername: 'localhost',
+              ca: pki.pem.ca,
+              requestOCSP: true,
+              ...options,
+            } as tls.ConnectionOptions);
+            sock.on('OCSPResponse', (r: Buffer | null) => (staple = r && r.toString()));
+            sock.once('secureConnect', () => {
+              resolve({ served: sock.getPeerX509Certificate()?.publicKey.asymmetricKeyType ?? '?', staple });
+              sock.destroy();
+            });
+            sock.once('error', reject);
+          }),
+        );
+      try {
+        const cases: Array<[string, Partial<tls.ConnectionOptions>, string]> = [
+          ['TLS 1.3, ECDSA signatures only', { sigalgs: 'ecdsa_secp256r1_sha256' }, 'ec'],
+          ['TLS 1.3, RSA-PSS only', { sigalgs: 'rsa_pss_rsae_sha256' }, 'rsa'],
+          [
+            'TLS 1.2, ECDSA suites only',
+            { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' },
+            'ec',
+          ],
+          [
+            'TLS 1.2, RSA suites only',
+            { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES128-GCM-SHA256' },
+            'rsa',
+          ],
+          ['TLS 1.2, both', { maxVersion: 'TLSv1.2' }, 'rsa'],
+          ['TLS 1.3, both', {}, 'rsa'],
+        ];
+        for (const [name, options, expected] of cases) {
+          asked.length = 0;
+          const { served, staple } = await client(options);
+          expect({ name, asked, served, staple }).toEqual({
+            name,
+            asked: [expected],
+            served: expected,
+            staple: `staple for ${expected}`,
+          });
+        }
+      } finally {
+        await server.close();
+      }
+    });
+
     it('a response that is not a Buffer fails that connection with a TypeError as its cause; the next one is served', async () => {
       const bad = await scenario('nss', 'nss', (done) => done(null, 'good' as unknown as Buffer));
       expect(bad).toMatchObject({ requests: [request], connected: false });
