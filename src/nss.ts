@@ -9,7 +9,14 @@ import { NSPRError } from './core/errors.js';
 import { isSystemFIPS, syncFIPSKeySizes } from './pkcs11/fips.js';
 import { PK11Slot } from './pki/slot.js';
 import { runShutdownChecks, runShutdownHooks } from './core/shutdown-hooks.js';
-import { checkBoolean, checkFunction, checkInteger, checkObject, checkString } from './core/validate.js';
+import {
+  checkBoolean,
+  checkFunction,
+  checkInteger,
+  checkObject,
+  checkString,
+  argTypeError,
+} from './core/validate.js';
 
 /**
  * Answers a token's request for a PIN or the database password. `pinArgs` are the extra arguments of the
@@ -126,7 +133,7 @@ export function init(opts: InitOptions = {}): void {
   if (rootsModule !== undefined) checkString(rootsModule, 'opts.rootsModule');
   if (fips !== undefined) checkBoolean(fips, 'opts.fips');
   if (password !== undefined && typeof password !== 'string' && typeof password !== 'function') {
-    throw new TypeError('The "opts.password" argument must be a string or a function');
+    throw argTypeError('The "opts.password" argument must be a string or a function');
   }
   const dir = dbDir === undefined ? null : expandHome(dbDir);
   // Whether NSS is about to create the key database (then init sets its first password, as certutil -N does).

@@ -25,7 +25,7 @@ import { init, isInitialized } from '../nss.js';
 import { binding } from '../core/binding.js';
 import * as c from '../core/constants.js';
 import { NSPRError } from '../core/errors.js';
-import { checkFunction, checkObject } from '../core/validate.js';
+import { checkFunction, checkObject, argTypeError } from '../core/validate.js';
 import type { Certificate } from '../pki/certificate.js';
 import { getDefaultCertDB } from '../pki/certdb.js';
 import { findSlotByName } from '../pki/slot.js';
@@ -352,7 +352,7 @@ export class TLSSocket extends SSLSocketBase {
    * record_size_limit allows): `false`, node:tls's answer when the size cannot be set.
    */
   setMaxSendFragment(size: number): boolean {
-    if (typeof size !== 'number') throw new TypeError('The "size" argument must be of type number');
+    if (typeof size !== 'number') throw argTypeError('The "size" argument must be of type number');
     return false;
   }
 
@@ -802,7 +802,7 @@ export class Server extends net.Server {
 
   /** As node:tls: serve `context` to clients asking for `hostname` (a `*.` wildcard matches one label). */
   addContext(hostname: string, context: SecureContext | SecureContextOptions): void {
-    if (typeof hostname !== 'string') throw new TypeError('The "hostname" argument must be of type string');
+    if (typeof hostname !== 'string') throw argTypeError('The "hostname" argument must be of type string');
     this.#contexts.set(
       hostname.toLowerCase(),
       context instanceof SecureContext ? context : createSecureContext(context),

@@ -9,8 +9,23 @@ function describe(value: unknown): string {
     : `type ${typeof value}`;
 }
 
+/** A TypeError for an argument of the wrong type, with node's code for it (`ERR_INVALID_ARG_TYPE`). */
+export function argTypeError(message: string, code = 'ERR_INVALID_ARG_TYPE'): TypeError {
+  return Object.assign(new TypeError(message), { code });
+}
+
+/** A RangeError for an argument of the right type and a wrong value, with node's code (`ERR_OUT_OF_RANGE` for
+ * a number out of its range, else `ERR_INVALID_ARG_VALUE`). */
+export function argValueError(
+  message: string,
+  code = 'ERR_INVALID_ARG_VALUE',
+  options?: ErrorOptions,
+): RangeError {
+  return Object.assign(new RangeError(message, options), { code });
+}
+
 function fail(name: string, expected: string, value: unknown): never {
-  throw new TypeError(`The "${name}" argument must be ${expected}. Received ${describe(value)}`);
+  throw argTypeError(`The "${name}" argument must be ${expected}. Received ${describe(value)}`);
 }
 
 export function checkString(value: unknown, name: string): asserts value is string {
@@ -19,7 +34,7 @@ export function checkString(value: unknown, name: string): asserts value is stri
 
 export function checkNonEmptyString(value: unknown, name: string): asserts value is string {
   checkString(value, name);
-  if (value.length === 0) throw new RangeError(`The "${name}" argument must not be empty`);
+  if (value.length === 0) throw argValueError(`The "${name}" argument must not be empty`);
 }
 
 export function checkBoolean(value: unknown, name: string): asserts value is boolean {
@@ -34,7 +49,10 @@ export function checkInteger(
 ): asserts value is number {
   if (typeof value !== 'number' || !Number.isInteger(value)) fail(name, 'an integer', value);
   if (value < min || value > max) {
-    throw new RangeError(`The "${name}" argument must be >= ${min} and <= ${max}. Received ${value}`);
+    throw argValueError(
+      `The "${name}" argument must be >= ${min} and <= ${max}. Received ${value}`,
+      'ERR_OUT_OF_RANGE',
+    );
   }
 }
 
@@ -47,7 +65,7 @@ export function checkDelay(value: unknown, name: string, min: number): asserts v
 }
 
 export function checkStringArray(value: unknown, name: string): asserts value is readonly string[] {
-  if (!Array.isArray(value)) throw new TypeError(`The "${name}" argument must be an array of strings`);
+  if (!Array.isArray(value)) throw argTypeError(`The "${name}" argument must be an array of strings`);
   value.forEach((item, i) => checkString(item, `${name}[${i}]`));
 }
 

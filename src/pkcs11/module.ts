@@ -2,7 +2,13 @@ import { EventEmitter } from 'node:events';
 import type { NativePKCS11Module } from '../../types/binding.js';
 import { binding } from '../core/binding.js';
 import { PK11Slot } from '../pki/slot.js';
-import { checkInteger, checkNonEmptyString, checkObject, checkString } from '../core/validate.js';
+import {
+  checkInteger,
+  checkNonEmptyString,
+  checkObject,
+  checkString,
+  argTypeError,
+} from '../core/validate.js';
 
 const tokenEvents = new Set<string | symbol>(['tokenInserted', 'tokenRemoved']);
 
@@ -31,7 +37,10 @@ export class PKCS11Module extends EventEmitter {
   constructor(native: NativePKCS11Module) {
     super();
     if (!(native instanceof binding.NativePKCS11Module)) {
-      throw new TypeError('PKCS11Module objects come from loadPKCS11Module() or listModules()');
+      throw argTypeError(
+        'PKCS11Module objects come from loadPKCS11Module() or listModules()',
+        'ERR_ILLEGAL_CONSTRUCTOR',
+      );
     }
     this.#native = native;
     this.on('newListener', (event: string | symbol) => {

@@ -20,6 +20,7 @@ import {
   checkNonEmptyString,
   checkObject,
   checkString,
+  argValueError,
 } from '../core/validate.js';
 
 const TRUST_STRING = /^[pPwcTCuig]*,[pPwcTCuig]*,[pPwcTCuig]*$/;
@@ -27,7 +28,7 @@ const TRUST_STRING = /^[pPwcTCuig]*,[pPwcTCuig]*,[pPwcTCuig]*$/;
 function checkTrust(trust: unknown): asserts trust is string {
   checkString(trust, 'trust');
   if (!TRUST_STRING.test(trust)) {
-    throw new RangeError(
+    throw argValueError(
       `The "trust" argument must be a certutil trust string such as 'CT,C,C' (letters pPwcTCuig). Received '${trust}'`,
     );
   }

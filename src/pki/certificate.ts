@@ -21,6 +21,8 @@ import {
   checkInteger,
   checkObject,
   checkString,
+  argTypeError,
+  argValueError,
 } from '../core/validate.js';
 import { checkRevocationMode, revocationCode, type RevocationMode } from './revocation-mode.js';
 
@@ -29,7 +31,11 @@ const CERTIFICATE_LABELS = ['CERTIFICATE', 'X509 CERTIFICATE', 'TRUSTED CERTIFIC
 /** @internal DER bytes of the first certificate in a PEM text. */
 export function pemToDER(pem: string): Buffer {
   const der = pemDecode(pem, CERTIFICATE_LABELS);
-  if (!der?.length) throw new TypeError('The "pem" argument does not contain a PEM "CERTIFICATE" block');
+  if (!der?.length)
+    throw argTypeError(
+      'The "pem" argument does not contain a PEM "CERTIFICATE" block',
+      'ERR_INVALID_ARG_VALUE',
+    );
   return der;
 }
 
@@ -93,7 +99,7 @@ export class CertVerifyError extends NSPRError {
 
   constructor(errno: number, usages: number, log: CertVerifyLogEntry[]) {
     checkInteger(usages, 'usages', 0, 0xffffffff);
-    if (!Array.isArray(log)) throw new TypeError('The "log" argument must be an array');
+    if (!Array.isArray(log)) throw argTypeError('The "log" argument must be an array');
     super(errno);
     this.usages = usages;
     this.log = log;
@@ -123,7 +129,10 @@ export class Certificate {
   /** @internal */
   constructor(native: NativeCertificate) {
     if (!(native instanceof binding.NativeCertificate)) {
-      throw new TypeError('Certificates come from CertDB, Certificate.fromDER() or Certificate.fromPEM()');
+      throw argTypeError(
+        'Certificates come from CertDB, Certificate.fromDER() or Certificate.fromPEM()',
+        'ERR_ILLEGAL_CONSTRUCTOR',
+      );
     }
     this.#native = native;
   }
@@ -295,7 +304,7 @@ export class Certificate {
     checkBrand(certdb, CERT_DB, 'CertDB', 'certdb');
     checkInteger(usage, 'usage', 1, 0xffff);
     if ((usage & (usage - 1)) !== 0)
-      throw new RangeError('The "usage" argument must be a single certificateUsage bit');
+      throw argValueError('The "usage" argument must be a single certificateUsage bit');
     checkObject(opts, 'opts');
     if (opts.at !== undefined) checkDate(opts.at, 'opts.at');
     const mode = opts.revocation === undefined ? 'off' : opts.revocation;
@@ -303,7 +312,7 @@ export class Certificate {
     let anchors = null;
     if (opts.trustAnchors !== undefined) {
       if (!Array.isArray(opts.trustAnchors))
-        throw new TypeError('The "opts.trustAnchors" option must be an array of Certificates');
+        throw argTypeError('The "opts.trustAnchors" option must be an array of Certificates');
       anchors = opts.trustAnchors.map((anchor, i) => {
         checkInstance(anchor, Certificate, `opts.trustAnchors[${i}]`);
         return anchor.native;
@@ -328,7 +337,7 @@ export class Certificate {
 
   /** Whether this certificate or its chain was issued by one of `caNames` (DER names a server sent). */
   hasSignerInCaNames(caNames: Buffer[]): boolean {
-    if (!Array.isArray(caNames)) throw new TypeError('The "caNames" argument must be an array of Buffers');
+    if (!Array.isArray(caNames)) throw argTypeError('The "caNames" argument must be an array of Buffers');
     caNames.forEach((name, i) => checkBuffer(name, `caNames[${i}]`));
     return this.native.hasSignerInCaNames(caNames);
   }

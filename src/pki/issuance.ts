@@ -20,6 +20,8 @@ import {
   checkObject,
   checkString,
   checkStringArray,
+  argTypeError,
+  argValueError,
 } from '../core/validate.js';
 
 /** Key usage names (RFC 5280 `KeyUsage` bits) accepted by the issuance functions. */
@@ -160,7 +162,7 @@ function has<K extends string>(table: Readonly<Record<K, unknown>>, key: string)
 function oneOf<T extends string>(value: unknown, name: string, allowed: readonly T[]): T {
   checkString(value, name);
   if (!(allowed as readonly string[]).includes(value)) {
-    throw new RangeError(
+    throw argValueError(
       `The "${name}" argument must be one of ${allowed.map((a) => `'${a}'`).join(', ')}. Received '${value}'`,
     );
   }
@@ -178,7 +180,7 @@ function altName(text: string, name: string): NativeAltName {
   const colon = text.indexOf(':');
   const kind = colon > 0 ? text.slice(0, colon).toLowerCase() : '';
   const value = text.slice(colon + 1);
-  const bad = (why: string) => new RangeError(`The "${name}" argument ${why}. Received '${text}'`);
+  const bad = (why: string) => argValueError(`The "${name}" argument ${why}. Received '${text}'`);
   switch (kind) {
     case 'dns':
       if (
@@ -216,7 +218,7 @@ function keyUsageBits(value: unknown, name: string): number {
   let bits = 0;
   value.forEach((usage, i) => {
     if (!has(KEY_USAGE_BITS, usage)) {
-      throw new RangeError(
+      throw argValueError(
         `The "${name}[${i}]" argument must be one of ${Object.keys(KEY_USAGE_BITS).join(', ')}. Received '${usage}'`,
       );
     }
@@ -235,7 +237,7 @@ function extKeyUsageExtension(value: unknown, name: string): NativeExtension | n
   const oids = value.map((usage, i) => {
     if (has(EXT_KEY_USAGE_OIDS, usage)) return EXT_KEY_USAGE_OIDS[usage];
     if (/^[0-2](\.(0|[1-9][0-9]*))+$/.test(usage)) return usage;
-    throw new RangeError(
+    throw argValueError(
       `The "${name}[${i}]" argument must be one of ${Object.keys(EXT_KEY_USAGE_OIDS).join(', ')} or a dotted OID. Received '${usage}'`,
     );
   });
@@ -258,18 +260,18 @@ function serialBytes(value: unknown): Buffer {
     n = BigInt(value);
   } else if (typeof value === 'string') {
     if (!/^(0x)?[0-9a-f]+$/i.test(value)) {
-      throw new RangeError(`The "${name}" argument must be a hex string. Received '${value}'`);
+      throw argValueError(`The "${name}" argument must be a hex string. Received '${value}'`);
     }
     n = BigInt(`0x${value.replace(/^0x/i, '')}`);
   } else {
-    throw new TypeError(`The "${name}" argument must be a bigint, a number or a hex string`);
+    throw argTypeError(`The "${name}" argument must be a bigint, a number or a hex string`);
   }
-  if (n <= 0n) throw new RangeError(`The "${name}" argument must be positive`);
+  if (n <= 0n) throw argValueError(`The "${name}" argument must be positive`);
   let hex = n.toString(16);
   if (hex.length % 2 === 1) hex = `0${hex}`;
   let bytes = Buffer.from(hex, 'hex');
   if ((bytes[0] ?? 0) & 0x80) bytes = Buffer.concat([Buffer.alloc(1), bytes]);
-  if (bytes.length > 20) throw new RangeError(`The "${name}" argument must fit in 20 octets (RFC 5280)`);
+  if (bytes.length > 20) throw argValueError(`The "${name}" argument must fit in 20 octets (RFC 5280)`);
   return bytes;
 }
 
@@ -279,7 +281,10 @@ function requestBytes(value: Buffer | string): Buffer {
   if (text === null) return value as Buffer;
   const der = pemDecode(text, REQUEST_LABELS);
   if (!der?.length)
-    throw new TypeError(`The "${name}" argument does not contain a PEM "CERTIFICATE REQUEST" block`);
+    throw argTypeError(
+      `The "${name}" argument does not contain a PEM "CERTIFICATE REQUEST" block`,
+      'ERR_INVALID_ARG_VALUE',
+    );
   return der;
 }
 
@@ -304,12 +309,12 @@ export async function generateKeyPair(opts: GenerateKeyPairOptions): Promise<Pri
   let bits = 2048;
   let curve: NamedCurve = 'P-256';
   if (opts.bits !== undefined) {
-    if (type !== 'rsa') throw new RangeError('The "opts.bits" argument applies to RSA keys only');
+    if (type !== 'rsa') throw argValueError('The "opts.bits" argument applies to RSA keys only');
     checkInteger(opts.bits, 'opts.bits', 2048, 8192);
     bits = opts.bits;
   }
   if (opts.curve !== undefined) {
-    if (type !== 'ec') throw new RangeError('The "opts.curve" argument applies to EC keys only');
+    if (type !== 'ec') throw argValueError('The "opts.curve" argument applies to EC keys only');
     curve = oneOf(opts.curve, 'opts.curve', CURVES);
   }
   if (opts.slot !== undefined) checkInstance(opts.slot, PK11Slot, 'opts.slot');
@@ -317,7 +322,7 @@ export async function generateKeyPair(opts: GenerateKeyPairOptions): Promise<Pri
   if (opts.extractable !== undefined) checkBoolean(opts.extractable, 'opts.extractable');
   if (opts.nickname !== undefined) checkNonEmptyString(opts.nickname, 'opts.nickname');
   if (opts.pinArgs !== undefined && !Array.isArray(opts.pinArgs)) {
-    throw new TypeError('The "opts.pinArgs" argument must be an array');
+    throw argTypeError('The "opts.pinArgs" argument must be an array');
   }
   const native = await binding.generateKeyPair(
     {
@@ -407,7 +412,7 @@ export function createCertificate(opts: CreateCertificateOptions, ...pinArgs: un
     subject = request.subjectName;
     requested = request.extensions;
   } else {
-    throw new TypeError(
+    throw argTypeError(
       'The "opts.publicKeyFrom" argument must be a PrivateKey or a PKCS #10 request (Buffer or PEM string)',
     );
   }
@@ -435,7 +440,7 @@ export function createCertificate(opts: CreateCertificateOptions, ...pinArgs: un
   } else if (from instanceof PrivateKey) {
     signer = from;
   } else {
-    throw new TypeError(
+    throw argTypeError(
       'The "opts.publicKeyFrom" argument must be a PrivateKey when "opts.issuer" is omitted (a self-signed certificate is signed by its own key)',
     );
   }
@@ -447,13 +452,13 @@ export function createCertificate(opts: CreateCertificateOptions, ...pinArgs: un
   const notAfter = opts.notAfter === undefined ? new Date(notBefore.getTime() + YEAR) : opts.notAfter;
   checkDate(notAfter, 'opts.notAfter');
   if (notAfter.getTime() <= notBefore.getTime()) {
-    throw new RangeError('The "opts.notAfter" argument must be later than "opts.notBefore"');
+    throw argValueError('The "opts.notAfter" argument must be later than "opts.notBefore"');
   }
   const isCA = opts.isCA === undefined ? false : opts.isCA;
   checkBoolean(isCA, 'opts.isCA');
   let pathLength = -1;
   if (opts.pathLength !== undefined) {
-    if (!isCA) throw new RangeError('The "opts.pathLength" argument applies to CA certificates only');
+    if (!isCA) throw argValueError('The "opts.pathLength" argument applies to CA certificates only');
     checkInteger(opts.pathLength, 'opts.pathLength', 0, 2 ** 31 - 1);
     pathLength = opts.pathLength;
   }

@@ -13,7 +13,14 @@ import {
   verify,
 } from 'node:crypto';
 import { binding } from '../core/binding.js';
-import { checkBuffer, checkInstance, checkObject, checkString } from '../core/validate.js';
+import {
+  checkBuffer,
+  checkInstance,
+  checkObject,
+  checkString,
+  argTypeError,
+  argValueError,
+} from '../core/validate.js';
 import { looksLikePEM } from './pem.js';
 import { PrivateKey } from './private-key.js';
 import { PK11Slot } from './slot.js';
@@ -39,7 +46,7 @@ const CURVES: Record<string, string> = { prime256v1: 'P-256', secp384r1: 'P-384'
 function keyObject(input: unknown, passphrase: string | Buffer | undefined, name: string): KeyObject {
   if (input instanceof KeyObject) {
     if (input.type !== 'private') {
-      throw new TypeError(`The "${name}" argument must be a private key, not a ${input.type} KeyObject`);
+      throw argTypeError(`The "${name}" argument must be a private key, not a ${input.type} KeyObject`);
     }
     return input;
   }
@@ -68,7 +75,7 @@ function keyObject(input: unknown, passphrase: string | Buffer | undefined, name
       : first instanceof Error
         ? first.message
         : String(first);
-  throw new RangeError(`The "${name}" argument is not a private key that can be read: ${reason}`, {
+  throw argValueError(`The "${name}" argument is not a private key that can be read: ${reason}`, undefined, {
     cause: first,
   });
 }
@@ -90,7 +97,7 @@ export function nssKeyType(key: KeyObject, name: string): 'rsa' | 'ec' {
   if (type === 'rsa') return 'rsa';
   const curve = key.asymmetricKeyDetails?.namedCurve;
   if (type === 'ec' && curve !== undefined && CURVES[curve] !== undefined) return 'ec';
-  throw new RangeError(
+  throw argValueError(
     `The "${name}" key is ${type === 'ec' ? `an EC key on ${curve ?? 'an unnamed curve'}` : `a ${type ?? 'unknown'} key`}; ` +
       'NSS takes RSA keys and EC keys on P-256, P-384 and P-521',
   );

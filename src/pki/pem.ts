@@ -1,5 +1,5 @@
 // PEM (RFC 7468) text: the one encoder and decoder the package uses for certificates and requests.
-import { checkBuffer, checkString } from '../core/validate.js';
+import { checkBuffer, checkString, argTypeError, argValueError } from '../core/validate.js';
 
 const LABEL = /^[A-Z0-9][A-Z0-9 ]*[A-Z0-9]$|^[A-Z0-9]$/;
 
@@ -11,7 +11,7 @@ export function pemEncode(der: Buffer, label: string): string {
   checkBuffer(der, 'der');
   checkString(label, 'label');
   if (!LABEL.test(label)) {
-    throw new RangeError(
+    throw argValueError(
       `The "label" argument must be a PEM label such as 'CERTIFICATE'. Received '${label}'`,
     );
   }
@@ -57,7 +57,10 @@ export function pemOrDERList(data: unknown, name: string, labels: readonly strin
   if (typeof data === 'string' || looksLikePEM(data)) {
     const ders = pemDecodeAll(typeof data === 'string' ? data : data.toString('latin1'), labels);
     if (ders.length === 0)
-      throw new TypeError(`The "${name}" argument does not contain a PEM "${what}" block`);
+      throw argTypeError(
+        `The "${name}" argument does not contain a PEM "${what}" block`,
+        'ERR_INVALID_ARG_VALUE',
+      );
     return ders;
   }
   return [data];

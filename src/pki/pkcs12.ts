@@ -8,7 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import { binding } from '../core/binding.js';
 import { errnos } from '../core/constants.js';
 import { NSPRError } from '../core/errors.js';
-import { checkBuffer } from '../core/validate.js';
+import { checkBuffer, argValueError } from '../core/validate.js';
 import { BerError, children, encodeDer, expectTag, octets, oid, readBer, type BerElement } from './ber.js';
 import { Certificate } from './certificate.js';
 import { importEncryptedKeyFor, importKeyObject, keyBelongsTo, readPrivateKey } from './key-import.js';
@@ -139,7 +139,7 @@ export function readPKCS12Identity(data: unknown, passphrase: string, name: stri
     );
   }
   if (keyBags > 1 || structure.keys.length > 1) {
-    throw new RangeError(
+    throw argValueError(
       `The "${name}" PKCS #12 file holds ${Math.max(keyBags, structure.keys.length)} private keys: give one file (or one pfx entry) per key`,
     );
   }
@@ -152,12 +152,12 @@ export function readPKCS12Identity(data: unknown, passphrase: string, name: stri
         `The "${name}" PKCS #12 file keeps its private key in an encrypted safe, which NSS opens only to import into a database: use CertDB.importPKCS12, or export the file again with openssl pkcs12 -export`,
       );
     }
-    throw new RangeError(`The "${name}" PKCS #12 file holds no private key`);
+    throw argValueError(`The "${name}" PKCS #12 file holds no private key`);
   }
   const x509s = found.map((entry) => new X509Certificate(entry.der));
   const order = candidateOrder(found, x509s);
   const mismatch = () =>
-    new RangeError(`The "${name}" PKCS #12 file's private key belongs to none of its certificates`);
+    argValueError(`The "${name}" PKCS #12 file's private key belongs to none of its certificates`);
   let key: PrivateKey;
   let index: number | undefined;
   if (bag.scheme !== undefined) {

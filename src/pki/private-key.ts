@@ -2,6 +2,7 @@ import type { NativePrivateKey } from '../../types/binding.js';
 import { binding } from '../core/binding.js';
 import { Certificate } from './certificate.js';
 import { PK11Slot } from './slot.js';
+import { argTypeError } from '../core/validate.js';
 
 /**
  * A private key held by NSS or a token. Opaque: the key material never reaches JavaScript.
@@ -18,7 +19,10 @@ export class PrivateKey {
   /** @internal */
   constructor(native: NativePrivateKey) {
     if (!(native instanceof binding.NativePrivateKey)) {
-      throw new TypeError('PrivateKey objects come from CertDB.findKeyByAnyCert() or generateKeyPair()');
+      throw argTypeError(
+        'PrivateKey objects come from CertDB.findKeyByAnyCert() or generateKeyPair()',
+        'ERR_ILLEGAL_CONSTRUCTOR',
+      );
     }
     this.#native = native;
   }

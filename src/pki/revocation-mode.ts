@@ -1,4 +1,5 @@
 // The revocation modes, on their own: the certificate and the socket layers both take one.
+import { argTypeError, argValueError } from '../core/validate.js';
 
 /** How a verification checks revocation: see {@link setDefaultRevocationMode}. */
 export type RevocationMode = 'off' | 'soft' | 'hard';
@@ -7,9 +8,9 @@ const MODES: Record<RevocationMode, number> = { off: 0, soft: 1, hard: 2 };
 
 /** @internal Throws TypeError/RangeError unless `mode` is a RevocationMode. */
 export function checkRevocationMode(mode: unknown, name: string): asserts mode is RevocationMode {
-  if (typeof mode !== 'string') throw new TypeError(`The "${name}" argument must be 'off', 'soft' or 'hard'`);
+  if (typeof mode !== 'string') throw argTypeError(`The "${name}" argument must be 'off', 'soft' or 'hard'`);
   if (!Object.hasOwn(MODES, mode))
-    throw new RangeError(`The "${name}" argument must be 'off', 'soft' or 'hard'. Received '${mode}'`);
+    throw argValueError(`The "${name}" argument must be 'off', 'soft' or 'hard'. Received '${mode}'`);
 }
 
 /** @internal The number the native verifier takes for a mode. */

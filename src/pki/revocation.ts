@@ -14,7 +14,7 @@
 // (node:tls's `ca`) alone, OCSP answers can only be checked through a default responder; a response signed by
 // the CA is rejected as SEC_ERROR_OCSP_INVALID_SIGNING_CERT ('hard' fails, 'soft' passes).
 import { binding } from '../core/binding.js';
-import { checkInteger, checkNonEmptyString, checkObject } from '../core/validate.js';
+import { checkInteger, checkNonEmptyString, checkObject, argValueError } from '../core/validate.js';
 import type { NativeCachedCRL } from '../../types/binding.js';
 import { Certificate } from './certificate.js';
 import { pemOrDERList } from './pem.js';
@@ -67,12 +67,12 @@ export function setOCSPDefaultResponder(url: string, signer: Certificate | strin
   checkNonEmptyString(url, 'url');
   // NSS fetches OCSP over plain HTTP only (and node-nss's client takes nothing else).
   if (!/^http:\/\/[^/?#\s]+/i.test(url))
-    throw new RangeError(`The "url" argument must be an http:// URL. Received '${url}'`);
+    throw argValueError(`The "url" argument must be an http:// URL. Received '${url}'`);
   let nickname: string;
   if (signer instanceof Certificate) {
     const name = signer.nickname;
     if (name === null)
-      throw new RangeError(
+      throw argValueError(
         'The "signer" certificate has no nickname: import it into the database (CertDB.importCertificate) or pass one that has',
       );
     nickname = name;
@@ -110,7 +110,7 @@ export function configOCSPCache(opts: { maxEntries: number; minSeconds: number; 
   checkInteger(opts.minSeconds, 'opts.minSeconds', 0, 0xffffffff);
   checkInteger(opts.maxSeconds, 'opts.maxSeconds', 0, 0xffffffff);
   if (opts.maxSeconds < opts.minSeconds)
-    throw new RangeError('The "opts.maxSeconds" option must not be less than "opts.minSeconds"');
+    throw argValueError('The "opts.maxSeconds" option must not be less than "opts.minSeconds"');
   binding.ocspCacheSettings(opts.maxEntries, opts.minSeconds, opts.maxSeconds);
 }
 

@@ -3,7 +3,7 @@ import { binding } from '../core/binding.js';
 import { Certificate } from './certificate.js';
 import { errnos } from '../core/constants.js';
 import { NSPRError } from '../core/errors.js';
-import { checkString } from '../core/validate.js';
+import { checkString, argTypeError } from '../core/validate.js';
 
 /** FIPS_MIN_PIN in NSS's softoken. */
 const FIPS_MIN_PASSWORD_CHARS = 7;
@@ -48,8 +48,9 @@ export class PK11Slot {
   /** @internal */
   constructor(native: NativeSlot) {
     if (!(native instanceof binding.NativeSlot)) {
-      throw new TypeError(
+      throw argTypeError(
         'PK11Slot objects come from getAllTokens(), getInternalKeySlot() or findSlotByName()',
+        'ERR_ILLEGAL_CONSTRUCTOR',
       );
     }
     this.#native = native;

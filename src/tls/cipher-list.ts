@@ -4,7 +4,7 @@
 // them keeps the secure defaults and adds the suites it names. As in node:tls, a list that names no TLS 1.3
 // suite leaves TLS 1.3's enabled. A name that is neither a suite NSS implements nor a keyword is an error.
 import { binding } from '../core/binding.js';
-import { checkString } from '../core/validate.js';
+import { checkString, argValueError } from '../core/validate.js';
 import { DEFAULT_TLS_PROFILE } from './defaults.js';
 
 // OpenSSL's names of the TLS 1.2 suites NSS implements and a node:tls list is likely to name.
@@ -139,7 +139,7 @@ function suiteNamed(name: string): number | undefined {
 export function cipherListSuites(list: unknown, name: string): number[] {
   checkString(list, name);
   const entries = list.split(/[:, ]+/).filter((entry) => entry.length > 0);
-  if (entries.length === 0) throw new RangeError(`The "${name}" option names no cipher suite`);
+  if (entries.length === 0) throw argValueError(`The "${name}" option names no cipher suite`);
   const named = new Set<number>();
   let keywords = false;
   for (const entry of entries) {
@@ -147,7 +147,7 @@ export function cipherListSuites(list: unknown, name: string): number[] {
     if (suite !== undefined) named.add(suite);
     else if (isKeyword(entry)) keywords = true;
     else
-      throw new RangeError(
+      throw argValueError(
         `The "${name}" option names a cipher suite NSS does not implement: ${entry} (OpenSSL or IANA names, e.g. ECDHE-RSA-AES128-GCM-SHA256 or TLS_AES_128_GCM_SHA256)`,
       );
   }

@@ -32,6 +32,8 @@ import {
   checkInstance,
   checkInteger,
   checkStringArray,
+  argTypeError,
+  argValueError,
 } from '../core/validate.js';
 
 const VERSION_NAMES: Record<string, number> = {
@@ -50,12 +52,12 @@ function versionNumber(value: unknown, name: string): number {
   if (typeof value === 'string') {
     const v = VERSION_NAMES[value.toLowerCase()];
     if (v === undefined)
-      throw new RangeError(`The "${name}" argument must be one of ${Object.keys(VERSION_NAMES).join(', ')}`);
+      throw argValueError(`The "${name}" argument must be one of ${Object.keys(VERSION_NAMES).join(', ')}`);
     return v;
   }
   checkInteger(value, name, 0, 0xffff);
   if (!Object.values(VERSION_NAMES).includes(value)) {
-    throw new RangeError(`The "${name}" argument is not a TLS version NSS supports: 0x${value.toString(16)}`);
+    throw argValueError(`The "${name}" argument is not a TLS version NSS supports: 0x${value.toString(16)}`);
   }
   return value;
 }
@@ -137,12 +139,12 @@ function optionValue(option: number, value: unknown): number {
     const n = typeof value === 'boolean' ? Number(value) : value;
     checkInteger(n, 'value');
     if (!allowed.includes(n))
-      throw new RangeError(`The "value" argument must be one of ${allowed.join(', ')} for option ${option}`);
+      throw argValueError(`The "value" argument must be one of ${allowed.join(', ')} for option ${option}`);
     return n;
   }
   if (typeof value === 'boolean') return value ? 1 : 0;
   if (value === 0 || value === 1) return value;
-  throw new RangeError(
+  throw argValueError(
     `The "value" argument must be a boolean (or 0/1) for option ${option}. Received ${String(value)}`,
   );
 }
@@ -195,12 +197,12 @@ export function groupByName(name: string): number | undefined {
  * undefined for `'auto'` (NSS's defaults). A name NSS does not implement (X448, brainpool) is a RangeError.
  */
 export function ecdhCurveGroups(value: unknown, name: string): number[] | undefined {
-  if (typeof value !== 'string') throw new TypeError(`The "${name}" option must be a string`);
+  if (typeof value !== 'string') throw argTypeError(`The "${name}" option must be a string`);
   if (value.toLowerCase() === 'auto') return undefined;
   const groups = value.split(':').map((entry) => {
     const group = groupByName(entry.trim());
     if (group === undefined)
-      throw new RangeError(`The "${name}" option names a group NSS does not implement: '${entry}'`);
+      throw argValueError(`The "${name}" option names a group NSS does not implement: '${entry}'`);
     return group;
   });
   return [...new Set(groups)];
@@ -230,12 +232,12 @@ const LEGACY_SIGALGS: Record<string, number> = {
  * name NSS does not know is a RangeError.
  */
 export function sigalgsSchemes(value: unknown, name: string): number[] {
-  if (typeof value !== 'string') throw new TypeError(`The "${name}" option must be a string`);
+  if (typeof value !== 'string') throw argTypeError(`The "${name}" option must be a string`);
   const schemes = value.split(':').map((entry) => {
     const wanted = entry.trim().toLowerCase();
     const scheme = LEGACY_SIGALGS[wanted] ?? (c as Record<string, unknown>)[`ssl_sig_${wanted}`];
     if (typeof scheme !== 'number' || !KNOWN_SIGNATURE_SCHEMES.includes(scheme))
-      throw new RangeError(`The "${name}" option names a signature scheme NSS does not know: '${entry}'`);
+      throw argValueError(`The "${name}" option names a signature scheme NSS does not know: '${entry}'`);
     return scheme;
   });
   return [...new Set(schemes)];
@@ -255,12 +257,12 @@ function suiteName(suite: number): string {
 
 /** Checks a list argument of known numeric code points. */
 function checkCodeList(value: unknown, name: string, known: readonly number[], what: string): number[] {
-  if (!Array.isArray(value)) throw new TypeError(`The "${name}" argument must be an array of integers`);
-  if (value.length === 0) throw new RangeError(`The "${name}" argument must not be empty`);
+  if (!Array.isArray(value)) throw argTypeError(`The "${name}" argument must be an array of integers`);
+  if (value.length === 0) throw argValueError(`The "${name}" argument must not be empty`);
   value.forEach((v: unknown, i) => {
     checkInteger(v, `${name}[${i}]`, 0, 0xffff);
     if (!known.includes(v))
-      throw new RangeError(`The "${name}[${i}]" argument is not a ${what} NSS supports: ${hex(v)}`);
+      throw argValueError(`The "${name}[${i}]" argument is not a ${what} NSS supports: ${hex(v)}`);
   });
   return [...(value as number[])];
 }
@@ -453,7 +455,7 @@ export function SSLConfigurable<Callbacks extends SocketCallbackTypes, TBase ext
     setSSLOption(option: number, value: boolean | number): void {
       checkInteger(option, 'option');
       if (!OPTIONS.has(option))
-        throw new RangeError(`The "option" argument is not an SSL option NSS knows: ${option}`);
+        throw argValueError(`The "option" argument is not an SSL option NSS knows: ${option}`);
       const v = optionValue(option, value);
       if (this.fipsProfile && option === ssl.SSL_REQUIRE_DH_NAMED_GROUPS && v === 0)
         throw fipsProfileError('Diffie-Hellman with groups other than the RFC 7919 ones');
@@ -463,14 +465,14 @@ export function SSLConfigurable<Callbacks extends SocketCallbackTypes, TBase ext
     getSSLOption(option: number): number {
       checkInteger(option, 'option');
       if (!OPTIONS.has(option))
-        throw new RangeError(`The "option" argument is not an SSL option NSS knows: ${option}`);
+        throw argValueError(`The "option" argument is not an SSL option NSS knows: ${option}`);
       return this.engine.optionGet(option);
     }
 
     setSSLVersionRange(min: string | number, max: string | number): void {
       const lo = versionNumber(min, 'min');
       const hi = versionNumber(max, 'max');
-      if (lo > hi) throw new RangeError(`The "min" version must not be above "max"`);
+      if (lo > hi) throw argValueError(`The "min" version must not be above "max"`);
       if (this.fipsProfile && lo < ssl.SSL_LIBRARY_VERSION_TLS_1_2)
         throw fipsProfileError(`TLS version ${versionName(lo)}`);
       this.engine.versionRangeSet(lo, hi);
@@ -483,9 +485,9 @@ export function SSLConfigurable<Callbacks extends SocketCallbackTypes, TBase ext
 
     setCipherPref(suite: number, enabled: boolean): void {
       checkInteger(suite, 'suite', 0, 0xffff);
-      if (typeof enabled !== 'boolean') throw new TypeError('The "enabled" argument must be of type boolean');
+      if (typeof enabled !== 'boolean') throw argTypeError('The "enabled" argument must be of type boolean');
       if (!binding.implementedCiphers().includes(suite))
-        throw new RangeError(`NSS does not implement cipher suite 0x${suite.toString(16)}`);
+        throw argValueError(`NSS does not implement cipher suite 0x${suite.toString(16)}`);
       if (enabled && this.fipsProfile && !FIPS_TLS_PROFILE.cipherSuites.includes(suite))
         throw fipsProfileError(`cipher suite ${suiteName(suite)}`);
       this.engine.cipherPrefSet(suite, enabled);
@@ -584,7 +586,7 @@ export function SSLConfigurable<Callbacks extends SocketCallbackTypes, TBase ext
       checkStringArray(list, 'list');
       list.forEach((p, i) => {
         if (p.length === 0 || Buffer.byteLength(p) > 255)
-          throw new RangeError(`The "list[${i}]" protocol must be 1 to 255 bytes`);
+          throw argValueError(`The "list[${i}]" protocol must be 1 to 255 bytes`);
       });
       this.alpnProtocols = [...list];
       this.engine.setALPN(alpnWire(list));

@@ -34,6 +34,8 @@ import {
   checkObject,
   checkString,
   checkStringArray,
+  argTypeError,
+  argValueError,
 } from '../core/validate.js';
 
 const PR_IO_TIMEOUT_ERROR = -5990;
@@ -122,7 +124,7 @@ function tcpOptions(opts: ConnectOptions): net.NetConnectOpts {
   if (opts.localAddress !== undefined) checkString(opts.localAddress, 'opts.localAddress');
   if (opts.localPort !== undefined) checkInteger(opts.localPort, 'opts.localPort', 0, 65535);
   if (opts.family !== undefined && opts.family !== 0 && opts.family !== 4 && opts.family !== 6)
-    throw new RangeError('The "opts.family" option must be 0, 4 or 6');
+    throw argValueError('The "opts.family" option must be 0, 4 or 6');
   if (opts.hints !== undefined) checkInteger(opts.hints, 'opts.hints', 0);
   if (opts.lookup !== undefined) checkFunction(opts.lookup, 'opts.lookup');
   const { localAddress, localPort, family, hints, lookup } = opts;
@@ -139,7 +141,7 @@ function tcpOptions(opts: ConnectOptions): net.NetConnectOpts {
 function versionName(value: TLSVersionName, name: string): 'tls1.2' | 'tls1.3' {
   if (value === 'TLSv1.2' || value === 'tls1.2') return 'tls1.2';
   if (value === 'TLSv1.3' || value === 'tls1.3') return 'tls1.3';
-  throw new RangeError(`The "${name}" option must be 'TLSv1.2' or 'TLSv1.3'. Received ${String(value)}`);
+  throw argValueError(`The "${name}" option must be 'TLSv1.2' or 'TLSv1.3'. Received ${String(value)}`);
 }
 
 /** Narrows a socket's or server's version range to node:tls-style `minVersion`/`maxVersion`, where given. */
@@ -198,7 +200,7 @@ function contextOf(
   if (secureContext !== undefined) {
     checkInstance(secureContext, SecureContext, 'opts.secureContext');
     if (given)
-      throw new TypeError('The "opts.secureContext" option excludes "key", "cert", "ca", "crl" and "pfx"');
+      throw argTypeError('The "opts.secureContext" option excludes "key", "cert", "ca", "crl" and "pfx"');
     return secureContext;
   }
   if (!given) return undefined;
@@ -273,7 +275,7 @@ function configuredSocket(opts: ConnectOptions, make: SocketMaker): SSLSocket {
   if (context) heldContexts.set(sock, context);
   const memoryCert = context?.clientAuth();
   if (clientCertNickname !== undefined && memoryCert !== undefined)
-    throw new TypeError('The "opts.clientCertNickname" and "opts.cert" options exclude each other');
+    throw argTypeError('The "opts.clientCertNickname" and "opts.cert" options exclude each other');
   if (clientCertNickname !== undefined)
     sock.setClientAuthDataCallback(nssGetClientAuthData(clientCertNickname));
   if (memoryCert !== undefined) sock.setClientAuthDataCallback(memoryCert);
@@ -618,7 +620,7 @@ export function createServer(
   if (opts.ALPNCallback !== undefined) checkFunction(opts.ALPNCallback, 'opts.ALPNCallback');
   const context = contextOf(opts);
   if (nicknames.length === 0 && !context?.identities.length && opts.SNICallback === undefined)
-    throw new RangeError(
+    throw argValueError(
       'The server has no certificate: give "opts.cert" and "opts.key", "opts.certNickname", or "opts.SNICallback"',
     );
   const db = opts.certDB ?? getDefaultCertDB();

@@ -7,7 +7,7 @@ import { Certificate, certificateListBytes } from '../pki/certificate.js';
 import { importKeyObject, readPrivateKey, type PrivateKeyInput } from '../pki/key-import.js';
 import { readPKCS12Identity } from '../pki/pkcs12.js';
 import type { PrivateKey } from '../pki/private-key.js';
-import { checkObject } from '../core/validate.js';
+import { checkObject, argTypeError, argValueError } from '../core/validate.js';
 import { cacheCRLs } from '../pki/revocation.js';
 import type { NativeCachedCRL } from '../../types/binding.js';
 import type { ClientAuthDataCallback } from './callbacks.js';
@@ -113,7 +113,7 @@ export class SecureContext {
       (anchors !== undefined && !(anchors instanceof TrustAnchors)) ||
       !Array.isArray(crls)
     )
-      throw new TypeError('SecureContext objects come from createSecureContext()');
+      throw argTypeError('SecureContext objects come from createSecureContext()', 'ERR_ILLEGAL_CONSTRUCTOR');
     this.identities = identities;
     this.anchors = anchors;
     this.#crls = crls;
@@ -175,7 +175,7 @@ function certificates(input: CertificateInput, name: string): Certificate[] {
 export function createSecureContext(opts: SecureContextOptions = {}): SecureContext {
   checkObject(opts, 'opts');
   if (opts.passphrase !== undefined && typeof opts.passphrase !== 'string')
-    throw new TypeError('The "opts.passphrase" option must be a string');
+    throw argTypeError('The "opts.passphrase" option must be a string');
   const keys = list(opts.key).map((entry, i) => {
     const name = Array.isArray(opts.key) ? `opts.key[${i}]` : 'opts.key';
     const pair =
@@ -195,7 +195,7 @@ export function createSecureContext(opts: SecureContextOptions = {}): SecureCont
       ({ certs }, i) =>
         !used.has(i) && new X509Certificate((certs[0] as Certificate).derData).checkPrivateKey(key),
     );
-    if (index < 0) throw new RangeError(`The "${name}" key matches no certificate in "opts.cert"`);
+    if (index < 0) throw argValueError(`The "${name}" key matches no certificate in "opts.cert"`);
     used.add(index);
     const chain = (chains[index] as { certs: Certificate[] }).certs;
     identities.push({
@@ -206,7 +206,7 @@ export function createSecureContext(opts: SecureContextOptions = {}): SecureCont
   }
   const unmatched = chains.find((_, i) => !used.has(i));
   if (unmatched !== undefined)
-    throw new RangeError(`The "${unmatched.name}" certificate has no key in "opts.key"`);
+    throw argValueError(`The "${unmatched.name}" certificate has no key in "opts.key"`);
   list(opts.pfx).forEach((entry, i) => {
     const name = Array.isArray(opts.pfx) ? `opts.pfx[${i}]` : 'opts.pfx';
     const withPassphrase =
@@ -214,7 +214,7 @@ export function createSecureContext(opts: SecureContextOptions = {}): SecureCont
     // `||` as node:tls has it: an entry's empty passphrase gives way to the top-level one.
     const passphrase = withPassphrase ? entry.passphrase || opts.passphrase : opts.passphrase;
     if (passphrase !== undefined && typeof passphrase !== 'string')
-      throw new TypeError(`The "${name}.passphrase" option must be a string`);
+      throw argTypeError(`The "${name}.passphrase" option must be a string`);
     identities.push(
       readPKCS12Identity(withPassphrase ? viewBuffer(entry.buf) : entry, passphrase ?? '', name),
     );

@@ -40,6 +40,7 @@ import {
   checkInteger,
   checkObject,
   checkString,
+  argTypeError,
 } from '../core/validate.js';
 import { beforeNSSShutdown } from '../core/shutdown-hooks.js';
 import { SocketState } from './socket-state.js';
@@ -527,7 +528,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
       model !== undefined &&
       (typeof model !== 'object' || model === null || !(model.engine instanceof Object))
     )
-      throw new TypeError('The "opts.model" argument must be an SSLSocket or an SSLServer');
+      throw argTypeError('The "opts.model" argument must be an SSLSocket or an SSLServer');
     // A server's sessions before its engine is copied: the copy takes the session context along.
     this.#serverSessions = model?.serverSessions;
     this.#engine = new binding.NativeSSLEngine(model ? model.engine : null);
@@ -1709,7 +1710,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
               !(answer[0] instanceof Certificate) ||
               !(answer[1] instanceof PrivateKey)
             ) {
-              throw new TypeError(
+              throw argTypeError(
                 'the client auth data callback must return [Certificate, PrivateKey], null or false',
               );
             }
@@ -2060,7 +2061,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     checkInteger(length, 'length', 1, 65535);
     checkString(label, 'label');
     if (context !== undefined && !Buffer.isBuffer(context))
-      throw new TypeError('The "context" argument must be a Buffer');
+      throw argTypeError('The "context" argument must be a Buffer');
     return this.#engine.exportKeyingMaterial(length, label, context ?? null);
   }
 

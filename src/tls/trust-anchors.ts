@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { NativeCertificate } from '../../types/binding.js';
 import { Certificate } from '../pki/certificate.js';
-import { checkInstance } from '../core/validate.js';
+import { checkInstance, argTypeError, argValueError } from '../core/validate.js';
 
 /** @internal A socket's trust anchors and the digest of their DER, which keys sessions and verifications. */
 export class TrustAnchors {
@@ -13,9 +13,9 @@ export class TrustAnchors {
 
   constructor(certificates: readonly Certificate[]) {
     if (!Array.isArray(certificates))
-      throw new TypeError('The "certs" argument must be an array of Certificate');
+      throw argTypeError('The "certs" argument must be an array of Certificate');
     certificates.forEach((cert, i) => checkInstance(cert, Certificate, `certs[${i}]`));
-    if (certificates.length === 0) throw new RangeError('The "certs" argument names no certificate');
+    if (certificates.length === 0) throw argValueError('The "certs" argument names no certificate');
     this.certificates = [...certificates];
     // Sorted: the same CAs given in another order trust the same peers.
     const ders = this.certificates.map((cert) => createHash('sha256').update(cert.derData).digest('hex'));

@@ -210,8 +210,8 @@ async function connectedPair() {
 function outcome(err) {
   if (err === undefined) return { kind: 'ok' };
   if (err instanceof nss.NSPRError) return { kind: 'NSPRError', code: err.code, message: err.message };
-  if (err instanceof TypeError) return { kind: 'TypeError', message: err.message };
-  if (err instanceof RangeError) return { kind: 'RangeError', message: err.message };
+  if (err instanceof TypeError) return { kind: 'TypeError', code: err.code, message: err.message };
+  if (err instanceof RangeError) return { kind: 'RangeError', code: err.code, message: err.message };
   if (err instanceof Error) return { kind: 'Error', name: err.name, message: err.message };
   return { kind: 'thrown', message: String(err) };
 }

@@ -585,6 +585,8 @@ export const surface: Record<string, Entry> = {
   },
   'SSLServer#setSNICallback': { params: [cb('cb')] },
   'SSLServer#setALPNCallback': { params: [cb('cb')] },
+  'SSLServer#servedIdentities': { params: [] },
+  'SSLServer#servingStapler': { params: [] },
   'SSLServer#listen': {
     self: 'fresh',
     params: [
@@ -866,6 +868,15 @@ export function judge(c: Case, o: Outcome | undefined): string | undefined {
     return `expected a TypeError or RangeError naming "${c.names}", got ${o.kind} ${o.code ?? ''} ${o.message ?? ''}`;
   }
   if (!o.message?.includes(c.names)) return `${o.kind} does not name "${c.names}": ${o.message}`;
+  // With node's codes, as node's own argument checks give them (code that tests err.code works unchanged).
+  // (a value of the right type that is no PEM is node's TypeError ERR_INVALID_ARG_VALUE; a constructor the
+  // package's factories call, given something else, ERR_ILLEGAL_CONSTRUCTOR)
+  const codes =
+    o.kind === 'TypeError'
+      ? ['ERR_INVALID_ARG_TYPE', 'ERR_INVALID_ARG_VALUE', 'ERR_ILLEGAL_CONSTRUCTOR']
+      : ['ERR_OUT_OF_RANGE', 'ERR_INVALID_ARG_VALUE'];
+  if (!codes.includes(o.code ?? ''))
+    return `${o.kind} without node's code (${codes.join(' or ')}): ${o.message}`;
   return undefined;
 }
 
