@@ -171,7 +171,13 @@ describe('connect()', () => {
 
   it('bad arguments are TypeErrors and RangeErrors naming them; a refused TCP connection is an error', async () => {
     expect(() => createConnection(null as never)).toThrow(TypeError);
-    expect(() => createConnection({ host: 'localhost', port: 0 })).toThrow(/opts\.port/);
+    expect(() => createConnection({ host: 'localhost', port: 65536 })).toThrow(/opts\.port/);
+    expect(() => createConnection({ host: 'localhost', port: -1 })).toThrow(RangeError);
+    // Port 0 as net.connect takes it: no argument error, the connection fails.
+    const zero = createConnection({ host: '127.0.0.1', port: 0 });
+    await expect(
+      within(5000, 'port 0', new Promise((_resolve, reject) => zero.once('error', reject))),
+    ).rejects.toThrow();
     expect(() => createConnection({ host: 'localhost', port: 1, minVersion: 'TLSv1' as never })).toThrow(
       RangeError,
     );

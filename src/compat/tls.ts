@@ -192,6 +192,12 @@ function planAdoption(socket: Duplex, options: TLSSocketOptions): SSLSocketOptio
   return { model, allowHalfOpen: options.allowHalfOpen, highWaterMark: options.highWaterMark };
 }
 
+/** `new TLSSocket()` may be the first use of node-nss/tls, as of node:tls: NSS is initialised first. */
+function initialised(options: SSLSocketOptions): SSLSocketOptions {
+  ensureInit();
+  return options;
+}
+
 function takeAdoption(): ((sock: TLSSocket) => void) | undefined {
   const plan = adoption;
   adoption = undefined;
@@ -234,7 +240,7 @@ export class TLSSocket extends SSLSocketBase {
   /** @internal Made by {@link connect} and {@link Server}. */
   constructor(opts?: SSLSocketOptions);
   constructor(first: Duplex | SSLSocketOptions = {}, options: TLSSocketOptions = {}) {
-    super(first instanceof Duplex ? planAdoption(first, options) : first);
+    super(first instanceof Duplex ? planAdoption(first, options) : initialised(first));
     const plan = takeAdoption();
     this.on('session', (session: Buffer) => {
       this.#lastSession = session;
@@ -508,14 +514,29 @@ function contextFirst<T extends { secureContext?: SecureContext | null }>(option
   return rest as T;
 }
 
+/**
+ * Values node:tls reads loosely, as it reads them: `session: null` (or `false`) is no session, and a port may be a
+ * string of digits (`process.env.PORT`).
+ */
+function asNodeReadsThem(options: ConnectionOptions): ConnectionOptions {
+  const { session, port } = options as { session?: unknown; port?: unknown };
+  if (session !== null && session !== false && !(typeof port === 'string' && /^\d+$/.test(port)))
+    return options;
+  const read = { ...options } as ConnectionOptions & { port?: unknown };
+  if (session === null || session === false) delete read.session;
+  if (typeof port === 'string' && /^\d+$/.test(port)) read.port = Number(port);
+  return read;
+}
+
 function connectWith(
-  options: ConnectionOptions,
+  given: ConnectionOptions,
   callback: (() => void) | undefined,
   make: (opts: SSLSocketOptions) => SSLSocket,
 ): TLSSocket {
-  checkObject(options, 'options');
-  warnUnsupported(options);
+  checkObject(given, 'options');
+  warnUnsupported(given);
   ensureInit();
+  const options = asNodeReadsThem(given);
   const { timeout, host, checkServerIdentity: check, ...rest } = contextFirst(options);
   if (check !== undefined) checkFunction(check, 'options.checkServerIdentity');
   const connectOptions: ConnectOptions = {
@@ -724,7 +745,8 @@ export class Server extends net.Server {
       typeof optionsOrListener === 'function' ? [{}, optionsOrListener] : [optionsOrListener, listener];
     checkObject(options, 'options');
     super({ allowHalfOpen: true, pauseOnConnect: options.pauseOnConnect });
-    if (secureConnectionListener !== undefined)
+    // (null is no listener, as node:tls reads it)
+    if (secureConnectionListener !== undefined && secureConnectionListener !== null)
       checkFunction(secureConnectionListener, 'secureConnectionListener');
     warnUnsupported(options);
     ensureInit();
@@ -832,6 +854,13 @@ export class Server extends net.Server {
     });
   }
 }
+
+// As node:tls's, `Server(options, listener)` without `new` makes a server too (older code, and node's own tests,
+// call it so). The type stays the class; the value exported is the class behind a Proxy whose call constructs.
+// (`exports` is the CommonJS module's; the ES module re-exports it.)
+(exports as { Server: unknown }).Server = new Proxy(Server, {
+  apply: (target, _self, args: ConstructorParameters<typeof Server>) => new target(...args),
+});
 
 /** As `tls.createServer`. */
 export function createServer(

@@ -138,7 +138,11 @@ function suiteNamed(name: string): number | undefined {
 /** @internal The suites a node:tls `ciphers` list enables, in NSS's numbering. */
 export function cipherListSuites(list: unknown, name: string): number[] {
   checkString(list, name);
-  const entries = list.split(/[:, ]+/).filter((entry) => entry.length > 0);
+  // A security level may follow an entry without a colon (`'ALL@SECLEVEL=0'`, as node's tests write it).
+  const entries = list
+    .split(/[:, ]+/)
+    .flatMap((entry) => entry.split(/(?=@)/))
+    .filter((entry) => entry.length > 0);
   if (entries.length === 0) throw argValueError(`The "${name}" option names no cipher suite`);
   const named = new Set<number>();
   let keywords = false;

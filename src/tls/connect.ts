@@ -120,7 +120,8 @@ function tcpOptions(opts: ConnectOptions): net.NetConnectOpts {
     checkNonEmptyString(opts.path, 'opts.path');
     return { path: opts.path, allowHalfOpen: true };
   }
-  checkInteger(opts.port, 'opts.port', 1, 65535);
+  // Port 0 as net.connect takes it: the connection fails (asynchronously), it is no argument error.
+  checkInteger(opts.port, 'opts.port', 0, 65535);
   if (opts.localAddress !== undefined) checkString(opts.localAddress, 'opts.localAddress');
   if (opts.localPort !== undefined) checkInteger(opts.localPort, 'opts.localPort', 0, 65535);
   if (opts.family !== undefined && opts.family !== 0 && opts.family !== 4 && opts.family !== 6)

@@ -57,6 +57,7 @@ const PR_INVALID_STATE_ERROR = -5931;
 const PR_IN_PROGRESS_ERROR = -5934;
 const PR_IS_CONNECTED_ERROR = -5984;
 const SSL_ERROR_RX_MALFORMED_CLIENT_HELLO = -12260;
+const SSL_ERROR_RX_UNKNOWN_RECORD_TYPE = -12233; // SSL_ERROR_BASE + 55
 const SSL_ERROR_NEXT_PROTOCOL_NO_PROTOCOL = -12158; // SSL_ERROR_BASE + 130
 
 /** Security status of the connection (python-nss `get_security_status`). */
@@ -185,6 +186,17 @@ interface ServingModel {
 }
 function isServingModel(model: SSLModel): model is SSLModel & ServingModel {
   return typeof (model as Partial<ServingModel>).servingStapler === 'function';
+}
+
+/**
+ * Whether the first record header of the bytes received is of no TLS content type and claims a length NSS
+ * would wait for (at most TLS 1.2's largest ciphertext, 16 KiB + 2 KiB).
+ */
+function notTLS(received: readonly Buffer[]): boolean {
+  const type = received[0]![0]!;
+  if (type >= 20 && type <= 24) return false;
+  const header = received[0]!.length >= 5 ? received[0]! : Buffer.concat(received).subarray(0, 5);
+  return header.readUInt16BE(3) <= 16384 + 2048;
 }
 
 /** The largest ClientHello held for an async SNI callback (a real one is a few KiB; NSS's limit is 64 KiB). */
@@ -895,6 +907,21 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     const { reader } = hello;
     const info = reader.push(chunk ?? Buffer.alloc(0));
     if (!chunk) hello.ended = true;
+    // A first record of no TLS content type: NSS waits for all the bytes its header claims (measured: 1 KiB of
+    // 0x2a held the connection until the handshake timeout) and then fails with SSL_ERROR_RX_UNKNOWN_RECORD_TYPE;
+    // it fails now, as node:tls's does (ERR_SSL_WRONG_VERSION_NUMBER). A header claiming more than a record may
+    // hold NSS refuses at once itself, with its alert.
+    if (!hello.deciding && reader.length >= 5 && notTLS(reader.received)) {
+      this.#hello = null;
+      this.#fail(
+        new NSPRError(
+          SSL_ERROR_RX_UNKNOWN_RECORD_TYPE,
+          undefined,
+          'the client sent something other than TLS',
+        ),
+      );
+      return;
+    }
     if (hello.deciding) {
       this.#holdInput(reader.length);
       return;

@@ -648,6 +648,81 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
     }
   });
 
+  it('node:tls’s loose forms: Server() without new, a null listener, session null, a string port, @SECLEVEL', async () => {
+    const tls = server$() as unknown as typeof nodeTLS;
+    const credentials = { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] };
+    // (node:tls's Server is callable without new; its types say class, as node-nss/tls's)
+    const callable = (
+      tls.Server as unknown as (o: nodeTLS.TlsOptions, l: (s: nodeTLS.TLSSocket) => void) => nodeTLS.Server
+    )(credentials, (s) => s.end('called'));
+    expect(callable).toBeInstanceOf(tls.Server);
+    const withNull = tls.createServer(credentials, null as never);
+    expect(withNull).toBeInstanceOf(tls.Server);
+    withNull.on('secureConnection', (s: nodeTLS.TLSSocket) => s.end('null listener'));
+    const port = await listen(callable);
+    const nullPort = await listen(withNull);
+    try {
+      const base = { host: '127.0.0.1', servername: 'localhost', ca: pki.pem.ca };
+      for (const extra of [
+        { session: null },
+        { session: false },
+        { port: String(port) },
+        { ciphers: 'DEFAULT@SECLEVEL=0' },
+      ]) {
+        const sock = await connected(client$(), { port, ...base, ...extra } as nodeTLS.ConnectionOptions);
+        if (sock instanceof Error) throw sock;
+        expect(await readAll(sock)).toBe('called');
+      }
+      const other = await connected(client$(), { port: nullPort, ...base });
+      if (other instanceof Error) throw other;
+      expect(await readAll(other)).toBe('null listener');
+      // Port 0 is no argument error: the connection fails, as an 'error' event.
+      let thrown: unknown;
+      const failed = await within(
+        5000,
+        'port 0',
+        new Promise<Error>((resolve) => {
+          try {
+            client$()
+              .connect({ port: 0, ...base })
+              .once('error', resolve);
+          } catch (err) {
+            thrown = err;
+            resolve(err as Error);
+          }
+        }),
+      );
+      expect(thrown).toBeUndefined();
+      expect(failed).toBeInstanceOf(Error);
+    } finally {
+      await close(callable);
+      await close(withNull);
+    }
+  });
+
+  it('a first record that is no TLS fails at once (tlsClientError, connection closed), not at the timeout', async () => {
+    const server = server$().createServer(
+      { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] },
+      () => {
+        throw new Error('no handshake expected');
+      },
+    );
+    const port = await listen(server);
+    try {
+      for (const junk of [Buffer.alloc(1024, 0x2a), Buffer.from('blah\nblah\nblah\n')]) {
+        const clientError = new Promise<Error>((resolve) => server.once('tlsClientError', resolve));
+        const tcp = net.connect(port, '127.0.0.1', () => tcp.write(junk));
+        tcp.on('error', () => undefined);
+        tcp.resume();
+        const closed = new Promise((resolve) => tcp.once('close', resolve));
+        expect(await within(5000, 'tlsClientError', clientError)).toBeInstanceOf(Error);
+        await within(5000, 'connection closed', closed);
+      }
+    } finally {
+      await close(server);
+    }
+  });
+
   it('sessions: the session of one connection resumes the next', async () => {
     const server = server$().createServer(
       { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] },
@@ -1315,5 +1390,25 @@ describe('node-nss/tls beyond the pairings', () => {
     } finally {
       process.off('warning', onWarning);
     }
+  });
+});
+
+describe('node-nss/tls as the first use of NSS', () => {
+  it('new TLSSocket() initialises NSS itself, as connect and createServer do', () => {
+    // A fresh process: nothing has initialised NSS before the constructor runs.
+    const script = [
+      "const tls = require('node-nss/tls');",
+      'const sock = new tls.TLSSocket();',
+      'console.log(typeof sock.getProtocol, sock.encrypted);',
+      'sock.destroy();',
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['-e', script], {
+      cwd: path.join(__dirname, '..', '..'),
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('function true');
+    expect(r.status).toBe(0);
   });
 });
