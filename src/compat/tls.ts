@@ -364,7 +364,9 @@ export class TLSSocket extends SSLSocketBase {
 
   /**
    * As node:tls: a new handshake (TLS 1.2 renegotiation; on TLS 1.3 a key update, or a certificate request
-   * from a server that asks for certificates). `callback(err)` when it is done.
+   * from a server that asks for certificates). `callback(err)` when it is done. On a server, `requestCert`
+   * asks the client for its certificate in that handshake (a full one: the session is not resumed) and
+   * `rejectUnauthorized: false` keeps a client whose certificate fails, unauthorized, as node:tls's.
    */
   renegotiate(
     options: { rejectUnauthorized?: boolean; requestCert?: boolean },
@@ -373,7 +375,20 @@ export class TLSSocket extends SSLSocketBase {
     checkObject(options, 'options');
     if (callback !== undefined) checkFunction(callback, 'callback');
     if (this.destroyed || this.getProtocol() === null) return false;
-    this.rehandshake(false).then(
+    const { requestCert, rejectUnauthorized } = options;
+    const verifyChanged = this.isServer && (requestCert !== undefined || rejectUnauthorized !== undefined);
+    if (verifyChanged) {
+      const asks = requestCert ?? this.getSSLOption(ssl.SSL_REQUEST_CERTIFICATE) === 1;
+      const requires =
+        rejectUnauthorized ?? this.getSSLOption(ssl.SSL_REQUIRE_CERTIFICATE) !== ssl.SSL_REQUIRE_NEVER;
+      this.setSSLOption(ssl.SSL_REQUEST_CERTIFICATE, asks);
+      this.setSSLOption(
+        ssl.SSL_REQUIRE_CERTIFICATE,
+        asks && requires ? ssl.SSL_REQUIRE_ALWAYS : ssl.SSL_REQUIRE_NEVER,
+      );
+      this.setBadCertCallback(asks && !requires ? () => true : null);
+    }
+    this.rehandshake(verifyChanged).then(
       () => callback?.(null),
       (err: Error) => (callback ? callback(err) : this.destroy(err)),
     );

@@ -7,7 +7,7 @@ import * as nodeTLS from 'node:tls';
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, constants } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -718,6 +718,50 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
         expect(await within(5000, 'tlsClientError', clientError)).toBeInstanceOf(Error);
         await within(5000, 'connection closed', closed);
       }
+    } finally {
+      await close(server);
+    }
+  });
+
+  it('renegotiate({ requestCert }) on a TLS 1.2 server asks the client for its certificate then', async () => {
+    const seen: string[] = [];
+    let finished: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => (finished = resolve));
+    const server = server$().createServer(
+      {
+        key: pki.pem['server-ec.key'],
+        cert: pki.pem['server-ec'],
+        ca: pki.pem.ca,
+        maxVersion: 'TLSv1.2',
+        // OpenSSL resumes the session in a renegotiation (and asks for nothing) unless told not to; node-nss
+        // makes it a full handshake whenever it asks for a certificate (this option only warns there).
+        secureOptions: constants.SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION,
+      },
+      (s) => {
+        seen.push(`before ${String(s.authorized)} ${String(s.getPeerCertificate().subject?.CN)}`);
+        s.renegotiate({ requestCert: true, rejectUnauthorized: false }, (err) => {
+          seen.push(
+            `after ${String(err)} ${String(s.authorized)} ${String(s.getPeerCertificate().subject?.CN)}`,
+          );
+          s.end('renegotiated');
+          finished();
+        });
+      },
+    );
+    const port = await listen(server);
+    try {
+      const sock = await connected(client$(), {
+        port,
+        host: '127.0.0.1',
+        servername: 'localhost',
+        ca: pki.pem.ca,
+        key: pki.pem['client.key'],
+        cert: pki.pem.client,
+      });
+      if (sock instanceof Error) throw sock;
+      expect(await readAll(sock)).toBe('renegotiated');
+      await within(5000, 'renegotiation', done);
+      expect(seen).toEqual(['before false undefined', 'after null true pem-client']);
     } finally {
       await close(server);
     }
