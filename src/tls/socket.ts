@@ -990,6 +990,10 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   async #decideHello(info: ClientHelloInfo): Promise<NSPRError | undefined> {
     if (info.alpnProtocols) this.#helloALPN = { offered: info.alpnProtocols, refused: false };
     await this.#decideSNI(info.serverName);
+    // A failed SNI callback fails the handshake here, with its error, as node:tls's does (for a server with
+    // no certificate of its own NSS went on to fail with SSL_ERROR_NO_SUPPORTED_SIGNATURE_ALGORITHM).
+    const sni = this.#sniDecision;
+    if (sni && 'error' in sni) return callbackError('SNI callback', sni.error, SSL_ERROR_BAD_CERTIFICATE);
     const refused = info.alpnProtocols
       ? await this.#decideALPN(info.serverName, info.alpnProtocols)
       : undefined;

@@ -767,6 +767,30 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
     }
   });
 
+  it('an SNICallback error reaches tlsClientError, with or without a certificate of the server’s own', async () => {
+    for (const own of [{}, { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] }]) {
+      const server = server$().createServer({
+        ...own,
+        SNICallback: (_name: string, cb: (err: Error | null, ctx?: nodeTLS.SecureContext) => void) =>
+          cb(new Error('no such tenant')),
+      } as nodeTLS.TlsOptions);
+      const serverError = new Promise<Error>((resolve) => server.once('tlsClientError', resolve));
+      const port = await listen(server);
+      try {
+        const result = await connected(client$(), {
+          port,
+          host: '127.0.0.1',
+          servername: 'tenant.example',
+          ca: pki.pem.ca,
+        });
+        expect(result).toBeInstanceOf(Error);
+        expect((await within(5000, 'tlsClientError', serverError)).message).toMatch(/no such tenant/);
+      } finally {
+        await close(server);
+      }
+    }
+  });
+
   it('sessions: the session of one connection resumes the next', async () => {
     const server = server$().createServer(
       { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] },
