@@ -30,12 +30,14 @@ import type { Certificate } from '../pki/certificate.js';
 import { getDefaultCertDB } from '../pki/certdb.js';
 import { findSlotByName } from '../pki/slot.js';
 import * as ssl from '../tls/constants.js';
-import { defaultCipherList } from '../tls/cipher-list.js';
+import { cipherListSuites, defaultCipherList } from '../tls/cipher-list.js';
+import { ecdhCurveGroups, sigalgsSchemes } from '../tls/config.js';
 import {
   createConnectionWith,
   createServer as createSSLServer,
   type ConnectOptions,
   type TLSVersionName,
+  versionName,
 } from '../tls/connect.js';
 import {
   createSecureContext as createNSSSecureContext,
@@ -526,7 +528,21 @@ function contextFirst<T extends { secureContext?: SecureContext | null }>(option
     passphrase: _s,
     ...rest
   } = options as T & SecureContextOptions;
-  return rest as T;
+  // The context's versions, suites, groups and schemes too, where it was made here.
+  const protocol = contextProtocols.get(options.secureContext);
+  if (protocol === undefined) return rest as T;
+  const {
+    minVersion: _min,
+    maxVersion: _max,
+    ciphers: _ci,
+    ecdhCurve: _e,
+    sigalgs: _si,
+    ...others
+  } = rest as T & ContextProtocol;
+  return {
+    ...others,
+    ...Object.fromEntries(Object.entries(protocol).filter(([, v]) => v !== undefined)),
+  } as unknown as T;
 }
 
 /**
@@ -551,8 +567,8 @@ function connectWith(
   checkObject(given, 'options');
   warnUnsupported(given);
   ensureInit();
-  const options = asNodeReadsThem(given);
-  const { timeout, host, checkServerIdentity: check, ...rest } = contextFirst(options);
+  const options = contextFirst(asNodeReadsThem(given));
+  const { timeout, host, checkServerIdentity: check, ...rest } = options;
   if (check !== undefined) checkFunction(check, 'options.checkServerIdentity');
   const connectOptions: ConnectOptions = {
     ...rest,
@@ -609,10 +625,48 @@ function identityCheck(
   return callback;
 }
 
-/** As `tls.createSecureContext`: certificates, keys and CAs held by NSS in memory. */
-export function createSecureContext(options: SecureContextOptions = {}): SecureContext {
+/** node:tls's `createSecureContext` options: the credentials, and the protocol settings a client takes from it. */
+export interface ContextOptions extends SecureContextOptions {
+  minVersion?: TLSVersionName;
+  maxVersion?: TLSVersionName;
+  /** OpenSSL (or IANA) suite names, as `connect`'s. */
+  ciphers?: string;
+  /** Key-exchange groups, as `connect`'s. */
+  ecdhCurve?: string;
+  /** Signature schemes, as `connect`'s. */
+  sigalgs?: string;
+}
+
+type ContextProtocol = Pick<
+  ContextOptions,
+  'minVersion' | 'maxVersion' | 'ciphers' | 'ecdhCurve' | 'sigalgs'
+>;
+/** What each context made here says of versions, suites, groups and schemes (node:tls's contexts carry them). */
+const contextProtocols = new WeakMap<SecureContext, ContextProtocol>();
+
+/**
+ * As `tls.createSecureContext`: certificates, keys and CAs held by NSS in memory, and the versions, suites,
+ * groups and signature schemes of the clients given it as `secureContext` (node:tls's defaults when they are
+ * left out, as they are when the context is made). Each is checked here: a name NSS does not know is an error.
+ */
+export function createSecureContext(options: ContextOptions = {}): SecureContext {
   ensureInit();
-  return createNSSSecureContext(options);
+  checkObject(options, 'options');
+  const protocol: ContextProtocol = {
+    minVersion: options.minVersion ?? DEFAULT_MIN_VERSION,
+    maxVersion: options.maxVersion ?? DEFAULT_MAX_VERSION,
+    ciphers: options.ciphers ?? defaultCiphers(),
+    ecdhCurve: options.ecdhCurve,
+    sigalgs: options.sigalgs,
+  };
+  versionName(protocol.minVersion!, 'options.minVersion');
+  versionName(protocol.maxVersion!, 'options.maxVersion');
+  if (protocol.ciphers !== undefined) cipherListSuites(protocol.ciphers, 'options.ciphers');
+  if (protocol.ecdhCurve !== undefined) ecdhCurveGroups(protocol.ecdhCurve, 'options.ecdhCurve');
+  if (protocol.sigalgs !== undefined) sigalgsSchemes(protocol.sigalgs, 'options.sigalgs');
+  const context = createNSSSecureContext(options);
+  contextProtocols.set(context, protocol);
+  return context;
 }
 
 /** node:tls's own host-name check, on node:tls's certificate object (what {@link TLSSocket} gives). */

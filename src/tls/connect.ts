@@ -139,7 +139,8 @@ function tcpOptions(opts: ConnectOptions): net.NetConnectOpts {
   };
 }
 
-function versionName(value: TLSVersionName, name: string): 'tls1.2' | 'tls1.3' {
+/** @internal node:tls's name of a TLS version as NSS's, or a RangeError naming the option. */
+export function versionName(value: TLSVersionName, name: string): 'tls1.2' | 'tls1.3' {
   if (value === 'TLSv1.2' || value === 'tls1.2') return 'tls1.2';
   if (value === 'TLSv1.3' || value === 'tls1.3') return 'tls1.3';
   throw argValueError(`The "${name}" option must be 'TLSv1.2' or 'TLSv1.3'. Received ${String(value)}`);

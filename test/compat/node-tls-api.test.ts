@@ -791,6 +791,43 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
     }
   });
 
+  it('a client’s secureContext carries versions and suites: createSecureContext checks and keeps them', async () => {
+    const tls = client$();
+    expect(() => tls.createSecureContext({ ciphers: 1 as never })).toThrow(
+      expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }),
+    );
+    expect(() => tls.createSecureContext({ minVersion: 'bogus' as never })).toThrow();
+    expect(() => tls.createSecureContext({ ciphers: 'NO-SUCH-CIPHER' })).toThrow();
+    const server = server$().createServer(
+      { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] },
+      (s) => s.end(),
+    );
+    const port = await listen(server);
+    try {
+      const secureContext = tls.createSecureContext({
+        ca: pki.pem.ca,
+        maxVersion: 'TLSv1.2',
+        ciphers: 'ECDHE-ECDSA-AES256-GCM-SHA384',
+      });
+      // connect's own maxVersion does not count beside a context, as in node:tls.
+      const sock = await connected(tls, {
+        port,
+        host: '127.0.0.1',
+        servername: 'localhost',
+        secureContext,
+        maxVersion: 'TLSv1.3',
+      });
+      if (sock instanceof Error) throw sock;
+      expect([sock.getProtocol(), sock.getCipher()?.name]).toEqual([
+        'TLSv1.2',
+        'ECDHE-ECDSA-AES256-GCM-SHA384',
+      ]);
+      await finish(sock);
+    } finally {
+      await close(server);
+    }
+  });
+
   it('sessions: the session of one connection resumes the next', async () => {
     const server = server$().createServer(
       { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] },
