@@ -100,6 +100,8 @@ const UNSUPPORTED_OPTIONS = [
   'clientCertEngine',
   'pskCallback',
   'pskIdentityHint',
+  'minDHSize',
+  'onread',
 ] as const;
 const warned = new Set<string>();
 
@@ -439,6 +441,8 @@ export interface ConnectionOptions
   socket?: Duplex;
   /** As node:tls: `setTimeout(timeout)` on the socket (`'timeout'` events; the socket is not closed). */
   timeout?: number;
+  /** As net.connect: aborting it destroys the socket with an `AbortError` (`ABORT_ERR`). */
+  signal?: AbortSignal;
   secureContext?: SecureContext;
   allowHalfOpen?: boolean;
   /** As node:tls: the socket's `readableHighWaterMark` and `writableHighWaterMark`, in bytes. */
@@ -568,7 +572,7 @@ function connectWith(
   warnUnsupported(given);
   ensureInit();
   const options = contextFirst(asNodeReadsThem(given));
-  const { timeout, host, checkServerIdentity: check, ...rest } = options;
+  const { timeout, host, checkServerIdentity: check, signal, ...rest } = options;
   if (check !== undefined) checkFunction(check, 'options.checkServerIdentity');
   const connectOptions: ConnectOptions = {
     ...rest,
@@ -586,7 +590,27 @@ function connectWith(
     sock.setAuthCertificateCallback(identityCheck(check), name);
   }
   if (timeout !== undefined) sock.setTimeout(timeout);
+  if (signal !== undefined) abortWith(sock, signal);
   return sock;
+}
+
+/** As net.connect's `signal`: aborted, before or during the connection, it destroys the socket with an AbortError. */
+function abortWith(sock: TLSSocket, signal: AbortSignal): void {
+  if (typeof signal !== 'object' || signal === null || typeof signal.addEventListener !== 'function')
+    throw argTypeError('The "options.signal" property must be an instance of AbortSignal');
+  const abort = () =>
+    sock.destroy(
+      Object.assign(new Error('The operation was aborted', { cause: signal.reason }), {
+        name: 'AbortError',
+        code: 'ABORT_ERR',
+      }),
+    );
+  if (signal.aborted) {
+    process.nextTick(abort);
+    return;
+  }
+  signal.addEventListener('abort', abort, { once: true });
+  sock.once('close', () => signal.removeEventListener('abort', abort));
 }
 
 /**

@@ -587,7 +587,8 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
 
   /** Key log lines from now on: for 'keylog' listeners and SSLKEYLOGFILE (keylog.ts). */
   #watchSecrets(): void {
-    if (this.#keyLog) return;
+    // (a closed socket has no secrets left to log: a 'keylog' listener added then waits for nothing)
+    if (this.#keyLog || this.#state.finished) return;
     this.#keyLog = new KeyLog();
     this.#engine.watchSecrets(true);
   }

@@ -828,6 +828,42 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
     }
   });
 
+  it('signal: aborting destroys the client with an AbortError, before or after it connects', async () => {
+    const server = server$().createServer(
+      { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] },
+      () => {
+        // (left open: the client aborts)
+      },
+    );
+    const port = await listen(server);
+    try {
+      const base = { port, host: '127.0.0.1', servername: 'localhost', ca: pki.pem.ca };
+      for (const when of ['before', 'after'] as const) {
+        const controller = new AbortController();
+        if (when === 'before') controller.abort();
+        const sock = client$().connect(
+          { ...base, signal: controller.signal } as nodeTLS.ConnectionOptions,
+          () => controller.abort(),
+        );
+        const err = await within(
+          5000,
+          `abort ${when}`,
+          new Promise<Error & { code?: string }>((resolve) => sock.once('error', resolve)),
+        );
+        expect([err.name, err.code]).toEqual(['AbortError', 'ABORT_ERR']);
+        await within(
+          5000,
+          'close',
+          new Promise((resolve) => (sock.destroyed ? resolve(null) : sock.once('close', resolve))),
+        );
+        // A 'keylog' listener on the closed socket is no error (there is nothing left to log).
+        expect(() => sock.on('keylog', () => undefined)).not.toThrow();
+      }
+    } finally {
+      await close(server);
+    }
+  });
+
   it('sessions: the session of one connection resumes the next', async () => {
     const server = server$().createServer(
       { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] },
