@@ -99,8 +99,11 @@ function strictServerName(data: Buffer): { name: string | null } | undefined {
   return { name };
 }
 
-/** Oracle 3, the same strict parse for status_request: whether a well-formed ClientHello carries it. */
-function strictStatusRequest(data: Buffer): boolean | undefined {
+/**
+ * The strict parse's extensions of a well-formed ClientHello (every one whole, to the end of the message;
+ * strictServerName stops at server_name), by type, the first of each; `undefined` when it is not well formed.
+ */
+function strictExtensions(data: Buffer): Map<number, Buffer> | undefined {
   if (strictServerName(data) === undefined) return undefined;
   const hs = handshakeBytes(data);
   const body = hs.subarray(4, 4 + hs.readUIntBE(1, 3));
@@ -108,14 +111,20 @@ function strictStatusRequest(data: Buffer): boolean | undefined {
   pos += 1 + body[pos]!;
   pos += 2 + body.readUInt16BE(pos);
   pos += 1 + body[pos]!;
-  if (pos === body.length) return false;
-  // Every extension whole, to the end of the message (strictServerName stops at server_name).
-  let found = false;
+  const extensions = new Map<number, Buffer>();
+  if (pos === body.length) return extensions;
   for (pos += 2; pos < body.length; pos += 4 + body.readUInt16BE(pos + 2)) {
     if (pos + 4 > body.length || pos + 4 + body.readUInt16BE(pos + 2) > body.length) return undefined;
-    if (body.readUInt16BE(pos) === 5) found = true;
+    const type = body.readUInt16BE(pos);
+    if (!extensions.has(type))
+      extensions.set(type, body.subarray(pos + 4, pos + 4 + body.readUInt16BE(pos + 2)));
   }
-  return found;
+  return extensions;
+}
+
+/** Oracle 3, the same strict parse for status_request: whether a well-formed ClientHello carries it. */
+function strictStatusRequest(data: Buffer): boolean | undefined {
+  return strictExtensions(data)?.has(5);
 }
 
 /**
@@ -123,20 +132,10 @@ function strictStatusRequest(data: Buffer): boolean | undefined {
  * ALPN extension or with one NSS would refuse (its list length not the data's, an empty list or name).
  */
 function strictALPN(data: Buffer): string[] | null | undefined {
-  if (strictServerName(data) === undefined) return undefined;
-  const hs = handshakeBytes(data);
-  const body = hs.subarray(4, 4 + hs.readUIntBE(1, 3));
-  let pos = 34;
-  pos += 1 + body[pos]!;
-  pos += 2 + body.readUInt16BE(pos);
-  pos += 1 + body[pos]!;
-  if (pos === body.length) return null;
-  let alpn: Buffer | null = null;
-  for (pos += 2; pos < body.length; pos += 4 + body.readUInt16BE(pos + 2)) {
-    if (pos + 4 > body.length || pos + 4 + body.readUInt16BE(pos + 2) > body.length) return undefined;
-    if (body.readUInt16BE(pos) === 16) alpn ??= body.subarray(pos + 4, pos + 4 + body.readUInt16BE(pos + 2));
-  }
-  if (alpn === null || alpn.length < 2 || alpn.readUInt16BE(0) !== alpn.length - 2) return null;
+  const extensions = strictExtensions(data);
+  if (extensions === undefined) return undefined;
+  const alpn = extensions.get(16);
+  if (alpn === undefined || alpn.length < 2 || alpn.readUInt16BE(0) !== alpn.length - 2) return null;
   const names: string[] = [];
   for (let at = 2; at < alpn.length; at += 1 + alpn[at]!) {
     if (alpn[at] === 0 || at + 1 + alpn[at]! > alpn.length) return null;
