@@ -595,14 +595,19 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
         expect(Buffer.concat(chunks).equals(payload)).toBe(true);
         await finish(sock);
       }
-      // new TLSSocket(socket, { highWaterMark }) as well.
-      const tcp = net.connect(port, '127.0.0.1');
-      const tls = client$() as unknown as typeof nodeTLS;
-      const wrapped = new tls.TLSSocket(tcp, { highWaterMark: 2048 } as nodeTLS.TLSSocketOptions);
-      expect([wrapped.readableHighWaterMark, wrapped.writableHighWaterMark]).toEqual([2048, 2048]);
-      wrapped.on('error', () => undefined);
-      wrapped.destroy();
-      tcp.destroy();
+      // new TLSSocket(socket, { highWaterMark }) as well (node-nss/tls's only: node:tls's TLSSocket over a bare
+      // socket, destroyed before a handshake, aborts Node 20.20 when the peer then closes — onread->IsFunction()
+      // in stream_base.cc, seen in CI and then every run once the socket was connected first).
+      if (clientName === 'node-nss/tls') {
+        const tcp = net.connect(port, '127.0.0.1');
+        await within(5000, 'tcp', new Promise((resolve) => tcp.once('connect', resolve)));
+        const wrapped = new nssTLS.TLSSocket(tcp, { highWaterMark: 2048 });
+        expect([wrapped.readableHighWaterMark, wrapped.writableHighWaterMark]).toEqual([2048, 2048]);
+        wrapped.on('error', () => undefined);
+        const closed = new Promise((resolve) => tcp.once('close', resolve));
+        wrapped.destroy();
+        await within(5000, 'close', closed);
+      }
     } finally {
       await close(server);
     }
@@ -828,7 +833,11 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
     }
   });
 
-  it('signal: aborting destroys the client with an AbortError, before or after it connects', async () => {
+  it('signal: aborting destroys the client with an AbortError, before or after it connects', async (ctx) => {
+    // node:tls's own client is left out: in this process (after the tests above), aborting one from its
+    // secureConnect callback aborted Node 20.20 itself a moment later (onread->IsFunction() in stream_base.cc);
+    // node-nss/tls clients run against both servers, and the AbortError's shape is net.connect's.
+    if (clientName === 'node:tls') ctx.skip();
     const server = server$().createServer(
       { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] },
       () => {
