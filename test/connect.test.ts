@@ -19,7 +19,7 @@ import {
   shutdown,
   SSLSocket,
 } from 'node-nss';
-import { readBytes, within } from './support/tls.js';
+import { readBytes, within, waitWhile } from './support/tls.js';
 
 const fx = inject('fixtures').ec;
 const pem = (file: string) => fs.readFileSync(file);
@@ -515,13 +515,7 @@ describe('createServer()', () => {
         }),
       );
       expect(failed.message).toMatch(/certificate required|alert/i);
-      await within(
-        5000,
-        'server error',
-        (async () => {
-          while (errors.length === 0) await new Promise((r) => setTimeout(r, 10));
-        })(),
-      );
+      await waitWhile(5000, 'server error', () => errors.length === 0);
       expect(errors[0]).toBeInstanceOf(NSPRError);
     } finally {
       await strict.close();
@@ -626,13 +620,7 @@ describe('SSLSocket.connect()', () => {
       await expect(connecting).rejects.toMatchObject({ code: 'PR_CONNECT_RESET_ERROR' });
       expect(sock.destroyed).toBe(true);
       // Whatever reached the server is closed again.
-      await within(
-        5000,
-        'server side closed',
-        (async () => {
-          while (srv.open.size > 0) await new Promise((r) => setTimeout(r, 10));
-        })(),
-      );
+      await waitWhile(5000, 'server side closed', () => srv.open.size > 0);
     } finally {
       await srv.close();
     }

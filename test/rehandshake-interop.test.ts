@@ -11,6 +11,7 @@ import {
   waitForPort,
   within,
   type Version,
+  waitWhile,
 } from './support/tls.js';
 
 const fx = inject('fixtures').ec;
@@ -82,13 +83,7 @@ async function countingServer(version: Version) {
   let handshakes = 0;
   server.setHandshakeCallback(() => handshakes++);
   const accepted = async (): Promise<SSLSocket> => {
-    await within(
-      5000,
-      'accepted connection',
-      (async () => {
-        while (sockets.length === 0 || handshakes === 0) await new Promise((r) => setTimeout(r, 10));
-      })(),
-    );
+    await waitWhile(5000, 'accepted connection', () => sockets.length === 0 || handshakes === 0);
     return sockets[0] as SSLSocket;
   };
   const close = async (): Promise<void> => {

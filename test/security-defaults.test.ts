@@ -35,7 +35,7 @@ import {
   TLS_RSA_WITH_AES_128_CBC_SHA,
 } from 'node-nss';
 import { interactive, spawnPeer, type Interactive, type PeerProcess } from './support/peers.js';
-import { freePort, nssEchoServer, waitForPort, within } from './support/tls.js';
+import { freePort, nssEchoServer, waitForPort, within, waitWhile } from './support/tls.js';
 import { removeTemps, runOk, tempDir } from './support/tools.js';
 
 const fx = inject('fixtures').rsa;
@@ -279,26 +279,14 @@ describe('renegotiations a client starts', () => {
       ]),
     );
     await client.seen(/Verify return code: 0/);
-    await within(
-      5000,
-      'accepted',
-      (async () => {
-        while (sockets.length === 0 || handshakes === 0) await new Promise((r) => setTimeout(r, 10));
-      })(),
-    );
+    await waitWhile(5000, 'accepted', () => sockets.length === 0 || handshakes === 0);
     const sock = sockets[0] as SSLSocket;
     const failure = new Promise<Error>((resolve) => sock.once('error', resolve));
     /** Types R and waits until the server completed that renegotiation (its `n`th after the handshake). */
     const renegotiate = async (n: number): Promise<void> => {
       client.command('R');
       await client.seen(/ClientHello/, n + 1);
-      await within(
-        5000,
-        `renegotiation ${n}`,
-        (async () => {
-          while (handshakes < n + 1) await new Promise((r) => setTimeout(r, 10));
-        })(),
-      );
+      await waitWhile(5000, `renegotiation ${n}`, () => handshakes < n + 1);
     };
     const echo = async (line: string): Promise<void> => {
       client.command(line);

@@ -21,7 +21,15 @@ import {
 } from 'node-nss';
 import { interactive, spawnPeer, type Interactive } from './support/peers.js';
 import { buildSoftToken, SOFTHSM_LIBRARY, type SoftToken, type TokenCert } from './support/softhsm.js';
-import { freePort, nssEchoServer, readBytes, waitForPort, within, type Version } from './support/tls.js';
+import {
+  freePort,
+  nssEchoServer,
+  readBytes,
+  waitForPort,
+  within,
+  type Version,
+  waitWhile,
+} from './support/tls.js';
 import { removeTemps } from './support/tools.js';
 
 const fx = inject('fixtures').ec;
@@ -342,13 +350,7 @@ describe('token events', () => {
     module.tokenPollInterval = 20;
     const onInserted = (slot: PK11Slot) => inserted.push(slot.tokenName);
     module.on('tokenInserted', onInserted);
-    await within(
-      5000,
-      'token events',
-      (async () => {
-        while (!inserted.includes(card.token)) await new Promise((r) => setTimeout(r, 10));
-      })(),
-    );
+    await waitWhile(5000, 'token events', () => !inserted.includes(card.token));
     await new Promise((r) => setTimeout(r, 200)); // ten more polls: nothing changed, nothing reported
     expect(inserted.filter((name) => name === card.token)).toEqual([card.token]);
     module.off('tokenInserted', onInserted);

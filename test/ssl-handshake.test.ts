@@ -14,7 +14,7 @@ import {
   SSLSocket,
   type SNIResult,
 } from 'node-nss';
-import { nssClient, nssEchoServer, readBytes, within, type Version } from './support/tls.js';
+import { nssClient, nssEchoServer, readBytes, within, type Version, waitWhile } from './support/tls.js';
 
 const fx = inject('fixtures').ec;
 
@@ -174,13 +174,7 @@ describe('SNI callback', () => {
     try {
       const failed = nssClient(srv.port, { hostname: 'wrong.example.com', peerID: `sni-fail-${_kind}` });
       await expect(failed).rejects.toThrow();
-      await within(
-        5000,
-        'server error',
-        (async () => {
-          while (srv.errors.length === 0) await new Promise((r) => setTimeout(r, 10));
-        })(),
-      );
+      await waitWhile(5000, 'server error', () => srv.errors.length === 0);
       expect(srv.errors[0]?.message).toMatch(/SNI callback failed/);
       // The server goes on serving other clients.
       const fine = await nssClient(srv.port, { peerID: `sni-after-${_kind}` });
@@ -215,14 +209,7 @@ describe('ALPN callback', () => {
       sockets.forEach((s) => s.destroy());
       await server.close();
     };
-    const serverErrors = (n: number) =>
-      within(
-        5000,
-        'server error',
-        (async () => {
-          while (errors.length < n) await new Promise((r) => setTimeout(r, 10));
-        })(),
-      );
+    const serverErrors = (n: number) => waitWhile(5000, 'server error', () => errors.length < n);
     return { server, port, order, asked, errors, serverErrors, close };
   }
 

@@ -15,7 +15,7 @@ import * as nssTLS from 'node-nss/tls';
 import { readFileSync } from 'node:fs';
 import { makePemPKI, PFX_PASSPHRASE, type PemPKI } from '../support/pem-pki.js';
 import { removeTemps, tempDir } from '../support/tools.js';
-import { within } from '../support/tls.js';
+import { within, waitWhile } from '../support/tls.js';
 
 type TLSModule = Pick<typeof nodeTLS, 'connect' | 'createServer' | 'createSecureContext'>;
 const modules: Record<string, TLSModule> = {
@@ -269,13 +269,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
         await finish(sock);
       }
       expect(issuers).toEqual(['PEM Other CA', 'PEM Test CA', 'PEM Intermediate CA']);
-      await within(
-        5000,
-        'server',
-        (async () => {
-          while (names.length < 3) await new Promise((r) => setTimeout(r, 10));
-        })(),
-      );
+      await waitWhile(5000, 'server', () => names.length < 3);
       expect(names).toEqual(['a.example', 'b.example', 'c.example']);
     } finally {
       await close(server);
@@ -321,13 +315,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
     try {
       const sock = await connected(client$(), { port: barePort, host: '127.0.0.1', servername: 'localhost' });
       expect(sock).toBeInstanceOf(Error);
-      await within(
-        5000,
-        "the server's tlsClientError",
-        (async () => {
-          while (refused.length === 0) await new Promise((r) => setTimeout(r, 10));
-        })(),
-      );
+      await waitWhile(5000, "the server's tlsClientError", () => refused.length === 0);
     } finally {
       await close(bare);
     }
@@ -429,13 +417,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
         await finish(sock);
       }
       expect(protocols).toEqual(['http/1.1', 'h2']);
-      await within(
-        5000,
-        'server',
-        (async () => {
-          while (serverProtocols.length < 2) await new Promise((r) => setTimeout(r, 10));
-        })(),
-      );
+      await waitWhile(5000, 'server', () => serverProtocols.length < 2);
       expect(serverProtocols).toEqual(['http/1.1', 'h2']);
       // None in common: the server refuses with no_application_protocol, and says so on its side too.
       const serverError = new Promise<Error & { code?: string }>((resolve) =>
@@ -484,14 +466,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
     );
     const port = await listen(server);
     const base = { port, host: '127.0.0.1', ca: pki.pem.ca, checkServerIdentity: () => undefined };
-    const serverErrorCount = (n: number) =>
-      within(
-        5000,
-        'tlsClientError',
-        (async () => {
-          while (serverErrors.length < n) await new Promise((r) => setTimeout(r, 10));
-        })(),
-      );
+    const serverErrorCount = (n: number) => waitWhile(5000, 'tlsClientError', () => serverErrors.length < n);
     const alert = /NO_APPLICATION_PROTOCOL|NEXT_PROTOCOL_NO_PROTOCOL/;
     try {
       // Chosen: both ends agree on it, in TLS 1.3 and 1.2; the callback saw the SNI name and the offer.
@@ -522,13 +497,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
       expect(noOffer.alpnProtocol).toBe(false);
       await finish(noOffer);
       expect(asked.slice(2)).toEqual([{ servername: false, protocols: ['x'] }]);
-      await within(
-        5000,
-        'server',
-        (async () => {
-          while (serverSaw.length < 4) await new Promise((r) => setTimeout(r, 10));
-        })(),
-      );
+      await waitWhile(5000, 'server', () => serverSaw.length < 4);
       expect(serverSaw).toEqual(['b', 'b', 'x', false]);
 
       // undefined refuses every protocol offered: a no_application_protocol alert, at both ends.
@@ -1002,13 +971,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
         'end: pending false writeOnly timeout 5000 wrote 4 read 8',
         'close: pending true closed timeout 5000 wrote 4 read 8',
       ]);
-      await within(
-        5000,
-        'the server',
-        (async () => {
-          while (serverSeen.length === 0) await new Promise((r) => setTimeout(r, 10));
-        })(),
-      );
+      await waitWhile(5000, 'the server', () => serverSeen.length === 0);
       expect(serverSeen).toEqual(['read 4 wrote 8 closed']);
     } finally {
       await close(server);

@@ -22,6 +22,17 @@ export function within<T>(ms: number, what: string, promise: Promise<T>): Promis
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** Waits while `waiting()` holds, looking every 10 ms; rejects after `ms`, as {@link within}, and stops looking. */
+export function waitWhile(ms: number, what: string, waiting: () => boolean): Promise<void> {
+  let stopped = false;
+  const looking = (async () => {
+    while (!stopped && waiting()) await new Promise((r) => setTimeout(r, 10));
+  })();
+  return within(ms, what, looking).finally(() => {
+    stopped = true;
+  });
+}
+
 /** Reads from `stream` until `length` bytes arrived; resolves with them. */
 export function readBytes(stream: Duplex | NodeJS.ReadableStream, length: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {

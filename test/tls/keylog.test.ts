@@ -11,7 +11,7 @@ import { createConnection, createServer, init, shutdown, type SSLSocket } from '
 import * as nssTLS from 'node-nss/tls';
 import { makePemPKI, type PemPKI } from '../support/pem-pki.js';
 import { nodeScript, removeTemps, tempDir } from '../support/tools.js';
-import { within } from '../support/tls.js';
+import { within, waitWhile } from '../support/tls.js';
 
 let pki: PemPKI;
 beforeAll(() => {
@@ -25,13 +25,7 @@ afterAll(() => {
 
 /** Waits (bounded) until `lines` holds `count` lines: the other end logs as its handshake finishes. */
 const untilLines = (lines: string[], count: number) =>
-  within(
-    5000,
-    'key log lines',
-    (async () => {
-      while (lines.length < count) await new Promise((r) => setTimeout(r, 10));
-    })(),
-  );
+  waitWhile(5000, 'key log lines', () => lines.length < count);
 
 const labels = (lines: string[]) => lines.map((l) => l.split(' ')[0]).sort();
 const withoutExporter = (lines: string[]) => lines.filter((l) => !l.startsWith('EXPORTER_SECRET')).sort();
