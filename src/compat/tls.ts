@@ -481,7 +481,7 @@ type ConnectArgs =
 function connectArguments(args: ConnectArgs): [ConnectionOptions, (() => void) | undefined] {
   const rest: unknown[] = [...args];
   let options: ConnectionOptions = {};
-  if (typeof rest[0] === 'number' || (typeof rest[0] === 'string' && /^\d+$/.test(rest[0]))) {
+  if (typeof rest[0] === 'number' || isDigits(rest[0])) {
     options.port = Number(rest.shift());
     if (typeof rest[0] === 'string') options.host = rest.shift() as string;
   } else if (typeof rest[0] === 'string') {
@@ -555,12 +555,17 @@ function contextFirst<T extends { secureContext?: SecureContext | null }>(option
  */
 function asNodeReadsThem(options: ConnectionOptions): ConnectionOptions {
   const { session, port } = options as { session?: unknown; port?: unknown };
-  if (session !== null && session !== false && !(typeof port === 'string' && /^\d+$/.test(port)))
-    return options;
-  const read = { ...options } as ConnectionOptions & { port?: unknown };
-  if (session === null || session === false) delete read.session;
-  if (typeof port === 'string' && /^\d+$/.test(port)) read.port = Number(port);
+  const noSession = session === null || session === false;
+  if (!noSession && !isDigits(port)) return options;
+  const read = { ...options };
+  if (noSession) delete read.session;
+  if (isDigits(port)) read.port = Number(port);
   return read;
+}
+
+/** A port as a string of digits (`process.env.PORT`), which node:tls takes as the number. */
+function isDigits(value: unknown): value is string {
+  return typeof value === 'string' && /^\d+$/.test(value);
 }
 
 function connectWith(

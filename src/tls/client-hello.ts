@@ -155,10 +155,15 @@ export class ClientHelloReader {
   }
 }
 
+/** Where the cipher_suites field of a ClientHello body starts (its 2-byte length). */
+function cipherSuitesAt(body: Buffer): number {
+  const pos = 2 + 32; // legacy_version, random
+  return pos + 1 + body.readUInt8(pos); // legacy_session_id
+}
+
 /** The extensions block of a ClientHello body: where its first extension starts and where the block ends. */
 function extensionsOf(body: Buffer): { pos: number; end: number } | null {
-  let pos = 2 + 32; // legacy_version, random
-  pos += 1 + body.readUInt8(pos); // legacy_session_id
+  let pos = cipherSuitesAt(body);
   pos += 2 + body.readUInt16BE(pos); // cipher_suites
   pos += 1 + body.readUInt8(pos); // legacy_compression_methods
   if (pos + 2 > body.length) return null; // no extensions
@@ -186,7 +191,7 @@ function extension(body: Buffer, wanted: number): Buffer | null {
 /** The cipher suites of a ClientHello body (those whole within it). */
 function cipherSuites(body: Buffer): number[] {
   try {
-    const at = 2 + 32 + 1 + body.readUInt8(2 + 32);
+    const at = cipherSuitesAt(body);
     const end = Math.min(body.length, at + 2 + body.readUInt16BE(at));
     const suites: number[] = [];
     for (let pos = at + 2; pos + 2 <= end; pos += 2) suites.push(body.readUInt16BE(pos));

@@ -331,7 +331,7 @@ export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmit
   }
 
   #accept(transport: net.Socket): SSLSocket {
-    // The socket takes this server's callbacks, certificates and stapler as it is made (servingModel).
+    // The socket takes this server's callbacks, certificates and stapler as it is made (isServingModel).
     const sock = this.newSocket({ model: this, allowHalfOpen: this.#allowHalfOpen });
     const peer = { address: transport.remoteAddress ?? '', port: transport.remotePort ?? 0 };
     const limit = this.#handshakeTimeout;

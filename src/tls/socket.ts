@@ -1033,9 +1033,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     );
     for (const other of others)
       this.#engine.configServerCert(other.cert.native, other.key.native, other.ocspResponse ?? null);
-    for (const [suite, authType] of suiteAuthTypes()) {
-      if (!servesAuthType(chosen.key.keyType, authType)) this.#engine.cipherPrefSet(suite, false);
-    }
+    this.#onlySuitesServedBy(chosen.key.keyType);
     decision.configured = true;
   }
 
@@ -1098,8 +1096,8 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   async #decideStaple(info: ClientHelloInfo): Promise<NSPRError | undefined> {
     const stapler = this.ocspStapler;
     const decision = this.#sniDecision;
-    // (a connection gone while the SNI callback decided asks for nothing)
-    if (!stapler || this.#state.finished || (decision && 'error' in decision)) return undefined;
+    // (a connection gone while the SNI callback decided asks for nothing; a failed callback failed it before)
+    if (!stapler || this.#state.finished) return undefined;
     try {
       const own = decision?.answer ? undefined : this.#chooseOwnCertificate(info);
       const staple = await stapler(decision?.identity ?? own?.chosen);
@@ -1168,10 +1166,15 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
       served.find(
         (s) => signs(s) && offered.some((suite) => servesAuthType(s.key.keyType, auth.get(suite)!)),
       ) ?? first;
-    for (const [suite, type] of auth) {
-      if (!servesAuthType(chosen.key.keyType, type)) this.#engine.cipherPrefSet(suite, false);
-    }
+    this.#onlySuitesServedBy(chosen.key.keyType);
     return { chosen };
+  }
+
+  /** Turns off on this socket the TLS 1.2 suites a certificate of this key type cannot serve. */
+  #onlySuitesServedBy(keyType: string): void {
+    for (const [suite, authType] of suiteAuthTypes()) {
+      if (!servesAuthType(keyType, authType)) this.#engine.cipherPrefSet(suite, false);
+    }
   }
 
   /**
@@ -1742,7 +1745,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
               !(answer[0] instanceof Certificate) ||
               !(answer[1] instanceof PrivateKey)
             ) {
-              throw argTypeError(
+              throw new TypeError(
                 'the client auth data callback must return [Certificate, PrivateKey], null or false',
               );
             }
