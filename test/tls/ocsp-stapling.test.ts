@@ -326,7 +326,11 @@ describe('OCSP stapling', () => {
       }
     });
 
-    it('stapling for a server with an RSA and an EC certificate leaves the certificate served as it was', async () => {
+    /**
+     * An SSLServer with an RSA certificate configured first and an EC one after it; its 'OCSPRequest' records the
+     * key type of each certificate asked about and staples `staple(keyType)`.
+     */
+    async function rsaAndEcServer(staple: (keyType: string) => Buffer) {
       const rsa = createSecureContext({ key: pki.pem['server-rsa.key'], cert: pki.pem['server-rsa'] })
         .identities[0]!;
       const ec = createSecureContext({ key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] })
@@ -336,12 +340,18 @@ describe('OCSP stapling', () => {
       server.configSecureServer(ec.cert, ec.key);
       const asked: string[] = [];
       server.on('OCSPRequest', (cert: Buffer, _issuer: Buffer | null, done: (e: null, r: Buffer) => void) => {
-        asked.push(new X509Certificate(cert).publicKey.asymmetricKeyType ?? '?');
-        done(null, response);
+        const keyType = new X509Certificate(cert).publicKey.asymmetricKeyType ?? '?';
+        asked.push(keyType);
+        done(null, staple(keyType));
       });
       server.on('secureConnection', (s) => s.end());
       server.on('tlsClientError', () => undefined);
       const { port } = await server.listen({ port: 0, host: '127.0.0.1' });
+      return { server, port, asked };
+    }
+
+    it('stapling for a server with an RSA and an EC certificate leaves the certificate served as it was', async () => {
+      const { server, port, asked } = await rsaAndEcServer(() => response);
       try {
         const servedTo = (requestOCSP: boolean) =>
           within(
@@ -372,23 +382,8 @@ describe('OCSP stapling', () => {
     });
 
     it('with an RSA and an EC certificate, the one asked about is the one served, whatever the client can take', async () => {
-      const rsa = createSecureContext({ key: pki.pem['server-rsa.key'], cert: pki.pem['server-rsa'] })
-        .identities[0]!;
-      const ec = createSecureContext({ key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] })
-        .identities[0]!;
-      const server = new SSLServer();
-      server.configSecureServer(rsa.cert, rsa.key);
-      server.configSecureServer(ec.cert, ec.key);
-      const asked: string[] = [];
       // Each certificate's staple says whose it is, so that the client can tell which one it got.
-      server.on('OCSPRequest', (cert: Buffer, _issuer: Buffer | null, done: (e: null, r: Buffer) => void) => {
-        const keyType = new X509Certificate(cert).publicKey.asymmetricKeyType ?? '?';
-        asked.push(keyType);
-        done(null, Buffer.from(`staple for ${keyType}`));
-      });
-      server.on('secureConnection', (s) => s.end());
-      server.on('tlsClientError', () => undefined);
-      const { port } = await server.listen({ port: 0, host: '127.0.0.1' });
+      const { server, port, asked } = await rsaAndEcServer((keyType) => Buffer.from(`staple for ${keyType}`));
       const client = (options: Partial<tls.ConnectionOptions>) =>
         within(
           10_000,
