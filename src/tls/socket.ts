@@ -1278,8 +1278,9 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
       this.#bytesRead += out[0].length;
       if (!this.push(out[0])) this.#transport?.pause();
     }
-    this.#consumeWritten(state[CycleState.written]!);
+    // Read before the write callbacks run: one may destroy the socket, whose last flush reuses `state`.
     const error = state[CycleState.error]!;
+    this.#consumeWritten(state[CycleState.written]!);
     if (error !== 0) {
       if (error === PR_END_OF_FILE_ERROR && this.#inputEndGiven && this.#state.secured) {
         this.#peerEnded(false);
@@ -1888,6 +1889,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   }
 
   #teardown(err: Error | null, callback: (err?: Error | null) => void): void {
+    this.#flushWrites();
     const failed = err ?? (this.#failureToPromise ? this.#failure : undefined) ?? null;
     this.#state.on('destroy', { error: failed !== null });
     this.#renegotiations?.dispose();
@@ -1922,6 +1924,44 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     for (const w of this.#pendingWrites.splice(0)) w.callback(failure);
     callback(err);
     process.nextTick(() => this.emit('close', this.#state.hadError));
+  }
+
+  /**
+   * destroy() with writes that _write already took but no cycle has given NSS yet (a write callback that
+   * writes and then destroys, while a pump runs): node:tls has encrypted and sent those by then (its
+   * DoWrite encrypts at once), so they go out here instead of failing. Nothing is read; writes made before
+   * the handshake, or while a callback decides, still fail.
+   */
+  #flushWrites(): void {
+    const transport = this.#transport;
+    if (this.#pendingWrites.length === 0 || !this.#state.secured || this.#state.finished) return;
+    if (
+      this.#failure ||
+      this.#decisions > 0 ||
+      !transport ||
+      transport.destroyed ||
+      transport.writableEnded
+    ) {
+      return;
+    }
+    let out: NativeCycleOutput;
+    try {
+      out = this.#engine.cycle(
+        null,
+        false,
+        this.#pendingWrites.map((w) => w.chunk),
+      );
+    } catch {
+      return; // the writes fail with the socket, as before
+    }
+    if (out?.[1]) this.#sendCiphertext(out[1]);
+    let left = this.#cycleState[CycleState.written]!;
+    while (this.#pendingWrites.length && left >= this.#pendingWrites[0]!.chunk.length) {
+      const head = this.#pendingWrites.shift()!;
+      left -= head.chunk.length;
+      this.#bytesWritten += head.size;
+      head.callback();
+    }
   }
 
   /**

@@ -990,6 +990,41 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
     expect(sock.destroyed).toBe(true);
   });
 
+  it('destroy() in a write callback: what was written before it reaches the peer, callbacks called', async () => {
+    // Node's test-tls-invoke-queued: the third write, queued behind the second, is taken before the second's
+    // callback destroys the socket; node:tls has encrypted and sent it by then.
+    const callbacks: string[] = [];
+    const server = server$().createServer(
+      { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] },
+      (s) => {
+        s.write('hello ', () => {
+          callbacks.push('hello');
+          s.write('world!', () => {
+            callbacks.push('world');
+            s.destroy();
+          });
+          s.write(' gosh', (err) => callbacks.push(err ? `gosh ${err.message}` : 'gosh'));
+        });
+      },
+    );
+    const port = await listen(server);
+    try {
+      const sock = await connected(client$(), {
+        port,
+        host: '127.0.0.1',
+        servername: 'localhost',
+        ca: pki.pem.ca,
+      });
+      if (sock instanceof Error) throw sock;
+      expect(await readAll(sock)).toBe('hello world! gosh');
+      await waitWhile(5000, 'the write callbacks', () => callbacks.length < 3);
+      expect(callbacks).toEqual(['hello', 'world', 'gosh']);
+      sock.destroy();
+    } finally {
+      await close(server);
+    }
+  });
+
   it("new TLSSocket(socket, { isServer: true }): the server's end of a connection a net.Server accepted", async () => {
     const tls = server$() as unknown as typeof nodeTLS;
     const events: string[] = [];
