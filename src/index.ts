@@ -75,6 +75,7 @@ export { clearSessionCache, configClientSessionCache } from './tls/session-cache
 export { clearVerificationCache, configVerificationCache } from './tls/verification-cache.js';
 export { Agent, connect, createConnection, createServer, undiciConnector } from './tls/connect.js';
 export { createSecureContext, SecureContext } from './tls/secure-context.js';
+export type { TrustAnchorOptions } from './tls/trust-anchors.js';
 export type {
   CertificateInput,
   Identity,

@@ -47,7 +47,8 @@ export declare class NativeCertificate {
   ): NativeVerifyResult;
   /**
    * `CERT_PKIXVerifyCert` for one usage (a `certificateUsage*` bit) on a libuv worker (no pin argument): against
-   * `anchors` only, or the database's trust when null; `revocation` 0 off, 1 soft, 2 hard (NSS's classic
+   * `anchors` only (`anchors` and the database's trust when `anchorsOnly` is false), or the database's trust
+   * when null; `revocation` 0 off, 1 soft, 2 hard (NSS's classic
    * policies); `staples` are OCSP responses handed to NSS's OCSP cache first; `keep` are held until it ends (a
    * peer's chain). Resolves with 0 or the NSS error.
    */
@@ -58,6 +59,7 @@ export declare class NativeCertificate {
     revocation: number,
     staples: Buffer[],
     keep: NativeCertificate[],
+    anchorsOnly: boolean,
   ): Promise<number>;
   verifyHostname(hostname: string): boolean;
   hasSignerInCaNames(caNames: Buffer[]): boolean;
@@ -487,14 +489,16 @@ export declare class NativeSSLEngine {
   cycleExtras(): NativeCycleExtras | undefined;
   /**
    * NSS's own check of the peer's certificate (`SSL_AuthCertificate`); `isServer`: this end is the server.
-   * With `anchors`, the chain is verified against those certificates only, and with `revocation` (1 soft, 2
-   * hard) OCSP is asked too (`CERT_PKIXVerifyCert`, on this thread: a server's check of a client).
+   * With `anchors`, the chain is verified against those certificates only (beside the database's trust when
+   * `anchorsOnly` is false), and with `revocation` (1 soft, 2 hard) OCSP is asked too (`CERT_PKIXVerifyCert`,
+   * on this thread: a server's check of a client).
    */
   defaultAuth(
     checkSig: boolean,
     isServer: boolean,
     anchors: NativeCertificate[] | null,
     revocation: number,
+    anchorsOnly: boolean,
   ): number;
   authComplete(error: number): void;
   defaultClientAuth(nickname: string | null): [NativeCertificate, NativePrivateKey] | null;

@@ -185,7 +185,8 @@ static bool IssuerTrustedByDatabase(CERTCertificate* cert, PRTime at, void* winc
 }
 
 static PRErrorCode PKIXVerifyLocked(CERTCertificate* cert, SECCertificateUsage usage, PRTime at,
-                                    CERTCertList* anchors, Revocation revocation, void* wincx);
+                                    CERTCertList* anchors, bool anchorsOnly, Revocation revocation,
+                                    void* wincx);
 
 CertListPtr CertListFromArray(Napi::Env env, Napi::Value value, const char* argName) {
   CertListPtr list(nullptr, CERT_DestroyCertList);
@@ -203,18 +204,27 @@ CertListPtr CertListFromArray(Napi::Env env, Napi::Value value, const char* argN
   return list;
 }
 
+// Whether `cert` is one of `list`'s certificates (the same DER).
+static bool InCertList(CERTCertList* list, CERTCertificate* cert) {
+  for (CERTCertListNode* node = CERT_LIST_HEAD(list); !CERT_LIST_END(node, list); node = CERT_LIST_NEXT(node)) {
+    if (SECITEM_ItemsAreEqual(&node->cert->derCert, &cert->derCert)) return true;
+  }
+  return false;
+}
+
 PRErrorCode PKIXVerify(CERTCertificate* cert, SECCertificateUsage usage, PRTime at, CERTCertList* anchors,
-                       Revocation revocation, void* wincx) {
+                       bool anchorsOnly, Revocation revocation, void* wincx) {
   OCSPStateReader ocspState;
-  return PKIXVerifyLocked(cert, usage, at, anchors, revocation, wincx);
+  return PKIXVerifyLocked(cert, usage, at, anchors, anchorsOnly, revocation, wincx);
 }
 
 static PRErrorCode PKIXVerifyLocked(CERTCertificate* cert, SECCertificateUsage usage, PRTime at,
-                                    CERTCertList* anchors, Revocation revocation, void* wincx) {
+                                    CERTCertList* anchors, bool anchorsOnly, Revocation revocation,
+                                    void* wincx) {
   const CERTRevocationFlags* flags = revocation == Revocation::kHard   ? CERT_GetClassicOCSPEnabledHardFailurePolicy()
                                      : revocation == Revocation::kSoft ? CERT_GetClassicOCSPEnabledSoftFailurePolicy()
                                                                        : CERT_GetClassicOCSPDisabledPolicy();
-  CERTValInParam in[4];
+  CERTValInParam in[5];
   int n = 0;
   in[n].type = cert_pi_revocationFlags;
   in[n++].value.pointer.revocation = const_cast<CERTRevocationFlags*>(flags);
@@ -225,12 +235,28 @@ static PRErrorCode PKIXVerifyLocked(CERTCertificate* cert, SECCertificateUsage u
     // and the anchors get no trust anywhere else.
     in[n].type = cert_pi_trustAnchors;
     in[n++].value.pointer.chain = anchors;
+    if (!anchorsOnly) {
+      // The anchors beside the database's roots (NODE_EXTRA_CA_CERTS), still for this verification only.
+      in[n].type = cert_pi_useOnlyTrustAnchors;
+      in[n++].value.scalar.b = PR_FALSE;
+    }
   }
   in[n].type = cert_pi_end;
-  CERTValOutParam out[1];
-  out[0].type = cert_po_end;
+  CERTValOutParam out[2];
+  out[0].type = cert_po_trustAnchor;
+  out[0].value.pointer.cert = nullptr;
+  out[1].type = cert_po_end;
   PORT_SetError(0);
-  if (CERT_PKIXVerifyCert(cert, usage, in, out, wincx) == SECSuccess) return 0;
+  if (CERT_PKIXVerifyCert(cert, usage, in, out, wincx) == SECSuccess) {
+    CERTCertificate* anchor = out[0].value.pointer.cert;
+    // libpkix caches the chains it built (pkix_CacheCertChain): once a certificate verified against the
+    // database's trust, a verification against other anchors alone accepted the same chain, ending in the
+    // database's root (measured on NSS 3.87: a database-trusted CA's server, verified once without anchors,
+    // then passed under `ca` of another CA). The anchor the chain ended in is checked here instead.
+    bool anchored = anchors == nullptr || !anchorsOnly || (anchor != nullptr && InCertList(anchors, anchor));
+    if (anchor != nullptr) CERT_DestroyCertificate(anchor);
+    return anchored ? 0 : SEC_ERROR_UNTRUSTED_ISSUER;
+  }
   PRErrorCode error = PR_GetError() ? PR_GetError() : SEC_ERROR_UNTRUSTED_CERT;
   // NSS checks an OCSP responder's certificate with the classic verifier against the database's trust (ocsp.c,
   // ocsp_CheckSignature), unless it is the default responder's: under trust anchors the database does not
@@ -240,7 +266,7 @@ static PRErrorCode PKIXVerifyLocked(CERTCertificate* cert, SECCertificateUsage u
   // not be checked.
   if (error == SEC_ERROR_REVOKED_CERTIFICATE && anchors != nullptr && revocation != Revocation::kOff &&
       !OCSPDefaultResponderSet() && !IssuerTrustedByDatabase(cert, at, wincx)) {
-    PRErrorCode byCRL = PKIXVerifyLocked(cert, usage, at, anchors, Revocation::kOff, wincx);
+    PRErrorCode byCRL = PKIXVerifyLocked(cert, usage, at, anchors, anchorsOnly, Revocation::kOff, wincx);
     return byCRL != 0 ? byCRL : SEC_ERROR_OCSP_INVALID_SIGNING_CERT;
   }
   return error;
@@ -265,8 +291,10 @@ struct PKIXArgs {
   CertListPtr anchors{nullptr, CERT_DestroyCertList};
   Revocation revocation;
   std::vector<std::string> staples;
+  bool anchorsOnly;
 
-  // (usage, atMillis | undefined, anchors: NativeCertificate[] | null, revocation: 0 | 1 | 2, staples: Buffer[])
+  // (usage, atMillis | undefined, anchors: NativeCertificate[] | null, revocation: 0 | 1 | 2, staples: Buffer[],
+  //  keep, anchorsOnly: boolean)
   PKIXArgs(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     usage = static_cast<SECCertificateUsage>(info[0].As<Napi::Number>().Int64Value());
@@ -278,6 +306,7 @@ struct PKIXArgs {
       Napi::Buffer<uint8_t> buf = responses.Get(i).As<Napi::Buffer<uint8_t>>();
       staples.emplace_back(reinterpret_cast<const char*>(buf.Data()), buf.Length());
     }
+    anchorsOnly = info[6].ToBoolean();
   }
 };
 
@@ -295,7 +324,8 @@ class PKIXVerifyWorker : public NSSWorker {
   // No pin argument off the JavaScript thread (the password function answers only there).
   void Work() override {
     CacheStapledResponses(cert_, args_.staples, nullptr);
-    error_ = PKIXVerify(cert_, args_.usage, args_.at, args_.anchors.get(), args_.revocation, nullptr);
+    error_ = PKIXVerify(cert_, args_.usage, args_.at, args_.anchors.get(), args_.anchorsOnly, args_.revocation,
+                        nullptr);
   }
   void ReleaseNSS() override {
     if (cert_ != nullptr) CERT_DestroyCertificate(cert_);
@@ -317,7 +347,8 @@ class PKIXVerifyWorker : public NSSWorker {
 
 }  // namespace
 
-// verifyPKIXAsync(usage, atMillis, anchors, revocation, staples, keep: NativeCertificate[]) → Promise<number>.
+// verifyPKIXAsync(usage, atMillis, anchors, revocation, staples, keep: NativeCertificate[], anchorsOnly)
+// → Promise<number>.
 Napi::Value Certificate::VerifyPKIXAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireInit(env);

@@ -19,12 +19,12 @@ inline Revocation RevocationFromValue(const Napi::Value& value) {
   return mode == 2 ? Revocation::kHard : mode == 1 ? Revocation::kSoft : Revocation::kOff;
 }
 
-// CERT_PKIXVerifyCert for one usage (a certificateUsage* bit) at `at`: against `anchors` only (node:tls's `ca`)
-// or, when null, the database's trust; revocation by NSS's classic policies (CRLs held locally for the whole
+// CERT_PKIXVerifyCert for one usage (a certificateUsage* bit) at `at`: against `anchors` only (node:tls's `ca`),
+// or `anchors` and the database's trust when `anchorsOnly` is false, or, when null, the database's trust; revocation by NSS's classic policies (CRLs held locally for the whole
 // chain; with kSoft/kHard also OCSP for the leaf, fetched from its AIA URL or the default responder, where
 // kHard fails without a fresh answer). Blocks while OCSP fetches. Returns 0 or the NSS error.
 PRErrorCode PKIXVerify(CERTCertificate* cert, SECCertificateUsage usage, PRTime at, CERTCertList* anchors,
-                       Revocation revocation, void* wincx);
+                       bool anchorsOnly, Revocation revocation, void* wincx);
 
 using CertListPtr = std::unique_ptr<CERTCertList, void (*)(CERTCertList*)>;
 

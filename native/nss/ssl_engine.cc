@@ -691,20 +691,21 @@ static PRErrorCode PeerNameError(PRFileDesc* fd) {
 // (node:tls's `ca`) or the database's trust, with `revocation`. The certificates the peer sent are temporary
 // certificates by now, so the chain is built through them. (A client checking revocation does it off the
 // JavaScript thread, with the stapled responses: Certificate's verifyPKIXAsync.)
-static PRErrorCode VerifyPeerPKIX(PRFileDesc* fd, CERTCertList* anchors, Revocation revocation, bool isServer,
-                                  void* wincx) {
+static PRErrorCode VerifyPeerPKIX(PRFileDesc* fd, CERTCertList* anchors, bool anchorsOnly, Revocation revocation,
+                                  bool isServer, void* wincx) {
   CERTCertificate* peer = SSL_PeerCertificate(fd);
   if (peer == nullptr) return SSL_ERROR_NO_CERTIFICATE;
   std::unique_ptr<CERTCertificate, void (*)(CERTCertificate*)> peerRef(peer, CERT_DestroyCertificate);
   SECCertificateUsage usage = isServer ? certificateUsageSSLClient : certificateUsageSSLServer;
-  PRErrorCode error = PKIXVerify(peer, usage, PR_Now(), anchors, revocation, wincx);
+  PRErrorCode error = PKIXVerify(peer, usage, PR_Now(), anchors, anchorsOnly, revocation, wincx);
   if (error != 0) return error;
   return isServer ? 0 : PeerNameError(fd);
 }
 
-// defaultAuth(checkSig, isServer, anchors | null, revocation) → 0 or the NSS error: NSS's own check (the chain
-// against the database's trust, or against `anchors` only, with revocation 0 off, 1 soft, 2 hard; then the host
-// name on a client). Without anchors or revocation it is SSL_AuthCertificate itself.
+// defaultAuth(checkSig, isServer, anchors | null, revocation, anchorsOnly) → 0 or the NSS error: NSS's own check
+// (the chain against the database's trust, or against `anchors` only — beside the database's trust when
+// anchorsOnly is false —, with revocation 0 off, 1 soft, 2 hard; then the host name on a client). Without
+// anchors or revocation it is SSL_AuthCertificate itself.
 Napi::Value SSLEngine::DefaultAuth(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   PRFileDesc* fd = Fd(env);
@@ -715,7 +716,7 @@ Napi::Value SSLEngine::DefaultAuth(const Napi::CallbackInfo& info) {
   PRErrorCode error;
   if (info[2].IsArray() || revocation != Revocation::kOff) {
     CertListPtr anchors = CertListFromArray(env, info[2], "anchors");
-    error = VerifyPeerPKIX(fd, anchors.get(), revocation, isServer, socketPin.pin.wincx());
+    error = VerifyPeerPKIX(fd, anchors.get(), info[4].ToBoolean(), revocation, isServer, socketPin.pin.wincx());
   } else {
     OCSPStateReader ocspState;
     SECStatus status = SSL_AuthCertificate(CERT_GetDefaultCertDB(), fd, info[0].ToBoolean() ? PR_TRUE : PR_FALSE,

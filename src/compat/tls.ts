@@ -17,7 +17,7 @@
  *
  * @packageDocumentation
  */
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, constants as cryptoConstants } from 'node:crypto';
 import * as net from 'node:net';
 import { Duplex } from 'node:stream';
 import * as nodeTLS from 'node:tls';
@@ -64,22 +64,43 @@ export { SecureContext };
 export type { SecureContextOptions };
 
 /**
- * node:tls's defaults, as NSS applies them, for connections and servers given no `minVersion`/`maxVersion`.
- * Assignable as node:tls's (`tls.DEFAULT_MAX_VERSION = 'TLSv1.2'`, through `require` or the default import):
- * read when each connection or server is made.
+ * A version node's `--tls-min-v1.3`/`--tls-max-v1.2` flags (or an assignment before this module loaded) gave
+ * node:tls's defaults, where NSS offers it here; below TLS 1.2 (`--tls-min-v1.0`) the default stays, said once.
+ */
+function fromNodeDefault(version: string, fallback: TLSVersionName): TLSVersionName {
+  if (version === 'TLSv1.2' || version === 'TLSv1.3') return version;
+  process.emitWarning(
+    `node-nss/tls offers no TLS version below 1.2 (node:tls's default is ${version}); ${fallback} stays`,
+    {
+      code: 'NODE_NSS_UNSUPPORTED_OPTION',
+    },
+  );
+  return fallback;
+}
+
+/**
+ * node:tls's defaults, as NSS applies them, for connections and servers given no `minVersion`/`maxVersion`:
+ * TLS 1.2 and 1.3, or what node's `--tls-min-v1.3`/`--tls-max-v1.2` flags make node:tls's. Assignable as
+ * node:tls's (`tls.DEFAULT_MAX_VERSION = 'TLSv1.2'`, through `require` or the default import): read when each
+ * connection or server is made.
  */
 // eslint-disable-next-line prefer-const -- assigned from outside the module, as node:tls's are
-export let DEFAULT_MIN_VERSION: TLSVersionName = 'TLSv1.2';
+export let DEFAULT_MIN_VERSION: TLSVersionName = fromNodeDefault(nodeTLS.DEFAULT_MIN_VERSION, 'TLSv1.2');
 // eslint-disable-next-line prefer-const -- as DEFAULT_MIN_VERSION
-export let DEFAULT_MAX_VERSION: TLSVersionName = 'TLSv1.3';
+export let DEFAULT_MAX_VERSION: TLSVersionName = fromNodeDefault(nodeTLS.DEFAULT_MAX_VERSION, 'TLSv1.3');
 const DEFAULT_CIPHER_LIST = defaultCipherList();
+/** node's `--tls-cipher-list`, which replaces node:tls's default list (crypto's `defaultCipherList` shows it). */
+const nodeCipherList =
+  cryptoConstants.defaultCipherList !== cryptoConstants.defaultCoreCipherList
+    ? cryptoConstants.defaultCipherList
+    : undefined;
 /**
  * node-nss's secure default suites as a node:tls `ciphers` list (OpenSSL's names; IANA's for TLS 1.3), to
- * build on as node:tls code does (`DEFAULT_CIPHERS + ':!aNULL'`). Assigned, it is the `ciphers` of the
- * connections and servers made after without one, as node:tls's.
+ * build on as node:tls code does (`DEFAULT_CIPHERS + ':!aNULL'`), or node's `--tls-cipher-list` when it was
+ * given. Assigned, it is the `ciphers` of the connections and servers made after without one, as node:tls's.
  */
 // eslint-disable-next-line prefer-const -- as DEFAULT_MIN_VERSION
-export let DEFAULT_CIPHERS: string = DEFAULT_CIPHER_LIST;
+export let DEFAULT_CIPHERS: string = nodeCipherList ?? DEFAULT_CIPHER_LIST;
 /** The list to apply for `ciphers` left out: none (the defaults) until DEFAULT_CIPHERS is assigned. */
 function defaultCiphers(): string | undefined {
   return DEFAULT_CIPHERS === DEFAULT_CIPHER_LIST ? undefined : DEFAULT_CIPHERS;

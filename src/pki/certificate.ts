@@ -288,7 +288,7 @@ export class Certificate {
    * with NSS's PKIX verifier, off the JavaScript thread, checking revocation by `opts.revocation` (default
    * `'off'`: CRLs NSS holds; `'soft'`/`'hard'` also ask OCSP for this certificate, see
    * {@link setDefaultRevocationMode}). With `opts.trustAnchors` the chain must end in one of them instead of a
-   * root the database trusts. Resolves when it verifies; rejects with {@link CertVerifyError} (its `errno` the
+   * root the database trusts (or either, with `opts.keepDatabaseTrust: true`). Resolves when it verifies; rejects with {@link CertVerifyError} (its `errno` the
    * NSS reason, such as `SEC_ERROR_REVOKED_CERTIFICATE`) when it does not.
    *
    * @example
@@ -299,7 +299,12 @@ export class Certificate {
   async verifyAsync(
     certdb: CertDB,
     usage: number,
-    opts: { at?: Date; revocation?: RevocationMode; trustAnchors?: Certificate[] } = {},
+    opts: {
+      at?: Date;
+      revocation?: RevocationMode;
+      trustAnchors?: Certificate[];
+      keepDatabaseTrust?: boolean;
+    } = {},
   ): Promise<void> {
     checkBrand(certdb, CERT_DB, 'CertDB', 'certdb');
     checkInteger(usage, 'usage', 1, 0xffff);
@@ -309,6 +314,7 @@ export class Certificate {
     if (opts.at !== undefined) checkDate(opts.at, 'opts.at');
     const mode = opts.revocation === undefined ? 'off' : opts.revocation;
     checkRevocationMode(mode, 'opts.revocation');
+    if (opts.keepDatabaseTrust !== undefined) checkBoolean(opts.keepDatabaseTrust, 'opts.keepDatabaseTrust');
     let anchors = null;
     if (opts.trustAnchors !== undefined) {
       if (!Array.isArray(opts.trustAnchors))
@@ -325,6 +331,7 @@ export class Certificate {
       revocationCode(mode),
       [],
       [],
+      opts.keepDatabaseTrust !== true,
     );
     if (errno !== 0) throw new CertVerifyError(errno, 0, []);
   }

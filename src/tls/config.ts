@@ -4,7 +4,7 @@ import type { NativeSSLEngine } from '../../types/binding.js';
 import { binding } from '../core/binding.js';
 import { CertDB } from '../pki/certdb.js';
 import type { Certificate } from '../pki/certificate.js';
-import { TrustAnchors } from './trust-anchors.js';
+import { TrustAnchors, type TrustAnchorOptions } from './trust-anchors.js';
 import { getDefaultRevocationMode } from '../pki/revocation.js';
 import { checkRevocationMode, type RevocationMode } from '../pki/revocation-mode.js';
 import * as c from '../core/constants.js';
@@ -27,10 +27,12 @@ import type {
   SocketCallbackTypes,
 } from './callbacks.js';
 import {
+  checkBoolean,
   checkDelay,
   checkFunction,
   checkInstance,
   checkInteger,
+  checkObject,
   checkStringArray,
   argTypeError,
   argValueError,
@@ -350,14 +352,16 @@ export interface SSLConfiguration<Callbacks extends SocketCallbackTypes> {
    * `ca`): a chain that ends in one of them is trusted, one that ends in a root the database trusts is not.
    * The certificates need no trust of their own, nor to be in the database (`Certificate.fromPEM`), and
    * are trusted for this socket (or this server's connections) alone. `null` returns to the database's
-   * trust. Sessions are only resumed under the same anchors.
+   * trust. With `options.keepDatabaseTrust` the anchors are trusted beside the database's roots rather than
+   * instead of them (what node does with `NODE_EXTRA_CA_CERTS`). Sessions are only resumed under the same
+   * anchors.
    *
    * @example
    * ```ts
    * sock.setTrustAnchors([nss.Certificate.fromPEM(fs.readFileSync('ca.pem', 'utf8'))]);
    * ```
    */
-  setTrustAnchors(certs: Certificate[] | null): void;
+  setTrustAnchors(certs: Certificate[] | null, options?: TrustAnchorOptions): void;
   /** The certificates given to {@link setTrustAnchors}, or `null` when the database's trust applies. */
   getTrustAnchors(): Certificate[] | null;
   /**
@@ -535,8 +539,11 @@ export function SSLConfigurable<Callbacks extends SocketCallbackTypes, TBase ext
       this.certDB = db;
     }
 
-    setTrustAnchors(certs: Certificate[] | null): void {
-      this.trustAnchors = certs === null ? undefined : new TrustAnchors(certs);
+    setTrustAnchors(certs: Certificate[] | null, options: TrustAnchorOptions = {}): void {
+      checkObject(options, 'options');
+      const { keepDatabaseTrust = false } = options;
+      checkBoolean(keepDatabaseTrust, 'options.keepDatabaseTrust');
+      this.trustAnchors = certs === null ? undefined : new TrustAnchors(certs, keepDatabaseTrust);
       this.applyHandlers();
     }
 

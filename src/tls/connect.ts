@@ -8,6 +8,7 @@ import { NSPRError } from '../core/errors.js';
 import { binding } from '../core/binding.js';
 import { cipherListSuites } from './cipher-list.js';
 import { SSLServer } from './server.js';
+import { extraTrustAnchors } from './extra-ca.js';
 import type { ALPNCallback, SNICallback } from './callbacks.js';
 import {
   absentCredential,
@@ -209,6 +210,13 @@ function contextOf(
   return createSecureContext({ key, cert, ca, crl, pfx, passphrase });
 }
 
+/** The context's `ca`, or without one the database's trust and NODE_EXTRA_CA_CERTS's CAs (extra-ca.ts). */
+function trustAnchorsOf(target: SSLSocket | SSLServer, context: SecureContext | undefined): void {
+  const anchors = context?.anchors ?? extraTrustAnchors();
+  if (anchors === undefined) return;
+  target.setTrustAnchors([...anchors.certificates], { keepDatabaseTrust: anchors.keepDatabaseTrust });
+}
+
 /** @internal Makes a client socket: an SSLSocket, or node-nss/tls's subclass. */
 export type SocketMaker = (opts: SSLSocketOptions) => SSLSocket;
 
@@ -272,7 +280,7 @@ function configuredSocket(opts: ConnectOptions, make: SocketMaker): SSLSocket {
   if (sock.getRevocationMode() !== 'off') sock.setSSLOption(ssl.SSL_ENABLE_OCSP_STAPLING, true);
   if (ALPNProtocols !== undefined) sock.setALPNProtocols(ALPNProtocols);
   const context = contextOf(opts);
-  if (context?.anchors) sock.setTrustAnchors([...context.anchors.certificates]);
+  trustAnchorsOf(sock, context);
   // The context's temporary certificates, session keys and CRLs live as long as the socket that uses them.
   if (context) heldContexts.set(sock, context);
   const memoryCert = context?.clientAuth();
@@ -636,7 +644,7 @@ export function createServer(
     server.configSecureServer(cert, db.findKeyByAnyCert(cert));
   }
   for (const { cert, key } of context?.identities ?? []) server.configSecureServer(cert, key);
-  if (context?.anchors) server.setTrustAnchors([...context.anchors.certificates]);
+  trustAnchorsOf(server, context);
   // The temporary certificates, session keys and CRLs live as long as the server that serves them.
   if (context) heldContexts.set(server, context);
   if (opts.revocation !== undefined) server.setRevocationMode(opts.revocation);

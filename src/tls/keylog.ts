@@ -5,9 +5,17 @@
 // ClientHello, the client's first output or the server's first input. TLS 1.2 has no secret callback in NSS:
 // no lines for it.
 import * as fs from 'node:fs';
+import { nodeOptionValue } from '../core/node-options.js';
 
-/** Where SSLKEYLOGFILE asked for key log lines, read once as NSS does. */
-export const keyLogFile = process.env.SSLKEYLOGFILE || undefined;
+/**
+ * The files key log lines go to, read once: SSLKEYLOGFILE's (NSS's variable), and node's `--tls-keylog`'s,
+ * which node:tls writes every TLS connection's lines to (the same format).
+ */
+const keyLogFiles = [...new Set([process.env.SSLKEYLOGFILE, nodeOptionValue('--tls-keylog')])].filter(
+  (file): file is string => !!file,
+);
+/** Whether any file wants key log lines. */
+export const keyLogWanted = keyLogFiles.length > 0;
 
 // record header (5) + handshake header (4) + legacy_version (2), then the 32-byte random
 const RANDOM_OFFSET = 11;
@@ -46,7 +54,8 @@ export class KeyLog {
   }
 }
 
-/** @internal Appends lines to SSLKEYLOGFILE. */
+/** @internal Appends lines to SSLKEYLOGFILE and `--tls-keylog`'s file. */
 export function writeKeyLog(lines: Buffer[]): void {
-  if (keyLogFile !== undefined && lines.length > 0) fs.appendFileSync(keyLogFile, Buffer.concat(lines));
+  if (lines.length === 0) return;
+  for (const file of keyLogFiles) fs.appendFileSync(file, Buffer.concat(lines));
 }

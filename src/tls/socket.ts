@@ -21,7 +21,7 @@ import * as ssl from './constants.js';
 import { usedTicketLeftInCache } from './session-cache.js';
 import { verifyPeer, verifyServerWithRevocation } from './verification-cache.js';
 import type { RevocationMode } from '../pki/revocation-mode.js';
-import { KeyLog, keyLogFile, writeKeyLog } from './keylog.js';
+import { KeyLog, keyLogWanted, writeKeyLog } from './keylog.js';
 import { debug } from '../core/debug.js';
 import { memoryIdentity, type MemoryClientAuth } from './secure-context.js';
 import { ServerSessions, tagTickets } from './server-sessions.js';
@@ -567,7 +567,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     // As in node:tls, sessions are handed out only to those who listen for them; NSS then keeps them out
     // of its own cache for this socket. NSS exports only ticket sessions (so TLS 1.2 asks for tickets) and
     // none that used a client certificate.
-    if (keyLogFile !== undefined) this.#watchSecrets();
+    if (keyLogWanted) this.#watchSecrets();
     this.on('newListener', (event: string | symbol) => {
       if (event === 'keylog') this.#watchSecrets();
       if (event !== 'session' || this.#sessionsWatched) return;

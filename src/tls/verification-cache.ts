@@ -84,9 +84,10 @@ export function verifyPeer(
   revocation: RevocationMode,
 ): number {
   const natives = anchors?.natives() ?? null;
+  const only = !anchors?.keepDatabaseTrust;
   if (revocation !== 'off')
-    return engine.defaultAuth(checkSig, isServer, natives, revocationCode(revocation));
-  if (maxEntries === 0 || maxAge === 0) return engine.defaultAuth(checkSig, isServer, natives, 0);
+    return engine.defaultAuth(checkSig, isServer, natives, revocationCode(revocation), only);
+  if (maxEntries === 0 || maxAge === 0) return engine.defaultAuth(checkSig, isServer, natives, 0, only);
   const [ders, earliestNotAfter] = engine.peerChainDER();
   const now = Date.now();
   const key = chainKey(ders, checkSig, isServer, anchors?.id ?? '');
@@ -99,7 +100,7 @@ export function verifyPeer(
       return isServer ? 0 : engine.checkPeerName();
     }
   }
-  const errno = engine.defaultAuth(checkSig, isServer, natives, 0);
+  const errno = engine.defaultAuth(checkSig, isServer, natives, 0, only);
   if (errno === 0 && ders.length > 0) {
     entries.set(key, { epoch, expires: Math.min(now + maxAge, earliestNotAfter) });
     if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
@@ -128,6 +129,7 @@ export async function verifyServerWithRevocation(
     revocationCode(revocation),
     engine.peerStapledOCSPResponses(),
     chain,
+    !anchors?.keepDatabaseTrust,
   );
 }
 

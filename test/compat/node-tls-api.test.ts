@@ -10,11 +10,11 @@ import * as path from 'node:path';
 import { X509Certificate, constants } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import * as nssTLS from 'node-nss/tls';
 import { readFileSync } from 'node:fs';
 import { makePemPKI, PFX_PASSPHRASE, type PemPKI } from '../support/pem-pki.js';
-import { removeTemps, tempDir } from '../support/tools.js';
+import { emptyDB, nodeScript, removeTemps, runOk, tempDir } from '../support/tools.js';
 import { within, waitWhile } from '../support/tls.js';
 
 type TLSModule = Pick<typeof nodeTLS, 'connect' | 'createServer' | 'createSecureContext'>;
@@ -1558,5 +1558,188 @@ describe('node-nss/tls as the first use of NSS', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('function true');
     expect(r.status).toBe(0);
+  });
+});
+
+// Node's environment variables and command-line options are read once, when a process starts: each case runs
+// the same script in a child process, its `tls` node:tls and then node-nss/tls, and compares what they saw.
+describe("node's NODE_EXTRA_CA_CERTS and --tls-* options, in a child process with either module", () => {
+  /** Runs `body` (an async function of tls, pem, serve, probe) in a child, `module` its tls; resolves with its answer. */
+  async function inChild(
+    module: string,
+    body: string,
+    opts: { env?: Record<string, string>; args?: string[] } = {},
+  ): Promise<unknown> {
+    const script = `
+      const tls = require(process.env.TLS_MODULE);
+      const fs = require('node:fs');
+      const pem = (name) => fs.readFileSync(require('node:path').join(process.env.PKI, name));
+      const serve = (options, listener = (c) => c.end()) => new Promise((resolve) => {
+        const server = tls.createServer(options, listener);
+        server.listen(0, '127.0.0.1', () => resolve(server));
+      });
+      const probe = (server, options = {}) => new Promise((resolve) => {
+        const c = tls.connect({ port: server.address().port, host: '127.0.0.1', servername: 'localhost',
+          rejectUnauthorized: false, ...options }, () => {
+          const seen = { authorized: c.authorized, protocol: c.getProtocol(), cipher: c.getCipher().name };
+          // until the server ends: in TLS 1.3 it reads the client's certificate after the client's callback
+          c.resume();
+          c.on('close', () => resolve(seen));
+        });
+        c.on('error', (err) => resolve({ error: true }));
+      });
+      (${body})(tls, pem, serve, probe).then((result) => {
+        process.stdout.write(JSON.stringify(result));
+        process.exit(0);
+      });`;
+    const { NODE_EXTRA_CA_CERTS: _extra, NODE_OPTIONS: _options, ...env } = process.env;
+    const r = await nodeScript(script, {
+      args: opts.args,
+      env: { ...(env as Record<string, string>), TLS_MODULE: module, PKI: pki.dir, ...opts.env },
+      ms: 20_000,
+    });
+    // node's own warnings: of a file it cannot read, and that a key log makes connections insecure
+    expect(
+      r.stderr.replace(
+        /.*Warning: (Ignoring extra certs|Using --tls-keylog).*\n?|\(Use `node --trace-warnings.*\n?/g,
+        '',
+      ),
+    ).toBe('');
+    expect(r.status).toBe(0);
+    return JSON.parse(r.stdout);
+  }
+  const both = ['node:tls', 'node-nss/tls'];
+
+  const trustCases = `async (tls, pem, serve, probe) => {
+    const good = await serve({ key: pem('server-ec.key'), cert: pem('server-ec.crt') });
+    const impostor = await serve({ key: pem('impostor.key'), cert: pem('impostor.crt') });
+    let clientSeen;
+    const asking = await serve(
+      { key: pem('server-ec.key'), cert: pem('server-ec.crt'), requestCert: true, rejectUnauthorized: false },
+      (c) => { clientSeen = c.authorized; c.end(); },
+    );
+    const result = {
+      extra: (await probe(good)).authorized,
+      untrusted: (await probe(impostor)).authorized,
+      caReplacesThem: (await probe(good, { ca: pem('other-ca.crt') })).authorized,
+      caOfItsOwn: (await probe(impostor, { ca: pem('other-ca.crt') })).authorized,
+    };
+    await probe(asking, { key: pem('client.key'), cert: pem('client.crt') });
+    while (clientSeen === undefined) await new Promise((r) => setTimeout(r, 10));
+    result.serverVerifiesClient = clientSeen;
+    for (const s of [good, impostor, asking]) s.close();
+    return result;
+  }`;
+
+  it('NODE_EXTRA_CA_CERTS: trusted beside the default roots where no ca is given, by clients and servers', async () => {
+    const extra = { NODE_EXTRA_CA_CERTS: pki.file('ca.crt') };
+    for (const module of both) {
+      expect({ module, seen: await inChild(module, trustCases, { env: extra }) }).toEqual({
+        module,
+        seen: {
+          extra: true,
+          untrusted: false,
+          caReplacesThem: false,
+          caOfItsOwn: true,
+          serverVerifiesClient: true,
+        },
+      });
+      // Without it, the same CA is nobody's.
+      expect({ module, seen: await inChild(module, trustCases) }).toEqual({
+        module,
+        seen: {
+          extra: false,
+          untrusted: false,
+          caReplacesThem: false,
+          caOfItsOwn: true,
+          serverVerifiesClient: false,
+        },
+      });
+      // A file that is not there: node warns at startup, and the default trust stays.
+      const missing = { NODE_EXTRA_CA_CERTS: path.join(pki.dir, 'missing.crt') };
+      expect(await inChild(module, trustCases, { env: missing })).toMatchObject({
+        extra: false,
+        caOfItsOwn: true,
+      });
+    }
+  });
+
+  it("NODE_EXTRA_CA_CERTS keeps the database's trust: a database's CA and the file's both verify (node-nss)", async () => {
+    const { dir, db } = emptyDB();
+    runOk('certutil', ['-A', '-d', db, '-n', 'other-ca', '-t', 'C,,', '-i', pki.file('other-ca.crt')]);
+    const body = `async (tls, pem, serve, probe) => {
+      require('node-nss').init({ dbDir: ${JSON.stringify(dir)}, loadBuiltinRoots: false });
+      const good = await serve({ key: pem('server-ec.key'), cert: pem('server-ec.crt') });
+      const impostor = await serve({ key: pem('impostor.key'), cert: pem('impostor.crt') });
+      const result = { file: (await probe(good)).authorized, database: (await probe(impostor)).authorized };
+      good.close(); impostor.close();
+      return result;
+    }`;
+    const extra = { NODE_EXTRA_CA_CERTS: pki.file('ca.crt') };
+    expect(await inChild('node-nss/tls', body, { env: extra })).toEqual({ file: true, database: true });
+    expect(await inChild('node-nss/tls', body)).toEqual({ file: false, database: true });
+  });
+
+  it('--tls-max-v1.2, --tls-min-v1.3 (in NODE_OPTIONS too) and --tls-cipher-list set the defaults', async () => {
+    // A TLS 1.2 server of this process's: one of the child's, under --tls-min-v1.3, could not be made by node-nss.
+    const old = nodeTLS.createServer(
+      {
+        key: pki.pem['server-ec.key'],
+        cert: pki.pem['server-ec'],
+        maxVersion: 'TLSv1.2',
+      },
+      (c) => c.end(),
+    );
+    const oldPort = await listen(old);
+    const body = `async (tls, pem, serve, probe) => {
+      const server = await serve({ key: pem('server-ec.key'), cert: pem('server-ec.crt') });
+      const seen = await probe(server);
+      const old = { address: () => ({ port: ${oldPort} }) };
+      seen.toTLS12Server = (await probe(old, { maxVersion: 'TLSv1.3' })).protocol ?? 'failed';
+      server.close();
+      return seen;
+    }`;
+    onTestFinished(() => close(old));
+    for (const module of both) {
+      const flags = ['--tls-max-v1.2', '--tls-cipher-list=ECDHE-ECDSA-AES256-GCM-SHA384'];
+      expect({ module, seen: await inChild(module, body, { args: flags }) }).toEqual({
+        module,
+        seen: {
+          authorized: false,
+          protocol: 'TLSv1.2',
+          cipher: 'ECDHE-ECDSA-AES256-GCM-SHA384',
+          toTLS12Server: 'TLSv1.2',
+        },
+      });
+      const min13 = { NODE_OPTIONS: '--tls-min-v1.3' };
+      expect({ module, seen: await inChild(module, body, { env: min13 }) }).toMatchObject({
+        module,
+        seen: { protocol: 'TLSv1.3', toTLS12Server: 'failed' },
+      });
+    }
+  });
+
+  it('--tls-keylog: every connection’s key log lines go to the file', async () => {
+    const body = `async (tls, pem, serve, probe) => {
+      const server = await serve({ key: pem('server-ec.key'), cert: pem('server-ec.crt') });
+      await probe(server);
+      server.close();
+      return null;
+    }`;
+    for (const module of both) {
+      const file = path.join(tempDir('keylog'), 'keys.log');
+      await inChild(module, body, { args: [`--tls-keylog=${file}`] });
+      const lines = readFileSync(file, 'latin1').trim().split('\n');
+      const labels = new Set(lines.map((line) => line.split(' ')[0]));
+      for (const label of [
+        'CLIENT_HANDSHAKE_TRAFFIC_SECRET',
+        'SERVER_HANDSHAKE_TRAFFIC_SECRET',
+        'CLIENT_TRAFFIC_SECRET_0',
+        'SERVER_TRAFFIC_SECRET_0',
+      ])
+        expect({ module, has: labels.has(label) }).toEqual({ module, has: true });
+      // one connection: one client random on every line, written by both of its ends
+      expect(new Set(lines.map((line) => line.split(' ')[1])).size).toBe(1);
+    }
   });
 });

@@ -136,7 +136,12 @@ const configurable: Record<string, Entry> = {
   '#setClientAuthDataCallback': { params: [cb('cb')] },
   '#setHandshakeCallback': { params: [cb('cb')] },
   '#setALPNProtocols': { params: [of('list', 'string[]', ['h2'])] },
-  '#setTrustAnchors': { params: [{ name: 'certs', types: ['Certificate[]', 'null'], valid: ['$caCert'] }] },
+  '#setTrustAnchors': {
+    params: [
+      { name: 'certs', types: ['Certificate[]', 'null'], valid: ['$caCert'] },
+      opt(options('options', [opt(bool('keepDatabaseTrust'))])),
+    ],
+  },
   '#getTrustAnchors': { params: [] },
   '#setRevocationMode': { params: [{ name: 'mode', types: ['string', 'null'], valid: 'soft' }] },
   '#getRevocationMode': { params: [] },
@@ -344,6 +349,7 @@ export const surface: Record<string, Entry> = {
           opt(of('at', 'Date', '$date')),
           opt(str('revocation', 'off')),
           opt(of('trustAnchors', 'Certificate[]', ['$caCert'])),
+          opt(bool('keepDatabaseTrust')),
         ]),
       ),
     ],

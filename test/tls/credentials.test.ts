@@ -565,6 +565,49 @@ describe('attacks on the rules', () => {
     }
   });
 
+  it("`ca` alone refuses a chain to the database's roots, after a verification against them and beside them", async () => {
+    // The database trusts other-ca; the server's certificate is other-ca's. A socket on the database's trust
+    // verifies it, and so does one with [ca] beside the database (each makes a session); one with [ca] alone
+    // must still refuse it: not resume a session, and not take the chain libpkix built before from its cache
+    // (which it did on NSS 3.87 until the anchor a chain ends in was checked).
+    const { dir, db } = emptyDB();
+    runOk('certutil', ['-A', '-d', db, '-n', 'other-ca', '-t', 'C,,', '-i', pki.file('other-ca.crt')]);
+    const script = `
+      const nss = require('node-nss');
+      const fs = require('node:fs');
+      const file = (name) => fs.readFileSync(require('node:path').join(${JSON.stringify(pki.dir)}, name), 'latin1');
+      nss.init({ dbDir: ${JSON.stringify(dir)}, loadBuiltinRoots: false });
+      const ca = nss.Certificate.fromPEM(file('ca.crt'));
+      const server = nss.createServer({ key: file('impostor.key'), cert: file('impostor.crt') }, (s) => s.end('hi'));
+      server.listen({ port: 0, host: '127.0.0.1' }).then(async ({ port }) => {
+        const attempt = (trust) => new Promise((resolve) => {
+          const sock = nss.createConnection({ port, host: '127.0.0.1', servername: 'localhost' });
+          if (trust !== 'database') sock.setTrustAnchors([ca], { keepDatabaseTrust: trust === 'beside' });
+          sock.once('secureConnect', () => {
+            const { resumed } = sock.getSSLChannelInfo();
+            sock.resume();
+            sock.once('close', () => resolve({ trust, ok: true, resumed }));
+          });
+          sock.once('error', (err) => resolve({ trust, ok: false, code: err.code }));
+        });
+        const seen = [];
+        for (const trust of ['database', 'alone', 'beside', 'beside', 'alone', 'database'])
+          seen.push(await attempt(trust));
+        process.stdout.write(JSON.stringify(seen));
+        server.close();
+      });`;
+    const r = await nodeScript(script, { ms: 20_000 });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual([
+      { trust: 'database', ok: true, resumed: false },
+      { trust: 'alone', ok: false, code: 'SEC_ERROR_UNTRUSTED_ISSUER' },
+      { trust: 'beside', ok: true, resumed: false },
+      { trust: 'beside', ok: true, resumed: true },
+      { trust: 'alone', ok: false, code: 'SEC_ERROR_UNTRUSTED_ISSUER' },
+      { trust: 'database', ok: true, resumed: true },
+    ]);
+  });
+
   it('a session made with one client certificate is not resumed by a socket with another, or with none', async () => {
     // requestCert only: a client without a certificate connects, and the server reports who it is.
     const server = await startServer('nss', {
