@@ -25,7 +25,7 @@ import { init, isInitialized } from '../nss.js';
 import { binding } from '../core/binding.js';
 import * as c from '../core/constants.js';
 import { NSPRError } from '../core/errors.js';
-import { checkFunction, checkObject, argTypeError } from '../core/validate.js';
+import { checkBuffer, checkFunction, checkObject, argTypeError, argValueError } from '../core/validate.js';
 import type { Certificate } from '../pki/certificate.js';
 import { getDefaultCertDB } from '../pki/certdb.js';
 import { findSlotByName } from '../pki/slot.js';
@@ -125,6 +125,21 @@ const UNSUPPORTED_OPTIONS = [
   'onread',
 ] as const;
 const warned = new Set<string>();
+
+/** What `server.setSecureContext(options)` replaces, as node:tls's does (left out: none). */
+const REPLACED_BY_SET_SECURE_CONTEXT = [
+  'key',
+  'cert',
+  'pfx',
+  'passphrase',
+  'ca',
+  'crl',
+  'ciphers',
+  'ecdhCurve',
+  'sigalgs',
+  'sessionIdContext',
+  'certNickname',
+] as const;
 
 function warnUnsupported(options: object): void {
   for (const name of UNSUPPORTED_OPTIONS) {
@@ -453,7 +468,8 @@ export interface ConnectionOptions
   servername?: string;
   /** Default `true`. With `false` the handshake goes on and `authorized`/`authorizationError` say why not. */
   rejectUnauthorized?: boolean;
-  ALPNProtocols?: string[];
+  /** As node:tls: protocol names, as strings or bytes, or their wire form in one buffer (convertALPNProtocols). */
+  ALPNProtocols?: ALPNProtocolsInput;
   minVersion?: TLSVersionName;
   maxVersion?: TLSVersionName;
   /** A session from an earlier socket's `'session'` event or `getSession()`. */
@@ -608,6 +624,7 @@ function connectWith(
     minVersion: options.minVersion ?? DEFAULT_MIN_VERSION,
     maxVersion: options.maxVersion ?? DEFAULT_MAX_VERSION,
     ciphers: options.ciphers ?? defaultCiphers(),
+    ALPNProtocols: alpnNames(options.ALPNProtocols, 'options.ALPNProtocols'),
   };
   const sock = createConnectionWith(connectOptions, callback, make) as unknown as TLSSocket;
   // node's own check decides as NSS's does: only another function changes anything.
@@ -719,8 +736,41 @@ export function createSecureContext(options: ContextOptions = {}): SecureContext
   return context;
 }
 
+/** node:tls's forms of `ALPNProtocols`: names as strings or bytes, or the wire form in one buffer. */
+export type ALPNProtocolsInput = string[] | Uint8Array[] | Uint8Array;
+
+/** The protocol names of node:tls's `ALPNProtocols` forms (the wire form: each name after its length byte). */
+function alpnNames(value: ALPNProtocolsInput | undefined, name: string): string[] | undefined {
+  if (value === undefined || Array.isArray(value)) {
+    return value?.map((entry) =>
+      entry instanceof Uint8Array ? Buffer.from(entry).toString('latin1') : (entry as string),
+    );
+  }
+  if (!(value instanceof Uint8Array))
+    throw argTypeError(`The "${name}" option must be an array of strings, of Buffers, or a Buffer`);
+  const names: string[] = [];
+  const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  for (let at = 0; at < bytes.length; at += 1 + bytes[at]!) {
+    const length = bytes[at]!;
+    if (length === 0 || at + 1 + length > bytes.length)
+      throw argValueError(`The "${name}" option is not a list of length-prefixed protocol names`);
+    names.push(bytes.toString('latin1', at + 1, at + 1 + length));
+  }
+  return names;
+}
+
 /** node:tls's own host-name check, on node:tls's certificate object (what {@link TLSSocket} gives). */
 export const checkServerIdentity = nodeTLS.checkServerIdentity;
+
+/**
+ * node:tls's `convertALPNProtocols(protocols, out)` (node's own): `out.ALPNProtocols` becomes the wire form
+ * of a list of protocol names (each prefixed by its length), as older code builds it for `ALPNProtocols`.
+ */
+export const convertALPNProtocols = (
+  nodeTLS as unknown as {
+    convertALPNProtocols: (protocols: string[] | Uint8Array, out: { ALPNProtocols?: Buffer }) => void;
+  }
+).convertALPNProtocols;
 
 let roots: string[] | undefined;
 
@@ -764,7 +814,8 @@ export interface TlsOptions extends SecureContextOptions {
   requestCert?: boolean;
   /** With `requestCert`: refuse clients without a valid certificate (default `true`, as node:tls). */
   rejectUnauthorized?: boolean;
-  ALPNProtocols?: string[];
+  /** As node:tls: protocol names, as strings or bytes, or their wire form in one buffer (convertALPNProtocols). */
+  ALPNProtocols?: ALPNProtocolsInput;
   /**
    * As node:tls (and not with `ALPNProtocols`): chooses the protocol among those the client offers, after
    * `SNICallback`; `servername` is `false` without SNI, as node:tls's. `undefined` refuses the client's protocols
@@ -850,7 +901,11 @@ export interface Server {
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the listener methods' typed overloads; the base class implements them
 export class Server extends net.Server {
-  readonly #nss: SSLServer;
+  #nss: SSLServer;
+  /** The options the NSS server is made from: the constructor's, with setSecureContext's replacements. */
+  #options: TlsOptions;
+  /** The events forwarded from the NSS server, once a listener asked for them (each model gets them). */
+  readonly #forwarded = new Set<'keylog' | 'OCSPRequest'>();
   readonly #contexts = new Map<string, SecureContext>();
 
   constructor(secureConnectionListener?: (socket: TLSSocket) => void);
@@ -869,8 +924,7 @@ export class Server extends net.Server {
       checkFunction(secureConnectionListener, 'secureConnectionListener');
     warnUnsupported(options);
     ensureInit();
-    const { requestCert = false, rejectUnauthorized = true, SNICallback, handshakeTimeout } = options;
-    if (SNICallback !== undefined) checkFunction(SNICallback, 'options.SNICallback');
+    if (options.SNICallback !== undefined) checkFunction(options.SNICallback, 'options.SNICallback');
     const { ALPNCallback } = options;
     if (ALPNCallback !== undefined) {
       checkFunction(ALPNCallback, 'options.ALPNCallback');
@@ -880,6 +934,22 @@ export class Server extends net.Server {
           { code: 'ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS' },
         );
     }
+    this.#options = options;
+    this.#nss = this.#makeModel(options);
+    if (secureConnectionListener) this.on('secureConnection', secureConnectionListener);
+    // Forwarded once a listener asks: NSS then writes key log lines, and ClientHellos wait for the staple.
+    this.on('newListener', (event: string | symbol) => {
+      if ((event !== 'keylog' && event !== 'OCSPRequest') || this.#forwarded.has(event)) return;
+      this.#forwarded.add(event);
+      this.#forward(this.#nss, event);
+    });
+    // The model of now: connections accepted after setSecureContext() get its credentials.
+    this.on('connection', (tcp: net.Socket) => this.#nss.handleConnection(tcp));
+  }
+
+  /** The NSS server that serves `options`, its events forwarded to this one. */
+  #makeModel(options: TlsOptions): SSLServer {
+    const { requestCert = false, rejectUnauthorized = true, SNICallback, ALPNCallback } = options;
     const model = createSSLServer({
       certNickname: options.certNickname,
       key: options.key,
@@ -892,7 +962,7 @@ export class Server extends net.Server {
       secureContext: options.secureContext,
       requestCert,
       requireCert: requestCert && rejectUnauthorized,
-      ALPNProtocols: options.ALPNProtocols,
+      ALPNProtocols: alpnNames(options.ALPNProtocols, 'options.ALPNProtocols'),
       // node:tls's shape: `servername` false without SNI.
       ALPNCallback:
         ALPNCallback &&
@@ -911,34 +981,76 @@ export class Server extends net.Server {
     // node:tls with rejectUnauthorized false: a client certificate that fails verification still connects,
     // unauthorized, with the reason in authorizationError.
     if (requestCert && !rejectUnauthorized) model.setBadCertCallback(() => true);
-    if (handshakeTimeout !== undefined) model.handshakeTimeout = handshakeTimeout;
+    if (options.handshakeTimeout !== undefined) model.handshakeTimeout = options.handshakeTimeout;
     model.newSocket = newTLSSocket;
-    this.#nss = model;
     model.on('secureConnection', (sock: SSLSocket) => this.emit('secureConnection', sock));
     model.on('tlsClientError', (err: Error, sock: SSLSocket) => {
       if (this.listenerCount('tlsClientError') > 0) this.emit('tlsClientError', err, sock);
     });
-    if (secureConnectionListener) this.on('secureConnection', secureConnectionListener);
-    // Forwarded once a listener asks: NSS then writes key log lines, and ClientHellos wait for the staple.
-    const forwarded = new Set<string | symbol>();
-    this.on('newListener', (event: string | symbol) => {
-      if (forwarded.has(event)) return;
-      if (event === 'keylog') {
-        model.on('keylog', (line: Buffer, sock: SSLSocket) => this.emit('keylog', line, sock));
-      } else if (event === 'OCSPRequest') {
-        model.on('OCSPRequest', (cert: Buffer, issuer: Buffer | null, done: OCSPRequestCallback) => {
-          if (this.listenerCount('OCSPRequest') > 0) this.emit('OCSPRequest', cert, issuer, done);
-          else done(null, null);
-        });
-      } else return;
-      forwarded.add(event);
+    for (const event of this.#forwarded) this.#forward(model, event);
+    return model;
+  }
+
+  #forward(model: SSLServer, event: 'keylog' | 'OCSPRequest'): void {
+    if (event === 'keylog') {
+      model.on('keylog', (line: Buffer, sock: SSLSocket) => this.emit('keylog', line, sock));
+      return;
+    }
+    model.on('OCSPRequest', (cert: Buffer, issuer: Buffer | null, done: OCSPRequestCallback) => {
+      if (this.listenerCount('OCSPRequest') > 0) this.emit('OCSPRequest', cert, issuer, done);
+      else done(null, null);
     });
-    this.on('connection', (tcp: net.Socket) => model.handleConnection(tcp));
   }
 
   /** The NSS server behind this one: options, callbacks and certificates in the NSS style. */
   get nssServer(): SSLServer {
     return this.#nss;
+  }
+
+  /**
+   * As node:tls's `server.setSecureContext(options)`: the connections accepted from now on are served with
+   * these credentials and protocol settings (`key`, `cert`, `pfx`, `passphrase`, `ca`, `crl`, `ciphers`,
+   * `ecdhCurve`, `sigalgs`, `sessionIdContext` are replaced, left out meaning none, as node:tls reads them;
+   * `minVersion`/`maxVersion` only when given); `requestCert`, ALPN and `SNICallback` stay. Connections
+   * already open keep theirs. Options that fail leave the server as it was. A certificate rotation:
+   * sessions made before it are not resumed after it.
+   */
+  setSecureContext(options: ContextOptions & Pick<TlsOptions, 'sessionIdContext' | 'certNickname'>): void {
+    checkObject(options, 'options');
+    warnUnsupported(options);
+    const next: TlsOptions = { ...this.#options };
+    for (const name of REPLACED_BY_SET_SECURE_CONTEXT)
+      (next as Record<string, unknown>)[name] = (options as Record<string, unknown>)[name] || undefined;
+    for (const name of ['minVersion', 'maxVersion'] as const) if (options[name]) next[name] = options[name];
+    this.#nss = this.#makeModel(next); // throws before anything changes
+    this.#options = next;
+  }
+
+  /**
+   * node:tls's `getTicketKeys()`: NSS makes and keeps its session-ticket keys itself and does not hand them
+   * out, so this throws (`NODE_NSS_UNSUPPORTED`). Workers of a cluster share tickets and sessions through
+   * `configMPServerSIDCache` instead.
+   */
+  getTicketKeys(): Buffer {
+    throw Object.assign(
+      new Error(
+        'NSS keeps its session-ticket keys to itself: node-nss/tls cannot get them (see configMPServerSIDCache)',
+      ),
+      { code: 'NODE_NSS_UNSUPPORTED' },
+    );
+  }
+
+  /**
+   * node:tls's `setTicketKeys(keys)`: 48 bytes are checked as node:tls checks them, then ignored with one
+   * `NODE_NSS_UNSUPPORTED_OPTION` warning, as the `ticketKeys` option is: NSS keeps keys of its own.
+   */
+  setTicketKeys(keys: Buffer): void {
+    checkBuffer(keys, 'keys');
+    if (keys.length !== 48)
+      throw Object.assign(new RangeError('Session ticket keys must be a 48-byte buffer'), {
+        code: 'ERR_INVALID_ARG_VALUE',
+      });
+    warnUnsupported({ ticketKeys: keys });
   }
 
   /** As node:tls: serve `context` to clients asking for `hostname` (a `*.` wildcard matches one label). */

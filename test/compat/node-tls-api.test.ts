@@ -442,6 +442,88 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
     }
   });
 
+  it('ALPN in the other forms node:tls takes: Buffers, and the wire form convertALPNProtocols makes', async () => {
+    const wire: { ALPNProtocols?: Buffer } = {};
+    (
+      modules[clientName] as unknown as { convertALPNProtocols: typeof nssTLS.convertALPNProtocols }
+    ).convertALPNProtocols(['spdy/3', 'http/1.1'], wire);
+    expect(wire.ALPNProtocols).toEqual(Buffer.from('\x06spdy/3\x08http/1.1', 'latin1'));
+    const seen: Array<string | false | null> = [];
+    const server = server$().createServer(
+      {
+        key: pki.pem['server-ec.key'],
+        cert: pki.pem['server-ec'],
+        // (node:tls takes no array of Buffers: its convertALPNProtocols writes each entry as a string)
+        ALPNProtocols: Buffer.from('\x02h2\x08http/1.1', 'latin1') as unknown as string[],
+      },
+      (s) => {
+        seen.push(s.alpnProtocol);
+        s.end();
+      },
+    );
+    const port = await listen(server);
+    try {
+      const sock = await connected(client$(), {
+        port,
+        host: '127.0.0.1',
+        servername: 'localhost',
+        ca: pki.pem.ca,
+        ALPNProtocols: wire.ALPNProtocols as unknown as string[],
+      });
+      if (sock instanceof Error) throw sock;
+      expect(sock.alpnProtocol).toBe('http/1.1');
+      await finish(sock);
+      await waitWhile(5000, 'server', () => seen.length < 1);
+      expect(seen).toEqual(['http/1.1']);
+    } finally {
+      await close(server);
+    }
+  });
+
+  it('setSecureContext: new connections get the new certificate, an open one goes on, bad options change nothing', async () => {
+    const server = server$().createServer(
+      { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] },
+      (s) => {
+        s.on('data', (d) => s.write(d));
+        s.on('end', () => s.end());
+      },
+    );
+    const port = await listen(server);
+    const fingerprint = (name: string) => new X509Certificate(pki.pem[name]!).fingerprint256;
+    const options = { port, host: '127.0.0.1', servername: 'localhost', ca: pki.pem.ca };
+    const open: nodeTLS.TLSSocket[] = [];
+    try {
+      const first = await connected(client$(), options);
+      if (first instanceof Error) throw first;
+      open.push(first);
+      expect(first.getPeerCertificate().fingerprint256).toBe(fingerprint('server-ec'));
+      server.setSecureContext({ key: pki.pem['server-rsa.key'], cert: pki.pem['server-rsa'] });
+      const second = await connected(client$(), options);
+      if (second instanceof Error) throw second;
+      open.push(second);
+      expect(second.getPeerCertificate().fingerprint256).toBe(fingerprint('server-rsa'));
+      // A key that is none: refused, and the server goes on with the context it had. (A key of another
+      // certificate node:tls takes without a word, and then fails the handshakes; node-nss refuses it too.)
+      expect(() => server.setSecureContext({ key: 'not a key', cert: pki.pem['server-rsa'] })).toThrow();
+      const third = await connected(client$(), options);
+      if (third instanceof Error) throw third;
+      open.push(third);
+      expect(third.getPeerCertificate().fingerprint256).toBe(fingerprint('server-rsa'));
+      // The first connection, made before both, still echoes.
+      first.write('still here');
+      const closed = new Promise((resolve) => first.once('close', resolve));
+      const echoed = readAll(first);
+      first.end();
+      expect(await echoed).toBe('still here');
+      await within(5000, 'close', closed);
+      await finish(second);
+      await finish(third);
+    } finally {
+      for (const sock of open) sock.destroy();
+      await close(server);
+    }
+  });
+
   it('ALPNCallback: chooses among the client’s protocols after SNI; undefined is an alert, a bad answer a reset', async () => {
     const asked: unknown[] = [];
     const serverSaw: Array<string | false | null> = [];
@@ -1248,6 +1330,50 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
 });
 
 describe('node-nss/tls beyond the pairings', () => {
+  it('setSecureContext keeps the server’s listeners and settings; a key of another certificate is refused; ticket keys are NSS’s', async () => {
+    const server = nssTLS.createServer(
+      {
+        key: pki.pem['server-ec.key'],
+        cert: pki.pem['server-ec'],
+        requestCert: true,
+        rejectUnauthorized: false,
+      },
+      (s) => s.end(`${s.authorized}`),
+    );
+    const keylogs: string[] = [];
+    server.on('keylog', (line) => keylogs.push(line.toString('latin1').split(' ')[0]!));
+    const port = await listen(server as unknown as nodeTLS.Server);
+    try {
+      server.setSecureContext({
+        key: pki.pem['server-rsa.key'],
+        cert: pki.pem['server-rsa'],
+        ca: pki.pem.ca,
+      });
+      const client = nodeTLS.connect({
+        port,
+        host: '127.0.0.1',
+        servername: 'localhost',
+        ca: pki.pem.ca,
+        key: pki.pem['client.key'],
+        cert: pki.pem.client,
+      });
+      // requestCert stayed, and the new `ca` verifies the client; the keylog listener hears the new model.
+      expect(await readAll(client)).toBe('true');
+      expect(client.getPeerX509Certificate()?.fingerprint256).toBe(
+        new X509Certificate(pki.pem['server-rsa']!).fingerprint256,
+      );
+      expect(keylogs).toContain('SERVER_TRAFFIC_SECRET_0');
+      expect(() =>
+        server.setSecureContext({ key: pki.pem['server-ec.key'], cert: pki.pem['server-rsa'] }),
+      ).toThrow(RangeError);
+      expect(() => server.getTicketKeys()).toThrow(expect.objectContaining({ code: 'NODE_NSS_UNSUPPORTED' }));
+      expect(() => server.setTicketKeys(Buffer.alloc(47))).toThrow(RangeError);
+      expect(() => server.setTicketKeys('keys' as unknown as Buffer)).toThrow(TypeError);
+    } finally {
+      await close(server as unknown as nodeTLS.Server);
+    }
+  });
+
   it('new TLSSocket(socket, { isServer: true, server }): an accepted socket of that server, its events included', async () => {
     const server = nssTLS.createServer({ key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] });
     const serverEvents: string[] = [];
