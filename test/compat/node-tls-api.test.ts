@@ -46,6 +46,36 @@ function close(server: nodeTLS.Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
+/** Runs `body` with `server` listening (its port given), then closes the server, whatever `body` did. */
+async function serving<T>(server: nodeTLS.Server, body: (port: number) => Promise<T>): Promise<T> {
+  const port = await listen(server);
+  try {
+    return await body(port);
+  } finally {
+    await close(server);
+  }
+}
+
+/**
+ * Connects to 127.0.0.1:`port` as `localhost`, trusting the PKI's root (with `extra` options on top), and
+ * resolves with the socket once connected; an error fails the test.
+ */
+async function verifiedClient(
+  tls: TLSModule,
+  port: number,
+  extra: nodeTLS.ConnectionOptions = {},
+): Promise<nodeTLS.TLSSocket> {
+  const sock = await connected(tls, {
+    port,
+    host: '127.0.0.1',
+    servername: 'localhost',
+    ca: pki.pem.ca,
+    ...extra,
+  });
+  if (sock instanceof Error) throw sock;
+  return sock;
+}
+
 /** Connects and waits for the callback or an error; resolves with the socket or the error. */
 function connected(tls: TLSModule, options: nodeTLS.ConnectionOptions): Promise<nodeTLS.TLSSocket | Error> {
   return within(
@@ -94,15 +124,8 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
         s.on('end', () => s.end());
       },
     );
-    const port = await listen(server);
-    try {
-      const sock = await connected(client$(), {
-        port,
-        host: '127.0.0.1',
-        servername: 'localhost',
-        ca: pki.pem.ca,
-      });
-      if (sock instanceof Error) throw sock;
+    await serving(server, async (port) => {
+      const sock = await verifiedClient(client$(), port);
       expect(sock.authorized).toBe(true);
       expect(sock.authorizationError).toBeFalsy();
       expect(sock.encrypted).toBe(true);
@@ -125,17 +148,14 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
       expect(await readAll(sock)).toBe('ping');
       await within(5000, 'close', closed);
       expect(serverSide).toEqual({ authorized: false, protocol: 'TLSv1.3', encrypted: true });
-    } finally {
-      await close(server);
-    }
+    });
   });
 
   it('a server certificate from a CA the client was not given is refused', async () => {
     const server = server$().createServer({ key: pki.pem['impostor.key'], cert: pki.pem.impostor }, (s) =>
       s.end(),
     );
-    const port = await listen(server);
-    try {
+    await serving(server, async (port) => {
       const result = await connected(client$(), {
         port,
         host: '127.0.0.1',
@@ -144,22 +164,13 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
       });
       expect(result).toBeInstanceOf(Error);
       // rejectUnauthorized: false lets it through, saying why
-      const sock = await connected(client$(), {
-        port,
-        host: '127.0.0.1',
-        servername: 'localhost',
-        ca: pki.pem.ca,
-        rejectUnauthorized: false,
-      });
-      if (sock instanceof Error) throw sock;
+      const sock = await verifiedClient(client$(), port, { rejectUnauthorized: false });
       expect(sock.authorized).toBe(false);
       expect(typeof sock.authorizationError === 'string' || sock.authorizationError instanceof Error).toBe(
         true,
       );
       sock.destroy();
-    } finally {
-      await close(server);
-    }
+    });
   });
 
   it('client certificates: requestCert with rejectUnauthorized (default) requires one the server’s ca issued', async () => {
@@ -173,9 +184,8 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
       },
     );
     server.on('tlsClientError', (err) => errors.push(err));
-    const port = await listen(server);
-    const base = { port, host: '127.0.0.1', servername: 'localhost', ca: pki.pem.ca };
-    try {
+    await serving(server, async (port) => {
+      const base = { port, host: '127.0.0.1', servername: 'localhost', ca: pki.pem.ca };
       const good = await connected(client$(), { ...base, key: pki.pem['client.key'], cert: pki.pem.client });
       if (good instanceof Error) throw good;
       expect(await readAll(good)).toBe('welcome');
@@ -193,9 +203,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
         })(),
       );
       expect(seen).toEqual(['true pem-client']);
-    } finally {
-      await close(server);
-    }
+    });
   });
 
   it('requestCert with rejectUnauthorized: false: any client connects; authorized says whether it was verified', async () => {
@@ -213,9 +221,8 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
         s.end('ok');
       },
     );
-    const port = await listen(server);
-    const base = { port, host: '127.0.0.1', servername: 'localhost', ca: pki.pem.ca };
-    try {
+    await serving(server, async (port) => {
+      const base = { port, host: '127.0.0.1', servername: 'localhost', ca: pki.pem.ca };
       for (const extra of [
         { key: pki.pem['client.key'], cert: pki.pem.client },
         { key: pki.pem['other-client.key'], cert: pki.pem['other-client'] },
@@ -226,9 +233,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
         expect(await readAll(sock)).toBe('ok');
       }
       expect(seen).toEqual(['true pem-client', 'false other-client', 'false undefined']);
-    } finally {
-      await close(server);
-    }
+    });
   });
 
   it('SNI: the SNICallback chooses the context by name; the server sees the name', async () => {
@@ -251,8 +256,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
         s.end();
       },
     );
-    const port = await listen(server);
-    try {
+    await serving(server, async (port) => {
       const issuers: string[] = [];
       for (const servername of ['a.example', 'b.example', 'c.example']) {
         const sock = await connected(client$(), {
@@ -271,9 +275,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
       expect(issuers).toEqual(['PEM Other CA', 'PEM Test CA', 'PEM Intermediate CA']);
       await waitWhile(5000, 'server', () => names.length < 3);
       expect(names).toEqual(['a.example', 'b.example', 'c.example']);
-    } finally {
-      await close(server);
-    }
+    });
   });
 
   it('SNI: a callback answering null serves the default; new Server(listener) takes the listener', async () => {
@@ -289,20 +291,11 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
       },
       (s) => s.end('default'),
     );
-    const port = await listen(server);
-    try {
-      const sock = await connected(client$(), {
-        port,
-        host: '127.0.0.1',
-        servername: 'localhost',
-        ca: pki.pem.ca,
-      });
-      if (sock instanceof Error) throw sock;
+    await serving(server, async (port) => {
+      const sock = await verifiedClient(client$(), port);
       expect(sock.getPeerCertificate().issuer.CN).toBe('PEM Intermediate CA');
       expect(await readAll(sock)).toBe('default');
-    } finally {
-      await close(server);
-    }
+    });
     const Server = (serverName === 'node:tls' ? nodeTLS : nssTLS).Server as unknown as new (
       listener: (s: nodeTLS.TLSSocket) => void,
     ) => nodeTLS.Server;
@@ -402,17 +395,9 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
         s.end();
       },
     );
-    const port = await listen(server);
-    try {
+    await serving(server, async (port) => {
       for (const offer of [['http/1.1'], ['http/1.1', 'h2']]) {
-        const sock = await connected(client$(), {
-          port,
-          host: '127.0.0.1',
-          servername: 'localhost',
-          ca: pki.pem.ca,
-          ALPNProtocols: offer,
-        });
-        if (sock instanceof Error) throw sock;
+        const sock = await verifiedClient(client$(), port, { ALPNProtocols: offer });
         protocols.push(sock.alpnProtocol);
         await finish(sock);
       }
@@ -437,9 +422,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
       expect((await within(5000, 'tlsClientError', serverError)).code).toMatch(
         /NO_APPLICATION_PROTOCOL|NEXT_PROTOCOL_NO_PROTOCOL/,
       );
-    } finally {
-      await close(server);
-    }
+    });
   });
 
   it('ALPN in the other forms node:tls takes: Buffers, and the wire form convertALPNProtocols makes', async () => {
@@ -461,23 +444,15 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
         s.end();
       },
     );
-    const port = await listen(server);
-    try {
-      const sock = await connected(client$(), {
-        port,
-        host: '127.0.0.1',
-        servername: 'localhost',
-        ca: pki.pem.ca,
+    await serving(server, async (port) => {
+      const sock = await verifiedClient(client$(), port, {
         ALPNProtocols: wire.ALPNProtocols as unknown as string[],
       });
-      if (sock instanceof Error) throw sock;
       expect(sock.alpnProtocol).toBe('http/1.1');
       await finish(sock);
       await waitWhile(5000, 'server', () => seen.length < 1);
       expect(seen).toEqual(['http/1.1']);
-    } finally {
-      await close(server);
-    }
+    });
   });
 
   it('setSecureContext: new connections get the new certificate, an open one goes on, bad options change nothing', async () => {
@@ -546,11 +521,11 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
     server.on('tlsClientError', (err: Error & { code?: string }) =>
       serverErrors.push(`${err.code} ${err.message}`),
     );
-    const port = await listen(server);
-    const base = { port, host: '127.0.0.1', ca: pki.pem.ca, checkServerIdentity: () => undefined };
-    const serverErrorCount = (n: number) => waitWhile(5000, 'tlsClientError', () => serverErrors.length < n);
-    const alert = /NO_APPLICATION_PROTOCOL|NEXT_PROTOCOL_NO_PROTOCOL/;
-    try {
+    await serving(server, async (port) => {
+      const base = { port, host: '127.0.0.1', ca: pki.pem.ca, checkServerIdentity: () => undefined };
+      const serverErrorCount = (n: number) =>
+        waitWhile(5000, 'tlsClientError', () => serverErrors.length < n);
+      const alert = /NO_APPLICATION_PROTOCOL|NEXT_PROTOCOL_NO_PROTOCOL/;
       // Chosen: both ends agree on it, in TLS 1.3 and 1.2; the callback saw the SNI name and the offer.
       for (const maxVersion of ['TLSv1.3', 'TLSv1.2'] as const) {
         answer = ({ protocols }) => protocols[1];
@@ -610,9 +585,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
       expect(serverErrors[1]).toMatch(/\(c\)|"c"/);
       expect(serverErrors[2]).toMatch(/ALPN boom/);
       expect(serverSaw).toHaveLength(4);
-    } finally {
-      await close(server);
-    }
+    });
     // Both options at once: node:tls's TypeError.
     expect(() =>
       server$().createServer({ ALPNCallback: () => 'a', ALPNProtocols: ['a'] } as nodeTLS.TlsOptions),
@@ -625,8 +598,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
       { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] },
       (s) => s.end(payload),
     );
-    const port = await listen(server);
-    try {
+    await serving(server, async (port) => {
       for (const highWaterMark of [1024, 256 * 1024]) {
         const sock = await connected(client$(), {
           port,
@@ -659,9 +631,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
         wrapped.destroy();
         await within(5000, 'close', closed);
       }
-    } finally {
-      await close(server);
-    }
+    });
   });
 
   it('a client’s secureContext is all its credentials: ca and key beside it are not read (null is none)', async () => {
@@ -669,8 +639,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
       { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] },
       (s) => s.end('ok'),
     );
-    const port = await listen(server);
-    try {
+    await serving(server, async (port) => {
       const clientContext = client$().createSecureContext({ ca: pki.pem.ca });
       const base = { port, host: '127.0.0.1', servername: 'localhost' };
       // Beside a context, options that would fail on their own (another CA, a key that is no PEM) are unread.
@@ -699,9 +668,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
       if (made instanceof Error) throw made;
       expect(made.authorized).toBe(true);
       await finish(made);
-    } finally {
-      await close(server);
-    }
+    });
   });
 
   it('node:tls’s loose forms: Server() without new, a null listener, session null, a string port, @SECLEVEL', async () => {
@@ -763,8 +730,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
         throw new Error('no handshake expected');
       },
     );
-    const port = await listen(server);
-    try {
+    await serving(server, async (port) => {
       for (const junk of [Buffer.alloc(1024, 0x2a), Buffer.from('blah\nblah\nblah\n')]) {
         const clientError = new Promise<Error>((resolve) => server.once('tlsClientError', resolve));
         const tcp = net.connect(port, '127.0.0.1', () => tcp.write(junk));
@@ -774,9 +740,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
         expect(await within(5000, 'tlsClientError', clientError)).toBeInstanceOf(Error);
         await within(5000, 'connection closed', closed);
       }
-    } finally {
-      await close(server);
-    }
+    });
   });
 
   it('renegotiate({ requestCert }) on a TLS 1.2 server asks the client for its certificate then', async () => {
@@ -804,23 +768,15 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
         });
       },
     );
-    const port = await listen(server);
-    try {
-      const sock = await connected(client$(), {
-        port,
-        host: '127.0.0.1',
-        servername: 'localhost',
-        ca: pki.pem.ca,
+    await serving(server, async (port) => {
+      const sock = await verifiedClient(client$(), port, {
         key: pki.pem['client.key'],
         cert: pki.pem.client,
       });
-      if (sock instanceof Error) throw sock;
       expect(await readAll(sock)).toBe('renegotiated');
       await within(5000, 'renegotiation', done);
       expect(seen).toEqual(['before false undefined', 'after null true pem-client']);
-    } finally {
-      await close(server);
-    }
+    });
   });
 
   it('an SNICallback error reaches tlsClientError, with or without a certificate of the server’s own', async () => {
@@ -831,8 +787,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
           cb(new Error('no such tenant')),
       } as nodeTLS.TlsOptions);
       const serverError = new Promise<Error>((resolve) => server.once('tlsClientError', resolve));
-      const port = await listen(server);
-      try {
+      await serving(server, async (port) => {
         const result = await connected(client$(), {
           port,
           host: '127.0.0.1',
@@ -841,9 +796,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
         });
         expect(result).toBeInstanceOf(Error);
         expect((await within(5000, 'tlsClientError', serverError)).message).toMatch(/no such tenant/);
-      } finally {
-        await close(server);
-      }
+      });
     }
   });
 
@@ -858,8 +811,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
       { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] },
       (s) => s.end(),
     );
-    const port = await listen(server);
-    try {
+    await serving(server, async (port) => {
       const secureContext = tls.createSecureContext({
         ca: pki.pem.ca,
         maxVersion: 'TLSv1.2',
@@ -879,9 +831,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
         'ECDHE-ECDSA-AES256-GCM-SHA384',
       ]);
       await finish(sock);
-    } finally {
-      await close(server);
-    }
+    });
   });
 
   it('signal: aborting destroys the client with an AbortError, before or after it connects', async (ctx) => {
@@ -895,8 +845,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
         // (left open: the client aborts)
       },
     );
-    const port = await listen(server);
-    try {
+    await serving(server, async (port) => {
       const base = { port, host: '127.0.0.1', servername: 'localhost', ca: pki.pem.ca };
       for (const when of ['before', 'after'] as const) {
         const controller = new AbortController();
@@ -919,9 +868,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
         // A 'keylog' listener on the closed socket is no error (there is nothing left to log).
         expect(() => sock.on('keylog', () => undefined)).not.toThrow();
       }
-    } finally {
-      await close(server);
-    }
+    });
   });
 
   it('sessions: the session of one connection resumes the next', async () => {
@@ -931,9 +878,8 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
         s.end('x');
       },
     );
-    const port = await listen(server);
-    const base = { port, host: '127.0.0.1', servername: 'localhost', ca: pki.pem.ca };
-    try {
+    await serving(server, async (port) => {
+      const base = { port, host: '127.0.0.1', servername: 'localhost', ca: pki.pem.ca };
       const first = client$().connect(base);
       const session = await within(
         10_000,
@@ -950,9 +896,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
       expect(second.isSessionReused()).toBe(true);
       expect(second.authorized).toBe(true);
       second.destroy();
-    } finally {
-      await close(server);
-    }
+    });
   });
 
   it('sessions, TLS 1.2 and 1.3: the resumed connection is served (the server takes the session too)', async () => {
@@ -966,8 +910,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
       },
     );
     server.on('tlsClientError', (err: Error) => serverErrors.push(err.message));
-    const port = await listen(server);
-    try {
+    await serving(server, async (port) => {
       for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
         served.length = 0;
         const base = {
@@ -994,9 +937,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
         expect(served).toEqual(['full', 'resumed']);
       }
       expect(serverErrors).toEqual([]);
-    } finally {
-      await close(server);
-    }
+    });
   });
 
   it("net.Socket's properties: pending, readyState, timeout, address, remoteFamily, bytes written and read", async () => {
@@ -1011,8 +952,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
         s.on('end', () => serverSeen.push(`read ${s.bytesRead} wrote ${s.bytesWritten} ${s.readyState}`));
       },
     );
-    const port = await listen(server);
-    try {
+    await serving(server, async (port) => {
       const seen: string[] = [];
       const c = client$().connect({ port, host: '127.0.0.1', servername: 'localhost', ca: pki.pem.ca });
       const state = (when: string) =>
@@ -1055,9 +995,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
       ]);
       await waitWhile(5000, 'the server', () => serverSeen.length === 0);
       expect(serverSeen).toEqual(['read 4 wrote 8 closed']);
-    } finally {
-      await close(server);
-    }
+    });
   });
 
   it('a socket given before it connects and destroyed without an error closes the TLS socket', async () => {
@@ -1089,22 +1027,13 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
         });
       },
     );
-    const port = await listen(server);
-    try {
-      const sock = await connected(client$(), {
-        port,
-        host: '127.0.0.1',
-        servername: 'localhost',
-        ca: pki.pem.ca,
-      });
-      if (sock instanceof Error) throw sock;
+    await serving(server, async (port) => {
+      const sock = await verifiedClient(client$(), port);
       expect(await readAll(sock)).toBe('hello world! gosh');
       await waitWhile(5000, 'the write callbacks', () => callbacks.length < 3);
       expect(callbacks).toEqual(['hello', 'world', 'gosh']);
       sock.destroy();
-    } finally {
-      await close(server);
-    }
+    });
   });
 
   it("new TLSSocket(socket, { isServer: true }): the server's end of a connection a net.Server accepted", async () => {
@@ -1163,15 +1092,14 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
       },
       (s) => s.end(),
     );
-    const port = await listen(server);
-    const base = {
-      port,
-      host: '127.0.0.1',
-      servername: 'localhost',
-      ca: pki.pem.ca,
-      maxVersion: 'TLSv1.2' as const,
-    };
-    try {
+    await serving(server, async (port) => {
+      const base = {
+        port,
+        host: '127.0.0.1',
+        servername: 'localhost',
+        ca: pki.pem.ca,
+        maxVersion: 'TLSv1.2' as const,
+      };
       const sock = await connected(client$(), { ...base, ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' });
       if (sock instanceof Error) throw sock;
       expect(sock.getCipher().standardName).toBe('TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256');
@@ -1186,9 +1114,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
           .connect({ ...base, ciphers: 'NO-SUCH-SUITE' })
           .destroy(),
       ).toThrow();
-    } finally {
-      await close(server);
-    }
+    });
   });
 
   it('ecdhCurve and sigalgs: the group and the signature scheme both ends settle on', async () => {
@@ -1196,9 +1122,8 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
       { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'], ecdhCurve: 'P-384' },
       (s) => s.end(),
     );
-    const port = await listen(server);
-    const base = { port, host: '127.0.0.1', servername: 'localhost', ca: pki.pem.ca };
-    try {
+    await serving(server, async (port) => {
+      const base = { port, host: '127.0.0.1', servername: 'localhost', ca: pki.pem.ca };
       // The client offers its defaults; the server takes P-384 only (a HelloRetryRequest on TLS 1.3).
       const sock = await connected(client$(), base);
       if (sock instanceof Error) throw sock;
@@ -1224,9 +1149,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
       const legacy = await connected(client$(), { ...base, sigalgs: 'ECDSA+SHA256' });
       if (legacy instanceof Error) throw legacy;
       await finish(legacy);
-    } finally {
-      await close(server);
-    }
+    });
   });
 
   it('checkServerIdentity: the application’s check replaces the host-name step', async () => {
@@ -1234,9 +1157,8 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
       { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] },
       (s) => s.end(),
     );
-    const port = await listen(server);
-    const base = { port, host: '127.0.0.1', ca: pki.pem.ca };
-    try {
+    await serving(server, async (port) => {
+      const base = { port, host: '127.0.0.1', ca: pki.pem.ca };
       const seen: string[] = [];
       // a name the certificate does not have, accepted by the application (pinning by fingerprint, say)
       const accepted = await connected(client$(), {
@@ -1260,9 +1182,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
       expect(refused).toBeInstanceOf(Error);
       const reason = refused as Error & { cause?: Error };
       expect(reason.message + String(reason.cause?.message)).toContain('not the pinned key');
-    } finally {
-      await close(server);
-    }
+    });
   });
 
   it('a chain: detailed getPeerCertificate links the certificate to its issuer', async () => {
@@ -1270,15 +1190,8 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
       { key: pki.pem['server-int.key'], cert: pki.pem['server-int']! + pki.pem.int! },
       (s) => s.end(),
     );
-    const port = await listen(server);
-    try {
-      const sock = await connected(client$(), {
-        port,
-        host: '127.0.0.1',
-        servername: 'localhost',
-        ca: pki.pem.ca,
-      });
-      if (sock instanceof Error) throw sock;
+    await serving(server, async (port) => {
+      const sock = await verifiedClient(client$(), port);
       const leaf = sock.getPeerCertificate(true);
       expect(leaf.subject.CN).toBe('localhost');
       expect(leaf.issuerCertificate.subject.CN).toBe('PEM Intermediate CA');
@@ -1295,9 +1208,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
       expect(x509?.issuerCertificate).toBeInstanceOf(X509Certificate);
       expect(x509?.issuerCertificate?.subject).toBe('CN=PEM Intermediate CA');
       sock.destroy();
-    } finally {
-      await close(server);
-    }
+    });
   });
 
   it('pfx: the server and the client each from a PKCS #12 file; the chain reaches the client', async () => {
@@ -1310,22 +1221,14 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
       },
       (s) => s.end(`client ${String(s.getPeerCertificate().subject.CN)} ${String(s.authorized)}`),
     );
-    const port = await listen(server);
-    try {
-      const sock = await connected(client$(), {
-        port,
-        host: '127.0.0.1',
-        servername: 'localhost',
-        ca: pki.pem.ca,
+    await serving(server, async (port) => {
+      const sock = await verifiedClient(client$(), port, {
         pfx: [{ buf: readFileSync(pki.file('client.3des.p12')), passphrase: PFX_PASSPHRASE }],
       });
-      if (sock instanceof Error) throw sock;
       expect(sock.authorized).toBe(true);
       expect(sock.getPeerCertificate(true).issuerCertificate.subject.CN).toBe('PEM Intermediate CA');
       expect(await readAll(sock)).toBe('client pem-client true');
-    } finally {
-      await close(server);
-    }
+    });
   });
 });
 
@@ -1398,8 +1301,7 @@ describe('node-nss/tls beyond the pairings', () => {
     const server = nodeTLS.createServer({ key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] }, (s) =>
       s.end('hello'),
     );
-    const port = await listen(server);
-    try {
+    await serving(server, async (port) => {
       const tcp = net.connect(port, '127.0.0.1');
       await new Promise((resolve) => tcp.once('connect', resolve));
       const sock = new nssTLS.TLSSocket(tcp, { servername: 'localhost', ca: pki.pem.ca });
@@ -1415,9 +1317,7 @@ describe('node-nss/tls beyond the pairings', () => {
       const err = await new Promise<NodeJS.ErrnoException>((resolve) => refused.once('error', resolve));
       // (UNTRUSTED once the CA is known to NSS as a temporary certificate of an earlier socket's `ca`.)
       expect(err.code).toMatch(/^SEC_ERROR_UN(KNOWN|TRUSTED)_ISSUER$/);
-    } finally {
-      await close(server);
-    }
+    });
   });
 
   it('new TLSSocket(socket, options): wrong options are TypeErrors naming them', () => {
@@ -1471,13 +1371,7 @@ describe('node-nss/tls beyond the pairings', () => {
         ca: pki.pem.ca,
       });
       expect(bad).toBeInstanceOf(Error);
-      const good = await connected(nodeTLS, {
-        port,
-        host: '127.0.0.1',
-        servername: 'localhost',
-        ca: pki.pem.ca,
-      });
-      if (good instanceof Error) throw good;
+      const good = await verifiedClient(nodeTLS, port);
       expect(await readAll(good)).toBe('served');
       expect(errors.join('\n')).toMatch(/SNI callback failed/);
     } finally {
@@ -1491,8 +1385,7 @@ describe('node-nss/tls beyond the pairings', () => {
       s.end(),
     );
     server.on('tlsClientError', () => undefined);
-    const port = await listen(server);
-    try {
+    await serving(server, async (port) => {
       const orphan = new net.Socket();
       orphan.on('error', () => undefined);
       const abandoned = nssTLS.connect({ socket: orphan, servername: 'localhost', ca: pki.pem.ca });
@@ -1500,9 +1393,7 @@ describe('node-nss/tls beyond the pairings', () => {
       abandoned.destroy();
       orphan.connect(port, '127.0.0.1');
       await within(5000, "the abandoned socket's 'close'", new Promise((r) => orphan.once('close', r)));
-    } finally {
-      await close(server);
-    }
+    });
   });
 
   it('DEFAULT_MAX_VERSION and DEFAULT_CIPHERS assigned, as node:tls code does, apply to connections made after', async () => {
@@ -1517,21 +1408,14 @@ describe('node-nss/tls beyond the pairings', () => {
     const server = nodeTLS.createServer({ key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] }, (s) =>
       s.end(),
     );
-    const port = await listen(server);
     const outcomes: Record<string, [string | null, string | undefined]> = {};
-    try {
+    await serving(server, async (port) => {
       for (const [name, tls] of Object.entries(modules)) {
         const before = [tls.DEFAULT_MAX_VERSION, tls.DEFAULT_CIPHERS] as const;
         tls.DEFAULT_MAX_VERSION = 'TLSv1.2';
         (tls as { DEFAULT_CIPHERS: string }).DEFAULT_CIPHERS = 'ECDHE-ECDSA-CHACHA20-POLY1305';
         try {
-          const sock = await connected(tls, {
-            port,
-            host: '127.0.0.1',
-            servername: 'localhost',
-            ca: pki.pem.ca,
-          });
-          if (sock instanceof Error) throw sock;
+          const sock = await verifiedClient(tls, port);
           outcomes[name] = [sock.getProtocol(), sock.getCipher()?.name];
           sock.destroy();
         } finally {
@@ -1539,9 +1423,7 @@ describe('node-nss/tls beyond the pairings', () => {
           (tls as { DEFAULT_CIPHERS: string }).DEFAULT_CIPHERS = before[1];
         }
       }
-    } finally {
-      await close(server);
-    }
+    });
     const expected: [string, string] = ['TLSv1.2', 'ECDHE-ECDSA-CHACHA20-POLY1305'];
     expect(outcomes).toEqual({ node: expected, nss: expected });
   });
@@ -1714,10 +1596,8 @@ describe("node's NODE_EXTRA_CA_CERTS and --tls-* options, in a child process wit
         });
         c.on('error', (err) => resolve({ error: true }));
       });
-      (${body})(tls, pem, serve, probe).then((result) => {
-        process.stdout.write(JSON.stringify(result));
-        process.exit(0);
-      });`;
+      // No process.exit(): the child ends when all is closed, after node's key log stream has been written.
+      (${body})(tls, pem, serve, probe).then((result) => process.stdout.write(JSON.stringify(result)));`;
     const { NODE_EXTRA_CA_CERTS: _extra, NODE_OPTIONS: _options, ...env } = process.env;
     const r = await nodeScript(script, {
       args: opts.args,
