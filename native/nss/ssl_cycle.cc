@@ -1,10 +1,20 @@
 #include "ssl_cycle.h"
 
+#include <memory>
+
 namespace nss {
 
 namespace {
 
 constexpr size_t kReadChunk = 16 * 1024 + 64;
+
+// Where PR_Read writes, one per thread (cycles on a thread never overlap): growing the cleartext string by a
+// chunk for every read zero-filled 16 KiB each time, twice a cycle (measured: memset was the largest libc
+// cost of a 1 KiB round trip); only the bytes read are appended now.
+char* ReadScratch() {
+  thread_local std::unique_ptr<char[]> scratch(new char[kReadChunk]);
+  return scratch.get();
+}
 
 }  // namespace
 
@@ -14,11 +24,10 @@ CycleIO RunCycle(PRFileDesc* fd, MemIOBuffers* io, const char* input, size_t inp
   if (inputEOF) io->inputEOF = true;
   CycleIO out;
   auto readAll = [&]() {
+    char* scratch = ReadScratch();
     while (out.error == 0 && !out.eof) {
-      size_t start = cleartext->size();
-      cleartext->resize(start + kReadChunk);
-      PRInt32 n = PR_Read(fd, &(*cleartext)[start], static_cast<PRInt32>(kReadChunk));
-      cleartext->resize(start + (n > 0 ? n : 0));
+      PRInt32 n = PR_Read(fd, scratch, static_cast<PRInt32>(kReadChunk));
+      if (n > 0) cleartext->append(scratch, static_cast<size_t>(n));
       if (n == 0) out.eof = true;
       if (n < 0) {
         PRErrorCode e = PR_GetError();

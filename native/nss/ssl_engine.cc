@@ -44,6 +44,14 @@ Napi::Buffer<char> OwnedBuffer(Napi::Env env, std::string* data) {
                                  [](Napi::Env, char*, std::string* owned) { delete owned; }, data);
 }
 
+// Up to this size a cycle's output is copied into a Buffer Node allocates, above it handed over without a
+// copy. A Buffer over our memory needs a finalizer, which N-API keeps as a weak reference the garbage
+// collector must visit: for a record or two that cost more than the copy (measured on a 1 KiB round trip).
+constexpr size_t kCopyOutputMax = 16 * 1024;
+// What the ciphertext queue keeps of its memory between cycles: a small record's worth, so that an idle
+// connection holds no more than that (idle memory per connection is already NSS's weak point).
+constexpr size_t kKeepOutputCapacity = 4 * 1024;
+
 }  // namespace
 
 void SSLEngine::Init(Napi::Env env, Napi::Object exports) {
@@ -537,6 +545,12 @@ Napi::Value SSLEngine::PinArgs(Napi::Env env) const { return hasPinArgs_ ? Own(e
 
 Napi::Value SSLEngine::TakeOutput(Napi::Env env) {
   if (io_.output.empty()) return env.Null();
+  if (io_.output.size() <= kCopyOutputMax) {
+    Napi::Buffer<char> copy = Napi::Buffer<char>::Copy(env, io_.output.data(), io_.output.size());
+    io_.output.clear();  // its memory stays for the next small records
+    if (io_.output.capacity() > kKeepOutputCapacity) std::string().swap(io_.output);
+    return copy;
+  }
   std::string* out = new std::string();
   out->swap(io_.output);
   return OwnedBuffer(env, out);
@@ -652,7 +666,10 @@ Napi::Value SSLEngine::Cycle(const Napi::CallbackInfo& info) {
   Napi::Value ciphertext = TakeOutput(env);
   if (cleartext->empty() && ciphertext.IsNull()) return env.Null();
   Napi::Array out = Napi::Array::New(env, 2);
-  out.Set(0u, cleartext->empty() ? env.Null() : Napi::Value(OwnedBuffer(env, cleartext.release())));
+  Napi::Value clear = env.Null();
+  if (cleartext->size() > kCopyOutputMax) clear = OwnedBuffer(env, cleartext.release());
+  else if (!cleartext->empty()) clear = Napi::Buffer<char>::Copy(env, cleartext->data(), cleartext->size());
+  out.Set(0u, clear);
   out.Set(1u, ciphertext);
   return out;
 }
