@@ -20,9 +20,10 @@ inline Revocation RevocationFromValue(const Napi::Value& value) {
 }
 
 // CERT_PKIXVerifyCert for one usage (a certificateUsage* bit) at `at`: against `anchors` only (node:tls's `ca`),
-// or `anchors` and the database's trust when `anchorsOnly` is false, or, when null, the database's trust; revocation by NSS's classic policies (CRLs held locally for the whole
-// chain; with kSoft/kHard also OCSP for the leaf, fetched from its AIA URL or the default responder, where
-// kHard fails without a fresh answer). Blocks while OCSP fetches. Returns 0 or the NSS error.
+// or `anchors` and the database's trust when `anchorsOnly` is false, or, when null, the database's trust;
+// revocation by NSS's classic policies (CRLs held locally for the whole chain; with kSoft/kHard also OCSP for
+// the leaf, fetched from its AIA URL or the default responder, where kHard fails without a fresh answer).
+// Blocks while OCSP fetches. Returns 0 or the NSS error.
 PRErrorCode PKIXVerify(CERTCertificate* cert, SECCertificateUsage usage, PRTime at, CERTCertList* anchors,
                        bool anchorsOnly, Revocation revocation, void* wincx);
 

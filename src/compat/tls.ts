@@ -1046,10 +1046,7 @@ export class Server extends net.Server {
    */
   setTicketKeys(keys: Buffer): void {
     checkBuffer(keys, 'keys');
-    if (keys.length !== 48)
-      throw Object.assign(new RangeError('Session ticket keys must be a 48-byte buffer'), {
-        code: 'ERR_INVALID_ARG_VALUE',
-      });
+    if (keys.length !== 48) throw argValueError('Session ticket keys must be a 48-byte buffer');
     warnUnsupported({ ticketKeys: keys });
   }
 

@@ -288,8 +288,9 @@ export class Certificate {
    * with NSS's PKIX verifier, off the JavaScript thread, checking revocation by `opts.revocation` (default
    * `'off'`: CRLs NSS holds; `'soft'`/`'hard'` also ask OCSP for this certificate, see
    * {@link setDefaultRevocationMode}). With `opts.trustAnchors` the chain must end in one of them instead of a
-   * root the database trusts (or either, with `opts.keepDatabaseTrust: true`). Resolves when it verifies; rejects with {@link CertVerifyError} (its `errno` the
-   * NSS reason, such as `SEC_ERROR_REVOKED_CERTIFICATE`) when it does not.
+   * root the database trusts (or in either, with `opts.keepDatabaseTrust: true`). Resolves when it verifies;
+   * rejects with {@link CertVerifyError} (its `errno` the NSS reason, such as `SEC_ERROR_REVOKED_CERTIFICATE`)
+   * when it does not.
    *
    * @example
    * ```ts

@@ -214,7 +214,10 @@ function contextOf(
 function trustAnchorsOf(target: SSLSocket | SSLServer, context: SecureContext | undefined): void {
   const anchors = context?.anchors ?? extraTrustAnchors();
   if (anchors === undefined) return;
-  target.setTrustAnchors([...anchors.certificates], { keepDatabaseTrust: anchors.keepDatabaseTrust });
+  // The anchors as they are, digest included (setTrustAnchors would hash every certificate again for each
+  // connection), then the handlers they need.
+  target.trustAnchors = anchors;
+  target.applyHandlers();
 }
 
 /** @internal Makes a client socket: an SSLSocket, or node-nss/tls's subclass. */
