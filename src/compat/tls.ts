@@ -394,15 +394,6 @@ export class TLSSocket extends SSLSocketBase {
   }
 
   /**
-   * NSS has no setting for the size of the records it sends (it sends up to 16 KiB, or what the peer's
-   * record_size_limit allows): `false`, node:tls's answer when the size cannot be set.
-   */
-  setMaxSendFragment(size: number): boolean {
-    if (typeof size !== 'number') throw argTypeError('The "size" argument must be of type number');
-    return false;
-  }
-
-  /**
    * As node:tls: a new handshake (TLS 1.2 renegotiation; on TLS 1.3 a key update, or a certificate request
    * from a server that asks for certificates). `callback(err)` when it is done. On a server, `requestCert`
    * asks the client for its certificate in that handshake (a full one: the session is not resumed) and

@@ -41,6 +41,7 @@ import {
   checkObject,
   checkString,
   argTypeError,
+  argValueError,
 } from '../core/validate.js';
 import { beforeNSSShutdown } from '../core/shutdown-hooks.js';
 import { SocketState } from './socket-state.js';
@@ -406,6 +407,8 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   #asServer = false;
   /** Writes NSS has not taken whole yet; `size` is the write's length as given, for bytesWritten. */
   #pendingWrites: Array<{ chunk: Buffer; size: number; callback: (err?: Error | null) => void }> = [];
+  /** setMaxSendFragment's size; 0: NSS's own records (up to 16 KiB, or the peer's record_size_limit). */
+  #maxSendFragment = 0;
   /** Cleartext bytes of the writes NSS took and delivered to the application (net.Socket's counts). */
   #bytesWritten = 0;
   #bytesRead = 0;
@@ -1227,11 +1230,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     socketsInCycle++;
     try {
       if (this.#sessionPolicyDue) this.#applySessionPolicy();
-      out = this.#engine.cycle(
-        input,
-        eof,
-        this.#pendingWrites.map((w) => w.chunk),
-      );
+      out = this.#engine.cycle(input, eof, this.#writesForNSS());
     } catch (err) {
       this.#leaveNative();
       if ((err as NSPRError).code === 'NSS_SHUT_DOWN') {
@@ -1331,6 +1330,22 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
       );
     }
     return new NSPRError(errno);
+  }
+
+  /**
+   * The pending writes as NSS gets them: after setMaxSendFragment, in pieces of at most that size. NSS has no
+   * setting for the size of the records it sends, but sends what each PR_Write gives it at once, in records of
+   * its own, so a piece is a record.
+   */
+  #writesForNSS(): Buffer[] {
+    const chunks = this.#pendingWrites.map((w) => w.chunk);
+    const max = this.#maxSendFragment;
+    if (max === 0 || chunks.every((chunk) => chunk.length <= max)) return chunks;
+    const pieces: Buffer[] = [];
+    for (const chunk of chunks) {
+      for (let at = 0; at < chunk.length; at += max) pieces.push(chunk.subarray(at, at + max));
+    }
+    return pieces;
   }
 
   #consumeWritten(written: number): void {
@@ -1946,11 +1961,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     }
     let out: NativeCycleOutput;
     try {
-      out = this.#engine.cycle(
-        null,
-        false,
-        this.#pendingWrites.map((w) => w.chunk),
-      );
+      out = this.#engine.cycle(null, false, this.#writesForNSS());
     } catch {
       return; // the writes fail with the socket, as before
     }
@@ -2141,6 +2152,25 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   }
 
   // ---- node:tls compatibility ------------------------------------------------------------------
+
+  /**
+   * As node:tls's: the most cleartext one record this socket sends carries, from 512 to 16,384 bytes (the TLS
+   * maximum and the default); smaller records let a peer start on the data sooner. Returns `false`, changing
+   * nothing, for a size outside that range. Writes are given to NSS in pieces of that size (NSS has no such
+   * setting), which it sends as records of their own.
+   */
+  setMaxSendFragment(size: number): boolean {
+    if (typeof size !== 'number') throw argTypeError('The "size" argument must be of type number');
+    if (!Number.isInteger(size)) {
+      throw argValueError(
+        `The value of "size" is out of range. It must be an integer. Received ${size}`,
+        'ERR_OUT_OF_RANGE',
+      );
+    }
+    if (size < 512 || size > 16384) return false;
+    this.#maxSendFragment = size === 16384 ? 0 : size;
+    return true;
+  }
 
   /** The ALPN protocol agreed on, or `false`. */
   get alpnProtocol(): string | false {

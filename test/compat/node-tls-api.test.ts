@@ -16,6 +16,7 @@ import { readFileSync } from 'node:fs';
 import { makePemPKI, PFX_PASSPHRASE, type PemPKI } from '../support/pem-pki.js';
 import { emptyDB, nodeScript, removeTemps, runOk, tempDir } from '../support/tools.js';
 import { within, waitWhile } from '../support/tls.js';
+import { RecordTap } from '../contract/harness.js';
 
 type TLSModule = Pick<typeof nodeTLS, 'connect' | 'createServer' | 'createSecureContext'>;
 const modules: Record<string, TLSModule> = {
@@ -1033,6 +1034,51 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
       await waitWhile(5000, 'the write callbacks', () => callbacks.length < 3);
       expect(callbacks).toEqual(['hello', 'world', 'gosh']);
       sock.destroy();
+    });
+  });
+
+  it('setMaxSendFragment: the records the server sends carry at most that much; a size out of range is false', async () => {
+    // TLS 1.2, where application data are the records of type 23 (TLS 1.3 hides the handshake's in them too).
+    const data = Buffer.alloc(6000, 'x');
+    let answers: unknown[] = [];
+    const server = server$().createServer(
+      { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'], maxVersion: 'TLSv1.2' },
+      (s) => {
+        answers = [s.setMaxSendFragment(511), s.setMaxSendFragment(16385), s.setMaxSendFragment(1024)];
+        try {
+          s.setMaxSendFragment(1.5);
+        } catch (err) {
+          answers.push(err instanceof RangeError && (err as NodeJS.ErrnoException).code);
+        }
+        s.end(data);
+      },
+    );
+    await serving(server, async (port) => {
+      const tap = new RecordTap();
+      const relay = net.createServer((down) => {
+        const up = net.connect(port, '127.0.0.1');
+        down.pipe(up);
+        up.on('data', (chunk: Buffer) => {
+          tap.feed(chunk);
+          down.write(chunk);
+        });
+        up.on('end', () => down.end());
+        up.on('error', () => down.destroy());
+        down.on('error', () => up.destroy());
+      });
+      await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+      try {
+        const sock = await verifiedClient(client$(), (relay.address() as AddressInfo).port);
+        expect((await readAll(sock)).length).toBe(data.length);
+        sock.destroy();
+      } finally {
+        relay.close();
+      }
+      expect(answers).toEqual([false, false, true, 'ERR_OUT_OF_RANGE']);
+      const appData = tap.records.filter((r) => r.type === 23);
+      // 1024 bytes of cleartext and an AEAD's overhead (an explicit nonce and a tag) each
+      expect(appData.map((r) => r.length <= 1024 + 32)).toEqual(appData.map(() => true));
+      expect(appData.length).toBe(Math.ceil(data.length / 1024));
     });
   });
 

@@ -557,6 +557,8 @@ export const surface: Record<string, Entry> = {
       opt(of('context', 'Buffer', '$der')),
     ],
   },
+  // (a size outside 512-16384 is no error: false, as node:tls answers)
+  'SSLSocket#setMaxSendFragment': { params: [int('size', 1024)] },
   'SSLSocket#setNoDelay': { params: [opt(bool('noDelay'))] },
   'SSLSocket#setKeepAlive': { params: [opt(bool('enable')), opt(int('delay', 1000, [0, MAX_TIMER]))] },
   'SSLSocket#setTimeout': {
