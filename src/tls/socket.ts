@@ -2231,9 +2231,9 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     return this.#bytesRead;
   }
 
-  /** @deprecated As net.Socket's: `writableLength`. */
-  get bufferSize(): number {
-    return this.writableLength;
+  /** @deprecated As net.Socket's: `writableLength`, and `undefined` once destroyed (net.Socket's has no handle then). */
+  get bufferSize(): number | undefined {
+    return this.destroyed ? undefined : this.writableLength;
   }
 
   /** As net.Socket's: `'opening'` while connecting, then `'open'`, `'readOnly'`, `'writeOnly'` or `'closed'`. */

@@ -982,6 +982,7 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
           });
           c.on('close', () => {
             state('close');
+            seen.push(`closed: buffered ${c.bufferSize}`);
             resolve();
           });
         }),
@@ -993,6 +994,8 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
         'data: pending false open timeout 5000 wrote 4 read 8',
         'end: pending false writeOnly timeout 5000 wrote 4 read 8',
         'close: pending true closed timeout 5000 wrote 4 read 8',
+        // (net.Socket's has no value without a handle)
+        'closed: buffered undefined',
       ]);
       await waitWhile(5000, 'the server', () => serverSeen.length === 0);
       expect(serverSeen).toEqual(['read 4 wrote 8 closed']);
