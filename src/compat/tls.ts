@@ -143,7 +143,7 @@ const REPLACED_BY_SET_SECURE_CONTEXT = [
 
 function warnUnsupported(options: object): void {
   for (const name of UNSUPPORTED_OPTIONS) {
-    if ((options as Record<string, unknown>)[name] === undefined || warned.has(name)) continue;
+    if ((options as Record<string, unknown>)[name] == null || warned.has(name)) continue;
     warned.add(name);
     process.emitWarning(`node-nss/tls does not support the "${name}" option yet; it is ignored`, {
       code: 'NODE_NSS_UNSUPPORTED_OPTION',
@@ -577,6 +577,51 @@ function contextFirst<T extends { secureContext?: SecureContext | null }>(option
   } as unknown as T;
 }
 
+// node:tls options it takes `null` for as for no value (it reads them with `== null` or as falsy); others, such
+// as ecdhCurve, it refuses null for, and so does node-nss/tls.
+const NULL_IS_NO_VALUE = [
+  'key',
+  'cert',
+  'ca',
+  'crl',
+  'pfx',
+  'passphrase',
+  'ciphers',
+  'sigalgs',
+  'minVersion',
+  'maxVersion',
+  'ALPNProtocols',
+  'sessionIdContext',
+  'servername',
+  'requestCert',
+  'rejectUnauthorized',
+] as const;
+const BELOW_TLS_1_2 = new Set(['TLSv1', 'TLSv1.1']);
+
+/**
+ * Options as node:tls reads them: `null` is no value (NULL_IS_NO_VALUE), and a `minVersion` below TLS 1.2,
+ * from which node:tls negotiates up to what both ends have, is TLS 1.2 (said once: NSS here offers nothing
+ * older). A `maxVersion` below TLS 1.2 stays an error: no connection could be made.
+ */
+function asNodeReadsOptions<T extends object>(options: T): T {
+  const given = options as Record<string, unknown>;
+  const old = typeof given.minVersion === 'string' && BELOW_TLS_1_2.has(given.minVersion);
+  if (!old && !NULL_IS_NO_VALUE.some((name) => given[name] === null)) return options;
+  const read = { ...given };
+  for (const name of NULL_IS_NO_VALUE) if (read[name] === null) delete read[name];
+  if (old) {
+    if (!warned.has('minVersion')) {
+      warned.add('minVersion');
+      process.emitWarning(
+        `node-nss/tls offers no TLS version below 1.2 (minVersion ${String(given.minVersion)}); TLSv1.2 is the minimum`,
+        { code: 'NODE_NSS_UNSUPPORTED_OPTION' },
+      );
+    }
+    read.minVersion = 'TLSv1.2';
+  }
+  return read as T;
+}
+
 /**
  * Values node:tls reads loosely, as it reads them: `session: null` (or `false`) is no session, and a port may be a
  * string of digits (`process.env.PORT`).
@@ -604,7 +649,7 @@ function connectWith(
   checkObject(given, 'options');
   warnUnsupported(given);
   ensureInit();
-  const options = contextFirst(asNodeReadsThem(given));
+  const options = contextFirst(asNodeReadsThem(asNodeReadsOptions(given)));
   const { timeout, host, checkServerIdentity: check, signal, ...rest } = options;
   if (check !== undefined) checkFunction(check, 'options.checkServerIdentity');
   const connectOptions: ConnectOptions = {
@@ -710,6 +755,7 @@ const contextProtocols = new WeakMap<SecureContext, ContextProtocol>();
 export function createSecureContext(options: ContextOptions = {}): SecureContext {
   ensureInit();
   checkObject(options, 'options');
+  options = asNodeReadsOptions(options);
   const protocol: ContextProtocol = {
     minVersion: options.minVersion ?? DEFAULT_MIN_VERSION,
     maxVersion: options.maxVersion ?? DEFAULT_MAX_VERSION,
@@ -906,9 +952,10 @@ export class Server extends net.Server {
     listener?: (socket: TLSSocket) => void,
   ) {
     // As tls.Server: `new Server(listener)` too.
-    const [options, secureConnectionListener] =
+    const [given, secureConnectionListener] =
       typeof optionsOrListener === 'function' ? [{}, optionsOrListener] : [optionsOrListener, listener];
-    checkObject(options, 'options');
+    checkObject(given, 'options');
+    const options = asNodeReadsOptions(given);
     super({ allowHalfOpen: true, pauseOnConnect: options.pauseOnConnect });
     // (null is no listener, as node:tls reads it)
     if (secureConnectionListener !== undefined && secureConnectionListener !== null)
@@ -1008,6 +1055,7 @@ export class Server extends net.Server {
    */
   setSecureContext(options: ContextOptions & Pick<TlsOptions, 'sessionIdContext' | 'certNickname'>): void {
     checkObject(options, 'options');
+    options = asNodeReadsOptions(options);
     warnUnsupported(options);
     const next: TlsOptions = { ...this.#options };
     for (const name of REPLACED_BY_SET_SECURE_CONTEXT)

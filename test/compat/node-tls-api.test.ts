@@ -724,6 +724,34 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
     }
   });
 
+  it('null options are no value, and a minVersion below TLS 1.2 (TLSv1, TLSv1.1) negotiates up, as node:tls reads them', async () => {
+    const nulls = { passphrase: null, sigalgs: null, ALPNProtocols: null, ciphers: null, maxVersion: null };
+    const server = server$().createServer(
+      {
+        key: pki.pem['server-ec.key'],
+        cert: pki.pem['server-ec'],
+        ...nulls,
+        sessionIdContext: null,
+        minVersion: 'TLSv1',
+      } as unknown as nodeTLS.TlsOptions,
+      (s) => s.end(String(s.getProtocol())),
+    );
+    await serving(server, async (port) => {
+      for (const minVersion of ['TLSv1', 'TLSv1.1', null]) {
+        const sock = await verifiedClient(client$(), port, {
+          ...nulls,
+          minVersion,
+        } as unknown as nodeTLS.ConnectionOptions);
+        expect(await readAll(sock)).toBe('TLSv1.3');
+      }
+      const context = client$().createSecureContext({
+        ...nulls,
+        minVersion: 'TLSv1.1',
+      } as unknown as nodeTLS.SecureContextOptions);
+      expect(context).toBeTruthy();
+    });
+  });
+
   it('a first record that is no TLS fails at once (tlsClientError, connection closed), not at the timeout', async () => {
     const server = server$().createServer(
       { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] },
