@@ -141,13 +141,17 @@ const REPLACED_BY_SET_SECURE_CONTEXT = [
   'certNickname',
 ] as const;
 
+/** The `NODE_NSS_UNSUPPORTED_OPTION` warning about `option`, once per process. */
+function warnOnce(option: string, message: string): void {
+  if (warned.has(option)) return;
+  warned.add(option);
+  process.emitWarning(message, { code: 'NODE_NSS_UNSUPPORTED_OPTION' });
+}
+
 function warnUnsupported(options: object): void {
   for (const name of UNSUPPORTED_OPTIONS) {
-    if ((options as Record<string, unknown>)[name] == null || warned.has(name)) continue;
-    warned.add(name);
-    process.emitWarning(`node-nss/tls does not support the "${name}" option yet; it is ignored`, {
-      code: 'NODE_NSS_UNSUPPORTED_OPTION',
-    });
+    if ((options as Record<string, unknown>)[name] == null) continue;
+    warnOnce(name, `node-nss/tls does not support the "${name}" option yet; it is ignored`);
   }
 }
 
@@ -610,23 +614,21 @@ function asNodeReadsOptions<T extends object>(options: T): T {
   const read = { ...given };
   for (const name of NULL_IS_NO_VALUE) if (read[name] === null) delete read[name];
   if (old) {
-    if (!warned.has('minVersion')) {
-      warned.add('minVersion');
-      process.emitWarning(
-        `node-nss/tls offers no TLS version below 1.2 (minVersion ${String(given.minVersion)}); TLSv1.2 is the minimum`,
-        { code: 'NODE_NSS_UNSUPPORTED_OPTION' },
-      );
-    }
+    warnOnce(
+      'minVersion',
+      `node-nss/tls offers no TLS version below 1.2 (minVersion ${String(given.minVersion)}); TLSv1.2 is the minimum`,
+    );
     read.minVersion = 'TLSv1.2';
   }
   return read as T;
 }
 
 /**
- * Values node:tls reads loosely, as it reads them: `session: null` (or `false`) is no session, and a port may be a
- * string of digits (`process.env.PORT`).
+ * A client's options as node:tls reads them: those of {@link asNodeReadsOptions}, and `session: null` (or
+ * `false`) is no session, and a port may be a string of digits (`process.env.PORT`).
  */
-function asNodeReadsThem(options: ConnectionOptions): ConnectionOptions {
+function asNodeReadsConnectOptions(given: ConnectionOptions): ConnectionOptions {
+  const options = asNodeReadsOptions(given);
   const { session, port } = options as { session?: unknown; port?: unknown };
   const noSession = session === null || session === false;
   if (!noSession && !isDigits(port)) return options;
@@ -649,7 +651,7 @@ function connectWith(
   checkObject(given, 'options');
   warnUnsupported(given);
   ensureInit();
-  const options = contextFirst(asNodeReadsThem(asNodeReadsOptions(given)));
+  const options = contextFirst(asNodeReadsConnectOptions(given));
   const { timeout, host, checkServerIdentity: check, signal, ...rest } = options;
   if (check !== undefined) checkFunction(check, 'options.checkServerIdentity');
   const connectOptions: ConnectOptions = {
