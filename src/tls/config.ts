@@ -354,7 +354,8 @@ export interface SSLConfiguration<Callbacks extends SocketCallbackTypes> {
    * are trusted for this socket (or this server's connections) alone. `null` returns to the database's
    * trust. With `options.keepDatabaseTrust` the anchors are trusted beside the database's roots rather than
    * instead of them (what node does with `NODE_EXTRA_CA_CERTS`). Sessions are only resumed under the same
-   * anchors.
+   * anchors. A self-signed certificate among them also pins that peer, as node:tls does: a peer that sends
+   * exactly that certificate is trusted while it is valid and its (extended) key usage allows the use.
    *
    * @example
    * ```ts

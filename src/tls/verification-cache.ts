@@ -85,9 +85,16 @@ export function verifyPeer(
 ): number {
   const natives = anchors?.natives() ?? null;
   const only = !anchors?.keepDatabaseTrust;
-  if (revocation !== 'off')
-    return engine.defaultAuth(checkSig, isServer, natives, revocationCode(revocation), only);
-  if (maxEntries === 0 || maxAge === 0) return engine.defaultAuth(checkSig, isServer, natives, 0, only);
+  const check = (revocationLevel: number): number =>
+    unlessPinned(
+      engine.defaultAuth(checkSig, isServer, natives, revocationLevel, only),
+      engine,
+      isServer,
+      anchors,
+      true,
+    );
+  if (revocation !== 'off') return check(revocationCode(revocation));
+  if (maxEntries === 0 || maxAge === 0) return check(0);
   const [ders, earliestNotAfter] = engine.peerChainDER();
   const now = Date.now();
   const key = chainKey(ders, checkSig, isServer, anchors?.id ?? '');
@@ -100,7 +107,7 @@ export function verifyPeer(
       return isServer ? 0 : engine.checkPeerName();
     }
   }
-  const errno = engine.defaultAuth(checkSig, isServer, natives, 0, only);
+  const errno = check(0);
   if (errno === 0 && ders.length > 0) {
     entries.set(key, { epoch, expires: Math.min(now + maxAge, earliestNotAfter) });
     if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
@@ -122,7 +129,7 @@ export async function verifyServerWithRevocation(
   const chain = engine.peerCertificateChain();
   const leaf = chain[0];
   if (leaf === undefined) return SSL_ERROR_NO_CERTIFICATE;
-  return leaf.verifyPKIXAsync(
+  const errno = await leaf.verifyPKIXAsync(
     certificateUsageSSLServer,
     undefined,
     anchors?.natives() ?? null,
@@ -131,6 +138,25 @@ export async function verifyServerWithRevocation(
     chain,
     !anchors?.keepDatabaseTrust,
   );
+  return unlessPinned(errno, engine, false, anchors, false);
+}
+
+/**
+ * `errno`, the outcome of NSS's verification of the peer, unless the peer sent one of `anchors`' self-signed
+ * certificates ({@link TrustAnchors.pinnedPeerError}), which NSS does not trust as a peer: then that rule's
+ * answer, followed on a client by the host-name check when `checkName`.
+ */
+function unlessPinned(
+  errno: number,
+  engine: NativeSSLEngine,
+  isServer: boolean,
+  anchors: TrustAnchors | undefined,
+  checkName: boolean,
+): number {
+  if (errno === 0 || anchors === undefined) return errno;
+  const pinned = anchors.pinnedPeerError(engine.peerChainDER()[0][0], isServer);
+  if (pinned === undefined) return errno;
+  return pinned !== 0 || isServer || !checkName ? pinned : engine.checkPeerName();
 }
 
 function chainKey(ders: Buffer[], checkSig: boolean, isServer: boolean, anchorsID: string): string {

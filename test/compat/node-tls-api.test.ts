@@ -174,6 +174,72 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
     });
   });
 
+  it('a self-signed certificate given as ca is trusted as that peer only: its twin, another usage, another name and a leaf are not', async () => {
+    const tryServer = async (name: string, client: nodeTLS.ConnectionOptions) => {
+      const server = server$().createServer({ key: pki.pem[`${name}.key`], cert: pki.pem[name] }, (s) =>
+        s.end('pinned'),
+      );
+      return serving(server, async (port) => {
+        const sock = await connected(client$(), {
+          port,
+          host: '127.0.0.1',
+          servername: 'localhost',
+          ...client,
+        });
+        if (sock instanceof Error) return 'refused';
+        return `${String(sock.authorized)} ${await readAll(sock)}`;
+      });
+    };
+    const pinned = { ca: pki.pem['self-server'] };
+    expect({
+      pinned: await tryServer('self-server', pinned),
+      version1: await tryServer('self-v1', { ca: pki.pem['self-v1'] }),
+      beside: await tryServer('self-server', {
+        ca: [pki.pem.ca as string, pki.pem['self-server'] as string],
+      }),
+      // the same name and extensions with another key: an attacker's certificate
+      twin: await tryServer('self-server-twin', pinned),
+      // a client's certificate (extendedKeyUsage clientAuth) sent by a server
+      clientUsage: await tryServer('self-client', { ca: pki.pem['self-client'] }),
+      otherName: await tryServer('self-server', { ...pinned, servername: 'other.example' }),
+      // a leaf another CA issued, given alone: not trusted without its issuer (node:tls: no partial chains)
+      leafAlone: await tryServer('server-ec', { ca: pki.pem['server-ec'] }),
+    }).toEqual({
+      pinned: 'true pinned',
+      version1: 'true pinned',
+      beside: 'true pinned',
+      twin: 'refused',
+      clientUsage: 'refused',
+      otherName: 'refused',
+      leafAlone: 'refused',
+    });
+    // a server pinning a client's self-signed certificate
+    const seen: string[] = [];
+    const server = server$().createServer(
+      {
+        key: pki.pem['server-ec.key'],
+        cert: pki.pem['server-ec'],
+        ca: pki.pem['self-client'],
+        requestCert: true,
+        rejectUnauthorized: false,
+      },
+      (s) => {
+        seen.push(`${String(s.authorized)} ${String(s.getPeerCertificate().subject?.CN)}`);
+        s.end();
+      },
+    );
+    await serving(server, async (port) => {
+      for (const name of ['self-client', 'self-server']) {
+        const sock = await verifiedClient(client$(), port, {
+          key: pki.pem[`${name}.key`],
+          cert: pki.pem[name],
+        });
+        await readAll(sock);
+      }
+    });
+    expect(seen).toEqual(['true self-client', 'false localhost']);
+  });
+
   it('client certificates: requestCert with rejectUnauthorized (default) requires one the server’s ca issued', async () => {
     const seen: string[] = [];
     const errors: unknown[] = [];
@@ -1310,6 +1376,47 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
 });
 
 describe('node-nss/tls beyond the pairings', () => {
+  it('a self-signed certificate given as ca is trusted with revocation checking too (it has no issuer to ask)', async () => {
+    const outcome = async (name: string, options: nodeTLS.ConnectionOptions & { revocation?: string }) => {
+      const server = nodeTLS.createServer({ key: pki.pem[`${name}.key`], cert: pki.pem[name] }, (s) =>
+        s.end(),
+      );
+      return serving(server, async (port) => {
+        const sock = await connected(nssTLS as unknown as TLSModule, {
+          port,
+          host: '127.0.0.1',
+          servername: 'localhost',
+          ca: pki.pem['self-server'],
+          ...options,
+        });
+        if (sock instanceof Error) return (sock as Error & { code?: string }).code;
+        sock.destroy();
+        return String(sock.authorized);
+      });
+    };
+    const results: Record<string, unknown> = {};
+    for (const revocation of ['soft', 'hard'] as const) {
+      results[`${revocation} pinned`] = await outcome('self-server', {
+        revocation,
+      });
+      results[`${revocation} twin`] = await outcome('self-server-twin', {
+        revocation,
+      });
+      results[`${revocation} other name`] = await outcome('self-server', {
+        revocation,
+        servername: 'other.example',
+      });
+    }
+    expect(results).toEqual({
+      'soft pinned': 'true',
+      'soft twin': 'SEC_ERROR_UNKNOWN_ISSUER',
+      'soft other name': 'SSL_ERROR_BAD_CERT_DOMAIN',
+      'hard pinned': 'true',
+      'hard twin': 'SEC_ERROR_UNKNOWN_ISSUER',
+      'hard other name': 'SSL_ERROR_BAD_CERT_DOMAIN',
+    });
+  });
+
   it('setSecureContext keeps the server’s listeners and settings; a key of another certificate is refused; ticket keys are NSS’s', async () => {
     const server = nssTLS.createServer(
       {

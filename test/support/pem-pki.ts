@@ -100,6 +100,50 @@ export function makePemPKI(): PemPKI {
       `@${name}.crt`,
     ]);
   }
+  // Self-signed end-entity certificates, pinned by giving them as `ca` (the usual development setup): a
+  // server's, one of the same name with another key, a client's, and a version 1 one (no extensions).
+  ext('self-server', [
+    'basicConstraints=critical,CA:false',
+    'keyUsage=critical,digitalSignature',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    'extendedKeyUsage=serverAuth',
+  ]);
+  ext('self-client', ['basicConstraints=critical,CA:false', 'extendedKeyUsage=clientAuth']);
+  for (const [name, cn, extName] of [
+    ['self-server', 'localhost', 'self-server'],
+    ['self-server-twin', 'localhost', 'self-server'],
+    ['self-client', 'self-client', 'self-client'],
+  ] as const) {
+    cnf(name, extName);
+    ecKey(name);
+    const subject = ['-key', `@${name}.key`, '-subj', `/CN=${cn}`, '-days', '30'];
+    openssl(dir, [
+      'req',
+      '-x509',
+      '-new',
+      ...subject,
+      '-extensions',
+      'v3',
+      '-config',
+      `@${name}.cnf`,
+      '-out',
+      `@${name}.crt`,
+    ]);
+  }
+  ecKey('self-v1');
+  openssl(dir, ['req', '-new', '-key', '@self-v1.key', '-subj', '/CN=localhost', '-out', '@self-v1.csr']);
+  openssl(dir, [
+    'x509',
+    '-req',
+    '-in',
+    '@self-v1.csr',
+    '-signkey',
+    '@self-v1.key',
+    '-days',
+    '30',
+    '-out',
+    '@self-v1.crt',
+  ]);
   // name, subject CN, issuer, extensions, key type: issued in this order (intermediates before their leaves)
   const issued: Array<[string, string, string, string, 'ec' | 'rsa']> = [
     ['int', 'PEM Intermediate CA', 'ca', 'ca', 'ec'],
