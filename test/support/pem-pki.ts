@@ -76,11 +76,9 @@ export function makePemPKI(): PemPKI {
       `@${name}.crt`,
     ]);
   };
-  for (const [name, cn] of [
-    ['ca', 'PEM Test CA'],
-    ['other-ca', 'PEM Other CA'],
-  ] as const) {
-    cnf(name, 'ca');
+  /** An EC key and a self-signed certificate of it (`openssl req -x509`) with the extensions `extName`. */
+  const selfSigned = (name: string, cn: string, extName: string) => {
+    cnf(name, extName);
     ecKey(name);
     openssl(dir, [
       'req',
@@ -99,7 +97,9 @@ export function makePemPKI(): PemPKI {
       '-out',
       `@${name}.crt`,
     ]);
-  }
+  };
+  selfSigned('ca', 'PEM Test CA', 'ca');
+  selfSigned('other-ca', 'PEM Other CA', 'ca');
   // Self-signed end-entity certificates, pinned by giving them as `ca` (the usual development setup): a
   // server's, one of the same name with another key, a client's, and a version 1 one (no extensions).
   ext('self-server', [
@@ -109,27 +109,9 @@ export function makePemPKI(): PemPKI {
     'extendedKeyUsage=serverAuth',
   ]);
   ext('self-client', ['basicConstraints=critical,CA:false', 'extendedKeyUsage=clientAuth']);
-  for (const [name, cn, extName] of [
-    ['self-server', 'localhost', 'self-server'],
-    ['self-server-twin', 'localhost', 'self-server'],
-    ['self-client', 'self-client', 'self-client'],
-  ] as const) {
-    cnf(name, extName);
-    ecKey(name);
-    const subject = ['-key', `@${name}.key`, '-subj', `/CN=${cn}`, '-days', '30'];
-    openssl(dir, [
-      'req',
-      '-x509',
-      '-new',
-      ...subject,
-      '-extensions',
-      'v3',
-      '-config',
-      `@${name}.cnf`,
-      '-out',
-      `@${name}.crt`,
-    ]);
-  }
+  selfSigned('self-server', 'localhost', 'self-server');
+  selfSigned('self-server-twin', 'localhost', 'self-server');
+  selfSigned('self-client', 'self-client', 'self-client');
   ecKey('self-v1');
   openssl(dir, ['req', '-new', '-key', '@self-v1.key', '-subj', '/CN=localhost', '-out', '@self-v1.csr']);
   openssl(dir, [
