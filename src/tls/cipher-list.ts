@@ -2,7 +2,9 @@
 // own order, so a list means: the suites it names (OpenSSL or IANA names), in NSS's order. OpenSSL's keywords
 // and exclusions (HIGH, DEFAULT, !aNULL, @SECLEVEL=2, …) name groups NSS has no equivalent for: a list with
 // them keeps the secure defaults and adds the suites it names. As in node:tls, a list that names no TLS 1.3
-// suite leaves TLS 1.3's enabled. A name that is neither a suite NSS implements nor a keyword is an error.
+// suite leaves TLS 1.3's enabled. As OpenSSL, a name that is neither a suite NSS implements nor a keyword is
+// skipped when another entry selects something (node:tls's own DEFAULT_CIPHERS names DHE-RSA-AES256-SHA384, a
+// suite no library implements), with one warning per name; a list that selects nothing is an error.
 import { binding } from '../core/binding.js';
 import { checkString, argValueError } from '../core/validate.js';
 import { DEFAULT_TLS_PROFILE } from './defaults.js';
@@ -135,6 +137,17 @@ function suiteNamed(name: string): number | undefined {
   return suitesByName.get(OPENSSL_NAMES[name] ?? name);
 }
 
+const skippedNames = new Set<string>();
+
+/** The `NODE_NSS_UNSUPPORTED_CIPHER` warning about a skipped name, once per name and process. */
+function warnSkipped(entry: string): void {
+  if (skippedNames.has(entry)) return;
+  skippedNames.add(entry);
+  process.emitWarning(`NSS does not implement cipher suite ${entry}; it is skipped`, {
+    code: 'NODE_NSS_UNSUPPORTED_CIPHER',
+  });
+}
+
 /** @internal The suites a node:tls `ciphers` list enables, in NSS's numbering. */
 export function cipherListSuites(list: unknown, name: string): number[] {
   checkString(list, name);
@@ -145,16 +158,19 @@ export function cipherListSuites(list: unknown, name: string): number[] {
     .filter((entry) => entry.length > 0);
   if (entries.length === 0) throw argValueError(`The "${name}" option names no cipher suite`);
   const named = new Set<number>();
+  const unknown: string[] = [];
   let keywords = false;
   for (const entry of entries) {
     const suite = suiteNamed(entry);
     if (suite !== undefined) named.add(suite);
     else if (isKeyword(entry)) keywords = true;
-    else
-      throw argValueError(
-        `The "${name}" option names a cipher suite NSS does not implement: ${entry} (OpenSSL or IANA names, e.g. ECDHE-RSA-AES128-GCM-SHA256 or TLS_AES_128_GCM_SHA256)`,
-      );
+    else unknown.push(entry);
   }
+  if (named.size === 0 && !keywords)
+    throw argValueError(
+      `The "${name}" option names no cipher suite NSS implements: ${unknown.join(':')} (OpenSSL or IANA names, e.g. ECDHE-RSA-AES128-GCM-SHA256 or TLS_AES_128_GCM_SHA256)`,
+    );
+  for (const entry of unknown) warnSkipped(entry);
   const tls13 = DEFAULT_TLS_PROFILE.cipherSuites.filter((suite) => suite >> 8 === 0x13);
   const namesTLS13 = [...named].some((suite) => suite >> 8 === 0x13);
   const out = new Set<number>(keywords ? DEFAULT_TLS_PROFILE.cipherSuites : namesTLS13 ? [] : tls13);

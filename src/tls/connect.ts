@@ -583,7 +583,8 @@ export interface CreateServerOptions {
    * The cipher suites, as node:tls's `ciphers` (OpenSSL names such as `ECDHE-RSA-AES128-GCM-SHA256`, or IANA
    * names): exactly those named are enabled, in NSS's order (NSS keeps one), with TLS 1.3's defaults when the
    * list names none of them; OpenSSL keywords (`HIGH`, `!aNULL`, …) keep the secure defaults and add what is
-   * named. A name NSS does not implement is a RangeError.
+   * named. As OpenSSL, a name NSS does not implement is skipped (one `NODE_NSS_UNSUPPORTED_CIPHER` warning per
+   * name) when another entry selects something; a list that selects nothing is a RangeError.
    */
   ciphers?: string;
   /**

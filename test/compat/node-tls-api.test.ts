@@ -1257,6 +1257,19 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
           .connect({ ...base, ciphers: 'NO-SUCH-SUITE' })
           .destroy(),
       ).toThrow();
+      // A name neither library implements is skipped when another matches: node:tls's own DEFAULT_CIPHERS
+      // names DHE-RSA-AES256-SHA384, and code passes it along (it was a RangeError in node-nss/tls).
+      const skipping = await connected(client$(), {
+        ...base,
+        ciphers: 'NO-SUCH-SUITE:ECDHE-ECDSA-AES256-GCM-SHA384',
+      });
+      if (skipping instanceof Error) throw skipping;
+      expect(skipping.getCipher().name).toBe('ECDHE-ECDSA-AES256-GCM-SHA384');
+      await finish(skipping);
+      const nodeDefaults = await connected(client$(), { ...base, ciphers: nodeTLS.DEFAULT_CIPHERS });
+      if (nodeDefaults instanceof Error) throw nodeDefaults;
+      expect(nodeDefaults.getProtocol()).toBe('TLSv1.2');
+      await finish(nodeDefaults);
     });
   });
 
@@ -1727,6 +1740,25 @@ describe('node-nss/tls beyond the pairings', () => {
         'node-nss/tls does not support the "honorCipherOrder" option yet; it is ignored',
       ]);
       server.close();
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+  it('a skipped cipher name is not skipped silently: one NODE_NSS_UNSUPPORTED_CIPHER warning per name', async () => {
+    const warnings: Array<{ message: string; code?: string }> = [];
+    const onWarning = (w: Error & { code?: string }) => warnings.push({ message: w.message, code: w.code });
+    process.on('warning', onWarning);
+    try {
+      nssTLS.createSecureContext({ ciphers: 'NOT-A-SUITE-1:ECDHE-ECDSA-AES128-GCM-SHA256:NOT-A-SUITE-2' });
+      nssTLS.createSecureContext({ ciphers: 'HIGH:NOT-A-SUITE-1' });
+      expect(() => nssTLS.createSecureContext({ ciphers: 'NOT-A-SUITE-3' })).toThrow(
+        expect.objectContaining({ name: 'RangeError', message: expect.stringContaining('NOT-A-SUITE-3') }),
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((w) => w.code === 'NODE_NSS_UNSUPPORTED_CIPHER').map((w) => w.message)).toEqual([
+        'NSS does not implement cipher suite NOT-A-SUITE-1; it is skipped',
+        'NSS does not implement cipher suite NOT-A-SUITE-2; it is skipped',
+      ]);
     } finally {
       process.off('warning', onWarning);
     }
