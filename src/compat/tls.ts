@@ -115,7 +115,6 @@ const UNSUPPORTED_OPTIONS = [
   'enableTrace',
   'honorCipherOrder',
   'secureOptions',
-  'secureProtocol',
   'privateKeyEngine',
   'privateKeyIdentifier',
   'clientCertEngine',
@@ -603,24 +602,54 @@ const NULL_IS_NO_VALUE = [
 const BELOW_TLS_1_2 = new Set(['TLSv1', 'TLSv1.1']);
 
 /**
- * Options as node:tls reads them: `null` is no value (NULL_IS_NO_VALUE), and a `minVersion` below TLS 1.2,
- * from which node:tls negotiates up to what both ends have, is TLS 1.2 (said once: NSS here offers nothing
- * older). A `maxVersion` below TLS 1.2 stays an error: no connection could be made.
+ * Options as node:tls reads them: `null` is no value (NULL_IS_NO_VALUE); `secureProtocol` (an OpenSSL method
+ * name) is the version range it names; and a `minVersion` below TLS 1.2, from which node:tls negotiates up to
+ * what both ends have, is TLS 1.2 (said once: NSS here offers nothing older). A `maxVersion` below TLS 1.2
+ * stays an error: no connection could be made.
  */
 function asNodeReadsOptions<T extends object>(options: T): T {
   const given = options as Record<string, unknown>;
+  const method = given.secureContext == null && typeof given.secureProtocol === 'string';
   const old = typeof given.minVersion === 'string' && BELOW_TLS_1_2.has(given.minVersion);
-  if (!old && !NULL_IS_NO_VALUE.some((name) => given[name] === null)) return options;
+  if (!old && !method && !NULL_IS_NO_VALUE.some((name) => given[name] === null)) return options;
   const read = { ...given };
   for (const name of NULL_IS_NO_VALUE) if (read[name] === null) delete read[name];
-  if (old) {
+  if (method) Object.assign(read, secureProtocolRange(read));
+  delete read.secureProtocol;
+  if (typeof read.minVersion === 'string' && BELOW_TLS_1_2.has(read.minVersion)) {
     warnOnce(
       'minVersion',
-      `node-nss/tls offers no TLS version below 1.2 (minVersion ${String(given.minVersion)}); TLSv1.2 is the minimum`,
+      `node-nss/tls offers no TLS version below 1.2 (minVersion ${String(read.minVersion)}); TLSv1.2 is the minimum`,
     );
     read.minVersion = 'TLSv1.2';
   }
   return read as T;
+}
+
+/**
+ * The versions an OpenSSL method name (`secureProtocol`) allows, as node:tls reads it: `TLS_method` any,
+ * `SSLv23_method` up to TLS 1.2, `TLSv1_2_method` only TLS 1.2 (`TLSv1_method` and `TLSv1_1_method` name versions below
+ * it, read as `minVersion` is); with `_client`/`_server` too. Given with `minVersion` or `maxVersion`, or an
+ * unknown name, it is node's TypeError.
+ */
+function secureProtocolRange(options: Record<string, unknown>): { minVersion?: string; maxVersion?: string } {
+  const method = options.secureProtocol as string;
+  for (const name of ['minVersion', 'maxVersion'] as const) {
+    if (options[name] != null)
+      throw argTypeError(
+        `TLS protocol version "${String(options[name])}" conflicts with secureProtocol "${method}"`,
+        'ERR_TLS_PROTOCOL_VERSION_CONFLICT',
+      );
+  }
+  const base = /^(.*?)(?:_server|_client)?_method$/.exec(method)?.[1];
+  if (base === 'SSLv2' || base === 'SSLv3')
+    throw argTypeError(`${base} methods disabled`, 'ERR_TLS_INVALID_PROTOCOL_METHOD');
+  if (base === 'TLS') return {};
+  if (base === 'SSLv23') return { maxVersion: 'TLSv1.2' }; // as in node:tls, measured
+  const version = { TLSv1: 'TLSv1', TLSv1_1: 'TLSv1.1', TLSv1_2: 'TLSv1.2' }[base ?? ''];
+  if (version === undefined)
+    throw argTypeError(`Unknown method: ${method}`, 'ERR_TLS_INVALID_PROTOCOL_METHOD');
+  return { minVersion: version, maxVersion: 'TLSv1.2' };
 }
 
 /**

@@ -1273,6 +1273,43 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
     });
   });
 
+  it('secureProtocol names the versions, as OpenSSL method names; unknown or conflicting is a TypeError', async () => {
+    // It was ignored with a warning: TLSv1_2_method negotiated TLS 1.3.
+    for (const tls of [client$(), server$()]) {
+      for (const [options, code] of [
+        [{ secureProtocol: 'Bogus_method' }, 'ERR_TLS_INVALID_PROTOCOL_METHOD'],
+        [{ secureProtocol: 'SSLv3_method' }, 'ERR_TLS_INVALID_PROTOCOL_METHOD'],
+        [{ secureProtocol: 'TLSv1_2_method', minVersion: 'TLSv1.2' }, 'ERR_TLS_PROTOCOL_VERSION_CONFLICT'],
+        [{ secureProtocol: 'TLS_method', maxVersion: 'TLSv1.3' }, 'ERR_TLS_PROTOCOL_VERSION_CONFLICT'],
+      ] as const) {
+        expect(() => tls.createSecureContext(options as nodeTLS.SecureContextOptions)).toThrow(
+          expect.objectContaining({ name: 'TypeError', code }),
+        );
+      }
+    }
+    const key = { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] };
+    const only12 = server$().createServer({ ...key, secureProtocol: 'TLSv1_2_method' }, (s) => s.end());
+    const any = server$().createServer({ ...key, secureProtocol: 'TLS_server_method' }, (s) => s.end());
+    const base = { host: '127.0.0.1', servername: 'localhost', ca: pki.pem.ca };
+    const protocolOf = async (port: number, options: nodeTLS.ConnectionOptions) => {
+      const sock = await connected(client$(), { ...base, port, ...options });
+      if (sock instanceof Error) throw sock;
+      const protocol = sock.getProtocol();
+      await finish(sock);
+      return protocol;
+    };
+    await serving(only12, async (port12) => {
+      await serving(any, async (port) => {
+        expect(await protocolOf(port12, {})).toBe('TLSv1.2');
+        expect(await protocolOf(port, {})).toBe('TLSv1.3');
+        expect(await protocolOf(port, { secureProtocol: 'TLSv1_2_client_method' })).toBe('TLSv1.2');
+        expect(await protocolOf(port, { secureProtocol: 'TLS_client_method' })).toBe('TLSv1.3');
+        // OpenSSL's older name for it stops at TLS 1.2 in node:tls.
+        expect(await protocolOf(port, { secureProtocol: 'SSLv23_method' })).toBe('TLSv1.2');
+      });
+    });
+  });
+
   it('ecdhCurve and sigalgs: the group and the signature scheme both ends settle on', async () => {
     const server = server$().createServer(
       { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'], ecdhCurve: 'P-384' },
