@@ -217,6 +217,7 @@ void SSLEngine::InstallHooks() {
 SECStatus SSLEngine::AuthCertificateHook(void* arg, PRFileDesc* fd, PRBool checkSig, PRBool isServer) {
   SSLEngine* self = static_cast<SSLEngine*>(arg);
   if (!isServer) {
+    self->KeepTicketlessSessionInCache(fd);
     self->authPending_ = true;
     self->authCheckSig_ = checkSig;
     return SECWouldBlock;
@@ -842,8 +843,25 @@ Napi::Value SSLEngine::WatchSecrets(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// NSS hands a client's sessions out only as tickets (ssl_CacheExternalToken) and, with the callback set, drops
+// the others (ssl_CacheSessionID). A TLS 1.2 server that sends no ticket (NSS's own servers here, or one
+// without tickets) would so never resume: measured, node-nss clients never resumed TLS 1.2 with node-nss
+// servers. Such a session goes to NSS's client cache instead, under this socket's peer ID (policy, identity
+// and trust included), as the sessions of a client that does not watch them. Called once the ServerHello is
+// in (the server's certificate comes next); a resumed handshake has no certificate and needs no new caching.
+void SSLEngine::KeepTicketlessSessionInCache(PRFileDesc* fd) {
+  if (!watchingSessions_) return;
+  SSLPreliminaryChannelInfo info;
+  if (SSL_GetPreliminaryChannelInfo(fd, &info, sizeof(info)) != SECSuccess) return;
+  if ((info.valuesSet & ssl_preinfo_version) == 0 || info.protocolVersion >= SSL_LIBRARY_VERSION_TLS_1_3) return;
+  PRBool ticket = PR_FALSE;
+  if (SSL_HandshakeNegotiatedExtension(fd, ssl_session_ticket_xtn, &ticket) != SECSuccess || ticket) return;
+  if (SSL_SetResumptionTokenCallback(fd, nullptr, nullptr) == SECSuccess) watchingSessions_ = false;
+}
+
 Napi::Value SSLEngine::WatchSessions(const Napi::CallbackInfo& info) {
   bool on = info[0].ToBoolean();
+  watchingSessions_ = on;
   ThrowIfFailed(info.Env(),
                 SSL_SetResumptionTokenCallback(Fd(info.Env()), on ? OnResumptionToken : nullptr, on ? this : nullptr),
                 "SSL_SetResumptionTokenCallback");

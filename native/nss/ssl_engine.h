@@ -100,6 +100,7 @@ class SSLEngine : public Napi::ObjectWrap<SSLEngine>, public Handle {
   Napi::Value SetSession(const Napi::CallbackInfo& info);
   Napi::Value OwnTicketOffered(const Napi::CallbackInfo& info);
   static SECStatus OnResumptionToken(PRFileDesc* fd, const PRUint8* token, unsigned int len, void* ctx);
+  void KeepTicketlessSessionInCache(PRFileDesc* fd);
   static void OnSecret(PRFileDesc* fd, PRUint16 epoch, SSLSecretDirection dir, PK11SymKey* secret, void* arg);
 
   // The cycle state's slots and flags (types/binding.d.ts, CycleState).
@@ -118,6 +119,7 @@ class SSLEngine : public Napi::ObjectWrap<SSLEngine>, public Handle {
   int handshakes_ = 0;
   int serverAuthCalls_ = 0;
   bool authPending_ = false;
+  bool watchingSessions_ = false;  // the resumption-token callback is set
   bool authCheckSig_ = true;
   bool clientAuthPending_ = false;
   std::vector<std::string> caNames_;

@@ -1021,12 +1021,12 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
         expect(await readAll(first)).toBe('x');
         const session = sessions.at(-1) ?? first.getSession();
         // NSS's clients export TLS 1.2 sessions from tickets only, and node-nss servers send none (their
-        // sessions would resume at any server of the process): the one pairing without TLS 1.2 resumption.
+        // sessions would resume at any server of the process): that session stays in NSS's client cache,
+        // where the next connection of the same policy finds it (it never resumed before).
         const noSession =
           version === 'TLSv1.2' && serverName === 'node-nss/tls' && clientName === 'node-nss/tls';
         expect(session === undefined).toBe(noSession);
-        if (session === undefined) continue;
-        const second = client$().connect({ ...base, session });
+        const second = client$().connect(session === undefined ? base : { ...base, session });
         expect(await readAll(second)).toBe('x');
         expect(second.isSessionReused()).toBe(true);
         expect(served).toEqual(['full', 'resumed']);
@@ -1426,6 +1426,28 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
 });
 
 describe('node-nss/tls beyond the pairings', () => {
+  it('TLS 1.2 sessions without a ticket, kept in NSS’s cache, resume only for the same trust and policy', async () => {
+    // An attacker's order: an unverified connection first, then verifying ones and ones of other trust.
+    const server = nssTLS.createServer(
+      { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'], maxVersion: 'TLSv1.2' },
+      (s) => s.end('x'),
+    );
+    await serving(server as unknown as nodeTLS.Server, async (port) => {
+      const base = { port, host: '127.0.0.1', servername: 'localhost', maxVersion: 'TLSv1.2' as const };
+      const reused = async (options: nodeTLS.ConnectionOptions) => {
+        const sock = nssTLS.connect({ ...base, ...options });
+        expect(await readAll(sock)).toBe('x');
+        return `${sock.isSessionReused()} ${sock.authorized}`;
+      };
+      expect(await reused({ rejectUnauthorized: false })).toBe('false false');
+      expect(await reused({ rejectUnauthorized: false })).toBe('true false');
+      expect(await reused({ ca: pki.pem.ca })).toBe('false true');
+      expect(await reused({ ca: pki.pem.ca })).toBe('true true');
+      expect(await reused({ ca: [pki.pem['other-ca'], pki.pem.ca] })).toBe('false true');
+      expect(await reused({ ca: [pki.pem['other-ca'], pki.pem.ca] })).toBe('true true');
+    });
+  });
+
   it('a self-signed certificate given as ca is trusted with revocation checking too (it has no issuer to ask)', async () => {
     const outcome = async (name: string, options: nodeTLS.ConnectionOptions & { revocation?: string }) => {
       const server = nodeTLS.createServer({ key: pki.pem[`${name}.key`], cert: pki.pem[name] }, (s) =>
