@@ -4,6 +4,7 @@
 #include <certdb.h>
 #include <nss.h>
 #include <secerr.h>
+#include <sslerr.h>
 #include <secmodt.h>
 #include <sslt.h>
 
@@ -78,6 +79,7 @@ void InitConstants(Napi::Env env, Napi::Object exports) {
   SET(SEC_ERROR_CA_CERT_INVALID);
   SET(SEC_ERROR_INADEQUATE_KEY_USAGE);
   SET(SEC_ERROR_INADEQUATE_CERT_TYPE);
+  SET(SSL_ERROR_RENEGOTIATION_NOT_ALLOWED);
   SET(SEC_ERROR_INVALID_ARGS);
   SET(SEC_ERROR_READ_ONLY);
   SET(SEC_ERROR_MODULE_STUCK);

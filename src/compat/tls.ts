@@ -397,10 +397,11 @@ export class TLSSocket extends SSLSocketBase {
   }
 
   /**
-   * As node:tls: a new handshake (TLS 1.2 renegotiation; on TLS 1.3 a key update, or a certificate request
-   * from a server that asks for certificates). `callback(err)` when it is done. On a server, `requestCert`
-   * asks the client for its certificate in that handshake (a full one: the session is not resumed) and
-   * `rejectUnauthorized: false` keeps a client whose certificate fails, unauthorized, as node:tls's.
+   * As node:tls: a new, full handshake (TLS 1.2 renegotiation); `callback(err)` when it is done. On a server,
+   * `requestCert` asks the client for its certificate in that handshake and `rejectUnauthorized: false` keeps
+   * a client whose certificate fails, unauthorized, as node:tls's. TLS 1.3 has no renegotiation: `false`, and
+   * `callback` gets `SSL_ERROR_RENEGOTIATION_NOT_ALLOWED`, as node:tls's fails — except on a server asking for
+   * certificates, which sends a post-handshake CertificateRequest (clients that allow it answer).
    */
   renegotiate(
     options: { rejectUnauthorized?: boolean; requestCert?: boolean },
@@ -422,7 +423,15 @@ export class TLSSocket extends SSLSocketBase {
       );
       this.setBadCertCallback(asks && !requires ? () => true : null);
     }
-    this.rehandshake(verifyChanged).then(
+    const tls13 = this.getProtocol() === 'TLSv1.3';
+    if (tls13 && !(this.isServer && this.getSSLOption(ssl.SSL_REQUEST_CERTIFICATE) === 1)) {
+      const refused = new NSPRError(c.errnos.SSL_ERROR_RENEGOTIATION_NOT_ALLOWED);
+      if (callback !== undefined) process.nextTick(callback, refused);
+      return false;
+    }
+    // Full, as OpenSSL's SSL_renegotiate: NSS's abbreviated renegotiation (the session resumed) fails with
+    // OpenSSL's servers, which answer it (measured, NSS 3.87 and OpenSSL 3.0: SSL_ERROR_RX_UNEXPECTED_CHANGE_CIPHER).
+    this.rehandshake(true).then(
       () => callback?.(null),
       (err: Error) => (callback ? callback(err) : this.destroy(err)),
     );

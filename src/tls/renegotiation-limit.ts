@@ -6,10 +6,9 @@
 // NSS then refuses the next ClientHello before doing any work for it (a warning no_renegotiation alert and
 // SSL_ERROR_RENEGOTIATION_NOT_ALLOWED from the read, which fails the connection).
 import type { NativeSSLEngine } from '../../types/binding.js';
+import { errnos } from '../core/constants.js';
 import { NSPRError } from '../core/errors.js';
 import * as ssl from './constants.js';
-
-const SSL_ERROR_RENEGOTIATION_NOT_ALLOWED = -12176; // sslerr.h
 
 /** @internal One server socket's count of the renegotiations its peer started. */
 export class RenegotiationLimiter {
@@ -50,7 +49,7 @@ export class RenegotiationLimiter {
 
   /** The error for NSS's refusal while the limit holds (else undefined: NSS's own error stands). */
   error(errno: number): NSPRError | undefined {
-    if (errno !== SSL_ERROR_RENEGOTIATION_NOT_ALLOWED || this.#saved === undefined) return undefined;
+    if (errno !== errnos.SSL_ERROR_RENEGOTIATION_NOT_ALLOWED || this.#saved === undefined) return undefined;
     if (this.#limit === 0) {
       return new NSPRError(
         errno,
