@@ -692,6 +692,7 @@ function connectWith(
   const options = contextFirst(asNodeReadsConnectOptions(given));
   const { timeout, host, checkServerIdentity: check, signal, ...rest } = options;
   if (check !== undefined) checkFunction(check, 'options.checkServerIdentity');
+  if (typeof options.servername === 'string' && net.isIP(options.servername) !== 0) warnIPServername();
   const connectOptions: ConnectOptions = {
     ...rest,
     host: host ?? 'localhost',
@@ -711,6 +712,19 @@ function connectWith(
   if (timeout !== undefined) sock.setTimeout(timeout);
   if (signal !== undefined) abortWith(sock, signal);
   return sock;
+}
+
+let ipServernameWarned = false;
+
+/** node:tls's DEP0123, once per process; NSS already leaves such a name out of the ClientHello. */
+function warnIPServername(): void {
+  if (ipServernameWarned) return;
+  ipServernameWarned = true;
+  process.emitWarning(
+    'Setting the TLS ServerName to an IP address is not permitted by RFC 6066. NSS does not send it.',
+    'DeprecationWarning',
+    'DEP0123',
+  );
 }
 
 /** As net.connect's `signal`: aborted, before or during the connection, it destroys the socket with an AbortError. */

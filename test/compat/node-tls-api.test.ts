@@ -2029,6 +2029,25 @@ describe("node's NODE_EXTRA_CA_CERTS and --tls-* options, in a child process wit
     }
   });
 
+  it('a servername that is an IP address gives node’s DEP0123 once per process', async () => {
+    const body = `async (tls, pem, serve, probe) => {
+      const warnings = [];
+      process.on('warning', (w) => warnings.push(w.name + ' ' + w.code));
+      const server = await serve({ key: pem('server-ec.key'), cert: pem('server-ec.crt') });
+      await probe(server, { servername: '127.0.0.1' });
+      await probe(server, { servername: '::1' });
+      await probe(server);
+      server.close();
+      return warnings;
+    }`;
+    for (const module of both) {
+      expect({ module, seen: await inChild(module, body, { args: ['--no-warnings'] }) }).toEqual({
+        module,
+        seen: ['DeprecationWarning DEP0123'],
+      });
+    }
+  });
+
   it('--tls-keylog: every connection’s key log lines go to the file', async () => {
     const body = `async (tls, pem, serve, probe) => {
       const server = await serve({ key: pem('server-ec.key'), cert: pem('server-ec.crt') });
