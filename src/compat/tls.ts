@@ -25,6 +25,7 @@ import { init, isInitialized } from '../nss.js';
 import { binding } from '../core/binding.js';
 import * as c from '../core/constants.js';
 import { NSPRError } from '../core/errors.js';
+import { warnOnce } from '../core/warnings.js';
 import { checkBuffer, checkFunction, checkObject, argTypeError, argValueError } from '../core/validate.js';
 import type { Certificate } from '../pki/certificate.js';
 import { getDefaultCertDB } from '../pki/certdb.js';
@@ -123,7 +124,6 @@ const UNSUPPORTED_OPTIONS = [
   'minDHSize',
   'onread',
 ] as const;
-const warned = new Set<string>();
 
 /** What `server.setSecureContext(options)` replaces, as node:tls's does (left out: none). */
 const REPLACED_BY_SET_SECURE_CONTEXT = [
@@ -141,16 +141,14 @@ const REPLACED_BY_SET_SECURE_CONTEXT = [
 ] as const;
 
 /** The `NODE_NSS_UNSUPPORTED_OPTION` warning about `option`, once per process. */
-function warnOnce(option: string, message: string): void {
-  if (warned.has(option)) return;
-  warned.add(option);
-  process.emitWarning(message, { code: 'NODE_NSS_UNSUPPORTED_OPTION' });
+function warnUnsupportedOnce(option: string, message: string): void {
+  warnOnce(option, message, { code: 'NODE_NSS_UNSUPPORTED_OPTION' });
 }
 
 function warnUnsupported(options: object): void {
   for (const name of UNSUPPORTED_OPTIONS) {
     if ((options as Record<string, unknown>)[name] == null) continue;
-    warnOnce(name, `node-nss/tls does not support the "${name}" option yet; it is ignored`);
+    warnUnsupportedOnce(name, `node-nss/tls does not support the "${name}" option yet; it is ignored`);
   }
 }
 
@@ -626,7 +624,7 @@ function asNodeReadsOptions<T extends object>(options: T): T {
   if (method) Object.assign(read, secureProtocolRange(read));
   delete read.secureProtocol;
   if (typeof read.minVersion === 'string' && BELOW_TLS_1_2.has(read.minVersion)) {
-    warnOnce(
+    warnUnsupportedOnce(
       'minVersion',
       `node-nss/tls offers no TLS version below 1.2 (minVersion ${String(read.minVersion)}); TLSv1.2 is the minimum`,
     );
@@ -692,7 +690,13 @@ function connectWith(
   const options = contextFirst(asNodeReadsConnectOptions(given));
   const { timeout, host, checkServerIdentity: check, signal, ...rest } = options;
   if (check !== undefined) checkFunction(check, 'options.checkServerIdentity');
-  if (typeof options.servername === 'string' && net.isIP(options.servername) !== 0) warnIPServername();
+  // node:tls's DEP0123, once per process; NSS already leaves such a name out of the ClientHello.
+  if (typeof options.servername === 'string' && net.isIP(options.servername) !== 0)
+    warnOnce(
+      'ip-servername',
+      'Setting the TLS ServerName to an IP address is not permitted by RFC 6066. NSS does not send it.',
+      { code: 'DEP0123', type: 'DeprecationWarning' },
+    );
   const connectOptions: ConnectOptions = {
     ...rest,
     host: host ?? 'localhost',
@@ -712,19 +716,6 @@ function connectWith(
   if (timeout !== undefined) sock.setTimeout(timeout);
   if (signal !== undefined) abortWith(sock, signal);
   return sock;
-}
-
-let ipServernameWarned = false;
-
-/** node:tls's DEP0123, once per process; NSS already leaves such a name out of the ClientHello. */
-function warnIPServername(): void {
-  if (ipServernameWarned) return;
-  ipServernameWarned = true;
-  process.emitWarning(
-    'Setting the TLS ServerName to an IP address is not permitted by RFC 6066. NSS does not send it.',
-    'DeprecationWarning',
-    'DEP0123',
-  );
 }
 
 /** As net.connect's `signal`: aborted, before or during the connection, it destroys the socket with an AbortError. */

@@ -7,6 +7,7 @@
 // suite no library implements), with one warning per name; a list that selects nothing is an error.
 import { binding } from '../core/binding.js';
 import { checkString, argValueError } from '../core/validate.js';
+import { warnOnce } from '../core/warnings.js';
 import { DEFAULT_TLS_PROFILE } from './defaults.js';
 
 // OpenSSL's names of the TLS 1.2 suites NSS implements and a node:tls list is likely to name.
@@ -137,17 +138,6 @@ function suiteNamed(name: string): number | undefined {
   return suitesByName.get(OPENSSL_NAMES[name] ?? name);
 }
 
-const skippedNames = new Set<string>();
-
-/** The `NODE_NSS_UNSUPPORTED_CIPHER` warning about a skipped name, once per name and process. */
-function warnSkipped(entry: string): void {
-  if (skippedNames.has(entry)) return;
-  skippedNames.add(entry);
-  process.emitWarning(`NSS does not implement cipher suite ${entry}; it is skipped`, {
-    code: 'NODE_NSS_UNSUPPORTED_CIPHER',
-  });
-}
-
 /** @internal The suites a node:tls `ciphers` list enables, in NSS's numbering. */
 export function cipherListSuites(list: unknown, name: string): number[] {
   checkString(list, name);
@@ -170,7 +160,10 @@ export function cipherListSuites(list: unknown, name: string): number[] {
     throw argValueError(
       `The "${name}" option names no cipher suite NSS implements: ${unknown.join(':')} (OpenSSL or IANA names, e.g. ECDHE-RSA-AES128-GCM-SHA256 or TLS_AES_128_GCM_SHA256)`,
     );
-  for (const entry of unknown) warnSkipped(entry);
+  for (const entry of unknown)
+    warnOnce(entry, `NSS does not implement cipher suite ${entry}; it is skipped`, {
+      code: 'NODE_NSS_UNSUPPORTED_CIPHER',
+    });
   const tls13 = DEFAULT_TLS_PROFILE.cipherSuites.filter((suite) => suite >> 8 === 0x13);
   const namesTLS13 = [...named].some((suite) => suite >> 8 === 0x13);
   const out = new Set<number>(keywords ? DEFAULT_TLS_PROFILE.cipherSuites : namesTLS13 ? [] : tls13);
