@@ -14,6 +14,7 @@
         "native/nss/constants.cc",
         "native/nss/context.cc",
         "native/nss/crl.cc",
+        "native/nss/cycle_pool.cc",
         "native/nss/errors.cc",
         "native/nss/private_key.cc",
         "native/nss/memio.cc",

@@ -56,6 +56,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --only LIST        scenario groups, comma-separated: ${GROUPS.join(',')}
   --rounds N         alternating rounds per scenario (default: ${COUNTS.full.rounds}, quick: ${COUNTS.quick.rounds})
   --json FILE        also write the results, every round included, to FILE
+  --threads N        node-nss's cycle pool in both processes (configThreadPool; default 0: inline)
   --help`;
 
 function options() {
@@ -67,6 +68,7 @@ function options() {
         only: { type: 'string' },
         rounds: { type: 'string' },
         json: { type: 'string' },
+        threads: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -86,7 +88,13 @@ function options() {
   const groups = values.only === undefined ? GROUPS : values.only.split(',').map((g) => g.trim());
   const unknown = groups.filter((g) => !GROUPS.includes(g));
   if (unknown.length > 0) usageError(`--only: no scenario group ${unknown.join(', ')}`);
-  return { quick: values.quick, counts, groups, json: values.json };
+  let threads = 0;
+  if (values.threads !== undefined) {
+    threads = Number(values.threads);
+    if (!Number.isInteger(threads) || threads < 0 || threads > 256)
+      usageError('--threads takes a whole number from 0 to 256');
+  }
+  return { quick: values.quick, counts, groups, json: values.json, threads };
 }
 
 function usageError(message) {
@@ -366,6 +374,9 @@ function table(results) {
 
 const opts = options();
 const { counts } = opts;
+// The peers inherit it: node-nss reads NODE_NSS_THREADS when it loads (node:tls ignores it).
+if (opts.threads > 0) process.env.NODE_NSS_THREADS = String(opts.threads);
+else delete process.env.NODE_NSS_THREADS;
 const fileLimit = openFileLimit();
 const idleConnections = Math.max(1, Math.min(counts.idleConnections, fileLimit - SPARE_FILE_DESCRIPTORS));
 const scenarios = scenarioList(counts, idleConnections).filter((s) => opts.groups.includes(s.group));
@@ -392,7 +403,10 @@ console.log(
   `method: server and client in separate processes, a fresh pair per scenario, library and round; ` +
     `${counts.rounds} round(s), node-nss then node:tls in each; medians over the rounds; loopback; ` +
     `each library talks to itself; TLS 1.3 ECDSA P-256 unless named; ${HANDSHAKE_CONCURRENCY} handshakes ` +
-    `in flight; CPU is user+system of each process over the measured part`,
+    `in flight; CPU is user+system of each process over the measured part; ` +
+    (opts.threads > 0
+      ? `node-nss cycle pool: ${opts.threads} thread(s)`
+      : 'node-nss cycles inline (no pool)'),
 );
 if (opts.groups.includes('memory'))
   console.log(

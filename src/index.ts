@@ -73,6 +73,7 @@ export { DEFAULT_TLS_PROFILE } from './tls/defaults.js';
 export type { DefaultTLSProfile } from './tls/defaults.js';
 export { clearSessionCache, configClientSessionCache } from './tls/session-cache.js';
 export { clearVerificationCache, configVerificationCache } from './tls/verification-cache.js';
+export { configThreadPool, threadPool } from './tls/cycle-pool.js';
 export { Agent, connect, createConnection, createServer, undiciConnector } from './tls/connect.js';
 export { createSecureContext, SecureContext } from './tls/secure-context.js';
 export type { TrustAnchorOptions } from './tls/trust-anchors.js';

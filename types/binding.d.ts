@@ -467,6 +467,15 @@ export declare class NativeSSLEngine {
   setALPN(wire: Buffer): void;
   /** With `ocspResponse` (DER), staples it for clients that ask. */
   configServerCert(cert: NativeCertificate, key: NativePrivateKey, ocspResponse?: Buffer | null): void;
+  /**
+   * Server: the SNI callback's answer for `name` in a ClientHello read ahead, applied by NSS's SNI hook without
+   * calling JavaScript (`undefined`: keep the configuration); `null` forgets it. Also forgotten by
+   * `resetHandshake`.
+   */
+  setSNIDecision(
+    name: string | null,
+    answer?: { cert: NativeCertificate; key: NativePrivateKey; ocspResponse?: Buffer },
+  ): void;
   /** The DER OCSP responses the server stapled (`SSL_PeerStapledOCSPResponses`). */
   peerStapledOCSPResponses(): Buffer[];
   setPeerAddress(ip: string, port: number): void;
@@ -481,6 +490,17 @@ export declare class NativeSSLEngine {
    */
   setServerSessionContext(context: Buffer, sendTickets: boolean): void;
   cycle(input: Buffer | null, eof: boolean, writes: Buffer[]): NativeCycleOutput;
+  /**
+   * `cycle()` on the cycle pool: `done` gets its output (the cycle state written just before) or the error it
+   * would throw. `false`: not started (the pool has no threads, a JavaScript hook or pin arguments are set).
+   * One at a time per engine; every other method waits for it.
+   */
+  cycleAsync(
+    input: Buffer | null,
+    eof: boolean,
+    writes: Buffer[],
+    done: (error: Error | null, output: NativeCycleOutput) => void,
+  ): boolean;
   /** Hand TLS 1.3 traffic secrets to `cycleExtras()` (`SSL_SecretCallback`). */
   watchSecrets(on: boolean): void;
   /** Where every `cycle()` writes its scalars (CycleState slots); kept by the engine. */
@@ -545,6 +565,9 @@ export interface SSLBinding {
   /** Reads up to `maxLength` bytes of an inherited anonymous file from its start, and closes it. */
   readInheritedSecret(fd: number, maxLength: number): Buffer;
   clearSessionCache(): void;
+  /** The cycle pool's size, process-wide; 0 stops it. */
+  configureCyclePool(threads: number): void;
+  cyclePool(): { threads: number; cycles: number };
   implementedCiphers(): number[];
   versionRangeGetSupported(): [number, number];
 }

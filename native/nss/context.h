@@ -5,6 +5,7 @@
 #include <pk11pub.h>
 #include <secmodt.h>
 
+#include <memory>
 #include <string>
 #include <thread>
 #include <unordered_set>
@@ -12,6 +13,7 @@
 namespace nss {
 
 struct AddonData;
+struct CycleSink;
 
 // Every wrapped NSS object derives from Handle: it is registered while it owns an NSS reference, so that
 // shutdown() and environment teardown can release it before NSS_ShutdownContext.
@@ -54,6 +56,8 @@ struct AddonData {
   bool initialized = false;  // this environment holds a reference on the process-wide NSS context
   std::thread::id jsThread;
   std::unordered_set<Handle*> handles;
+  // Where this environment's pool cycles come back (ssl_engine.cc), made with the first one.
+  std::shared_ptr<CycleSink> cycleSink;
 
   static AddonData* Get(Napi::Env env);
   // Waits for this environment's NSSWorkers to leave Work() and releases what they hold, then releases every

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <mutex>
 
 #include <cert.h>
 #include <prerror.h>
@@ -16,6 +17,7 @@
 #include "errors.h"
 #include "ocsp.h"
 #include "private_key.h"
+#include "cycle_pool.h"
 #include "ssl_cycle.h"
 
 namespace nss {
@@ -39,6 +41,9 @@ class SocketPinArg {
 
 namespace {
 
+// Set on a pool thread while it runs a cycle: a hook that would call JavaScript refuses instead.
+thread_local bool tlsInPoolCycle = false;
+
 Napi::Buffer<char> OwnedBuffer(Napi::Env env, std::string* data) {
   return Napi::Buffer<char>::New(env, data->data(), data->size(),
                                  [](Napi::Env, char*, std::string* owned) { delete owned; }, data);
@@ -58,55 +63,57 @@ void SSLEngine::Init(Napi::Env env, Napi::Object exports) {
   Napi::Function cls = DefineClass(
       env, "NativeSSLEngine",
       {
-          InstanceMethod<&SSLEngine::OptionSet>("optionSet"),
-          InstanceMethod<&SSLEngine::OptionGet>("optionGet"),
-          InstanceMethod<&SSLEngine::VersionRangeSet>("versionRangeSet"),
-          InstanceMethod<&SSLEngine::VersionRangeGet>("versionRangeGet"),
-          InstanceMethod<&SSLEngine::CipherPrefSet>("cipherPrefSet"),
-          InstanceMethod<&SSLEngine::CipherPrefGet>("cipherPrefGet"),
-          InstanceMethod<&SSLEngine::NamedGroupConfig>("namedGroupConfig"),
-          InstanceMethod<&SSLEngine::SignatureSchemePrefSet>("signatureSchemePrefSet"),
-          InstanceMethod<&SSLEngine::SignatureSchemePrefGet>("signatureSchemePrefGet"),
-          InstanceMethod<&SSLEngine::SetURL>("setURL"),
-          InstanceMethod<&SSLEngine::GetURL>("getURL"),
-          InstanceMethod<&SSLEngine::SetSockPeerID>("setSockPeerID"),
-          InstanceMethod<&SSLEngine::SetALPN>("setALPN"),
-          InstanceMethod<&SSLEngine::ConfigServerCert>("configServerCert"),
-          InstanceMethod<&SSLEngine::PeerStapledOCSPResponses>("peerStapledOCSPResponses"),
-          InstanceMethod<&SSLEngine::SetPeerAddress>("setPeerAddress"),
-          InstanceMethod<&SSLEngine::ResetHandshake>("resetHandshake"),
-          InstanceMethod<&SSLEngine::SetHandlers>("setHandlers"),
-          InstanceMethod<&SSLEngine::SetPinArgs>("setPinArgs"),
-          InstanceMethod<&SSLEngine::SetServerSessionContext>("setServerSessionContext"),
-          InstanceMethod<&SSLEngine::Cycle>("cycle"),
-          InstanceMethod<&SSLEngine::SetCycleState>("setCycleState"),
-          InstanceMethod<&SSLEngine::CycleExtras>("cycleExtras"),
-          InstanceMethod<&SSLEngine::DefaultAuth>("defaultAuth"),
-          InstanceMethod<&SSLEngine::AuthComplete>("authComplete"),
-          InstanceMethod<&SSLEngine::DefaultClientAuth>("defaultClientAuth"),
-          InstanceMethod<&SSLEngine::ClientAuthComplete>("clientAuthComplete"),
-          InstanceMethod<&SSLEngine::ShutdownSend>("shutdownSend"),
-          InstanceMethod<&SSLEngine::Close>("close"),
-          InstanceMethod<&SSLEngine::ReHandshake>("reHandshake"),
-          InstanceMethod<&SSLEngine::KeyUpdate>("keyUpdate"),
-          InstanceMethod<&SSLEngine::SendCertificateRequest>("sendCertificateRequest"),
-          InstanceMethod<&SSLEngine::InvalidateSession>("invalidateSession"),
-          InstanceMethod<&SSLEngine::DataPending>("dataPending"),
-          InstanceMethod<&SSLEngine::SecurityStatus>("securityStatus"),
-          InstanceMethod<&SSLEngine::ChannelInfo>("channelInfo"),
-          InstanceMethod<&SSLEngine::PeerCertificate>("peerCertificate"),
-          InstanceMethod<&SSLEngine::PeerCertificateChain>("peerCertificateChain"),
-          InstanceMethod<&SSLEngine::PeerChainDER>("peerChainDER"),
-          InstanceMethod<&SSLEngine::CheckPeerName>("checkPeerName"),
-          InstanceMethod<&SSLEngine::LocalCertificate>("localCertificate"),
-          InstanceMethod<&SSLEngine::NegotiatedHost>("negotiatedHost"),
-          InstanceMethod<&SSLEngine::SessionID>("sessionID"),
-          InstanceMethod<&SSLEngine::ALPN>("alpn"),
-          InstanceMethod<&SSLEngine::ExportKeyingMaterial>("exportKeyingMaterial"),
-          InstanceMethod<&SSLEngine::WatchSessions>("watchSessions"),
-          InstanceMethod<&SSLEngine::WatchSecrets>("watchSecrets"),
-          InstanceMethod<&SSLEngine::SetSession>("setSession"),
-          InstanceMethod<&SSLEngine::OwnTicketOffered>("ownTicketOffered"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::OptionSet>>("optionSet"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::OptionGet>>("optionGet"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::VersionRangeSet>>("versionRangeSet"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::VersionRangeGet>>("versionRangeGet"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::CipherPrefSet>>("cipherPrefSet"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::CipherPrefGet>>("cipherPrefGet"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::NamedGroupConfig>>("namedGroupConfig"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::SignatureSchemePrefSet>>("signatureSchemePrefSet"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::SignatureSchemePrefGet>>("signatureSchemePrefGet"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::SetURL>>("setURL"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::GetURL>>("getURL"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::SetSockPeerID>>("setSockPeerID"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::SetALPN>>("setALPN"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::ConfigServerCert>>("configServerCert"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::SetSNIDecision>>("setSNIDecision"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::PeerStapledOCSPResponses>>("peerStapledOCSPResponses"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::SetPeerAddress>>("setPeerAddress"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::ResetHandshake>>("resetHandshake"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::SetHandlers>>("setHandlers"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::SetPinArgs>>("setPinArgs"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::SetServerSessionContext>>("setServerSessionContext"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::Cycle>>("cycle"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::CycleAsync>>("cycleAsync"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::SetCycleState>>("setCycleState"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::CycleExtras>>("cycleExtras"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::DefaultAuth>>("defaultAuth"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::AuthComplete>>("authComplete"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::DefaultClientAuth>>("defaultClientAuth"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::ClientAuthComplete>>("clientAuthComplete"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::ShutdownSend>>("shutdownSend"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::Close>>("close"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::ReHandshake>>("reHandshake"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::KeyUpdate>>("keyUpdate"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::SendCertificateRequest>>("sendCertificateRequest"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::InvalidateSession>>("invalidateSession"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::DataPending>>("dataPending"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::SecurityStatus>>("securityStatus"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::ChannelInfo>>("channelInfo"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::PeerCertificate>>("peerCertificate"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::PeerCertificateChain>>("peerCertificateChain"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::PeerChainDER>>("peerChainDER"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::CheckPeerName>>("checkPeerName"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::LocalCertificate>>("localCertificate"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::NegotiatedHost>>("negotiatedHost"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::SessionID>>("sessionID"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::ALPN>>("alpn"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::ExportKeyingMaterial>>("exportKeyingMaterial"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::WatchSessions>>("watchSessions"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::WatchSecrets>>("watchSecrets"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::SetSession>>("setSession"),
+          InstanceMethod<&SSLEngine::Serialized<&SSLEngine::OwnTicketOffered>>("ownTicketOffered"),
       });
   AddonData* data = AddonData::Get(env);
   data->sslEngineClass = Napi::Persistent(cls);
@@ -137,9 +144,11 @@ SSLEngine* SSLEngine::FromValue(Napi::Value value, const char* argName) {
 }
 
 // new NativeSSLEngine(model | null): a socket over memory, inheriting the model's configuration.
-SSLEngine::SSLEngine(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SSLEngine>(info), env_(info.Env()) {
+SSLEngine::SSLEngine(const Napi::CallbackInfo& info)
+    : Napi::ObjectWrap<SSLEngine>(info), strand_(std::make_shared<EngineStrand>()), env_(info.Env()) {
   Napi::Env env = info.Env();
   RequireInit(env);
+  strand_->engine = this;
   PRFileDesc* model = nullptr;
   SSLEngine* modelEngine = nullptr;
   if (info.Length() > 0 && info[0].IsObject()) {
@@ -166,9 +175,14 @@ SSLEngine::SSLEngine(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SSLEngin
 SSLEngine::~SSLEngine() {
   Untrack();
   Release();
+  // A pool cycle still queued finds no engine and does nothing.
+  std::lock_guard<std::recursive_mutex> lock(strand_->mutex);
+  strand_->engine = nullptr;
 }
 
 void SSLEngine::Release() {
+  // Waits for a pool cycle that runs on this socket (shutdown() and environment teardown come here).
+  std::lock_guard<std::recursive_mutex> lock(strand_->mutex);
   // Asked from inside a cycle (a JavaScript hook releasing every handle): PR_Close there would wait for the
   // lock the cycle's PR_Read holds. The cycle closes the socket when it returns.
   if (cycling_) {
@@ -180,6 +194,7 @@ void SSLEngine::Release() {
     PR_Close(fd_);
   }
   fd_ = nullptr;
+  ClearSNIDecision();
   // The handlers and pin args stay on the JS object: they hold nothing the garbage collector cannot free.
   hasServerAuth_ = hasSNI_ = hasPinArgs_ = false;
 }
@@ -224,6 +239,10 @@ SECStatus SSLEngine::AuthCertificateHook(void* arg, PRFileDesc* fd, PRBool check
   }
   self->serverAuthCalls_++;
   if (!self->hasServerAuth_) return SSL_AuthCertificate(CERT_GetDefaultCertDB(), fd, checkSig, isServer);
+  if (tlsInPoolCycle) {  // never JavaScript off its thread (CycleAsync prevents it)
+    PORT_SetError(SSL_ERROR_BAD_CERTIFICATE);
+    return SECFailure;
+  }
   // Server role: NSS needs the answer now. The handler returns 0 to accept or an NSS error number.
   Napi::Env env = self->env_;
   Napi::HandleScope scope(env);
@@ -298,15 +317,20 @@ namespace {
 
 // SSL_ConfigServerCert, with `ocspResponse` (a Buffer: a DER OCSPResponse) stapled to the certificate for
 // clients that ask (status_request) through SSLExtraServerCertData; NSS copies it.
-SECStatus ConfigureServerCert(PRFileDesc* fd, CERTCertificate* cert, SECKEYPrivateKey* key, Napi::Value ocspResponse) {
-  if (!ocspResponse.IsBuffer()) return SSL_ConfigServerCert(fd, cert, key, nullptr, 0);
-  SECItem response = BufferItem(ocspResponse);
-  SECItemArray responses = {&response, 1};
+SECStatus ConfigureServerCert(PRFileDesc* fd, CERTCertificate* cert, SECKEYPrivateKey* key, SECItem* ocspResponse) {
+  if (ocspResponse == nullptr) return SSL_ConfigServerCert(fd, cert, key, nullptr, 0);
+  SECItemArray responses = {ocspResponse, 1};
   SSLExtraServerCertData extra;
   std::memset(&extra, 0, sizeof extra);
   extra.authType = ssl_auth_null;
   extra.stapledOCSPResponses = &responses;
   return SSL_ConfigServerCert(fd, cert, key, &extra, sizeof extra);
+}
+
+SECStatus ConfigureServerCert(PRFileDesc* fd, CERTCertificate* cert, SECKEYPrivateKey* key, Napi::Value ocspResponse) {
+  if (!ocspResponse.IsBuffer()) return ConfigureServerCert(fd, cert, key, static_cast<SECItem*>(nullptr));
+  SECItem response = BufferItem(ocspResponse);
+  return ConfigureServerCert(fd, cert, key, &response);
 }
 
 }  // namespace
@@ -317,7 +341,17 @@ SECStatus ConfigureServerCert(PRFileDesc* fd, CERTCertificate* cert, SECKEYPriva
 PRInt32 SSLEngine::SNIHook(PRFileDesc* fd, const SECItem* names, PRUint32 count, void* arg) {
   SSLEngine* self = static_cast<SSLEngine*>(arg);
   if (count == 0) return SSL_SNI_CURRENT_CONFIG_IS_USED;
+  if (self->sniDecided_ && self->sniName_.size() == names[0].len &&
+      memcmp(self->sniName_.data(), names[0].data, names[0].len) == 0) {
+    // Decided before NSS read the ClientHello (setSNIDecision): answered here, without JavaScript.
+    if (self->sniCert_ == nullptr) return 0;
+    SECItem ocsp = {siBuffer, reinterpret_cast<unsigned char*>(self->sniOCSP_.data()),
+                    static_cast<unsigned int>(self->sniOCSP_.size())};
+    SECStatus status = ConfigureServerCert(fd, self->sniCert_, self->sniKey_, self->hasSNIOCSP_ ? &ocsp : nullptr);
+    return status == SECSuccess ? 0 : SSL_SNI_SEND_ALERT;
+  }
   if (!self->hasSNI_) return 0;
+  if (tlsInPoolCycle) return SSL_SNI_SEND_ALERT;  // never JavaScript off its thread (CycleAsync prevents it)
   Napi::Env env = self->env_;
   Napi::HandleScope scope(env);
   try {
@@ -462,6 +496,47 @@ Napi::Value SSLEngine::ConfigServerCert(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// setSNIDecision(name | null, answer?: { cert, key, ocspResponse? }): what the SNI callback decided for the
+// name of a ClientHello read ahead, for NSS's SNI hook to apply without calling JavaScript (no answer: keep
+// the configuration). null forgets the decision.
+Napi::Value SSLEngine::SetSNIDecision(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Fd(env);
+  ClearSNIDecision();
+  if (!info[0].IsString()) return env.Undefined();
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  if (info.Length() > 1 && info[1].IsObject()) {
+    Napi::Object pair = info[1].As<Napi::Object>();
+    CERTCertificate* cert = Certificate::FromValue(pair.Get("cert"), "answer.cert");
+    SECKEYPrivateKey* key = PrivateKey::FromValue(pair.Get("key"), "answer.key");
+    Napi::Value ocsp = pair.Get("ocspResponse");
+    sniCert_ = CERT_DupCertificate(cert);
+    sniKey_ = SECKEY_CopyPrivateKey(key);
+    if (sniKey_ == nullptr) {
+      ClearSNIDecision();
+      ThrowLastError(env, "SECKEY_CopyPrivateKey");
+    }
+    if (ocsp.IsBuffer()) {
+      Napi::Buffer<char> bytes = ocsp.As<Napi::Buffer<char>>();
+      sniOCSP_.assign(bytes.Data(), bytes.Length());
+      hasSNIOCSP_ = true;
+    }
+  }
+  sniName_ = std::move(name);
+  sniDecided_ = true;
+  return env.Undefined();
+}
+
+void SSLEngine::ClearSNIDecision() {
+  if (sniCert_ != nullptr) CERT_DestroyCertificate(sniCert_);
+  if (sniKey_ != nullptr) SECKEY_DestroyPrivateKey(sniKey_);
+  sniCert_ = nullptr;
+  sniKey_ = nullptr;
+  sniDecided_ = hasSNIOCSP_ = false;
+  sniName_.clear();
+  sniOCSP_.clear();
+}
+
 // peerStapledOCSPResponses() → the DER OCSP responses the server stapled (SSL_ENABLE_OCSP_STAPLING), in the
 // auth-certificate step or after; [] when there were none.
 Napi::Value SSLEngine::PeerStapledOCSPResponses(const Napi::CallbackInfo& info) {
@@ -494,9 +569,11 @@ Napi::Value SSLEngine::SetPeerAddress(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value SSLEngine::ResetHandshake(const Napi::CallbackInfo& info) {
+  ClearSNIDecision();
   PRFileDesc* fd = Fd(info.Env());
   bool asServer = info[0].ToBoolean();
   ThrowIfFailed(info.Env(), SSL_ResetHandshake(fd, asServer ? PR_TRUE : PR_FALSE), "SSL_ResetHandshake");
+  asServer_ = asServer;
   ownTicketOffered_ = false;
   ticketDue_ = false;
   if (asServer && !sessionContext_.empty()) {
@@ -597,10 +674,22 @@ Napi::Value SSLEngine::Cycle(const Napi::CallbackInfo& info) {
   std::unique_ptr<std::string> cleartext(new std::string());
   CycleIO io = RunCycle(fd, &io_, input, inputLength, info[1].ToBoolean(), hasWrites ? &writes : nullptr,
                         cleartext.get());
+  SendTicketIfDue(io);
+  return FinishCycle(env, std::move(cleartext), io, &socketPin.pin);
+}
+
+void SSLEngine::SendTicketIfDue(const CycleIO& io) {
   if (ticketDue_) {
     ticketDue_ = false;
     if (io.error == 0) SendTaggedTicket();
   }
+}
+
+// What a cycle hands back, on the JavaScript thread: the scalars into the cycle state, the rare things into
+// the extras, [cleartext, ciphertext] or null as the result. `pin` is the call's pin argument (null for a
+// pool cycle, which has none: the password function answers nothing off the JavaScript thread).
+Napi::Value SSLEngine::FinishCycle(Napi::Env env, std::unique_ptr<std::string> cleartext, const CycleIO& io,
+                                   PinArg* pin) {
   PRErrorCode error = io.error;
   bool eof = io.eof;
   double written = io.written;
@@ -610,7 +699,7 @@ Napi::Value SSLEngine::Cycle(const Napi::CallbackInfo& info) {
   // rest of a small record's cycle. What is rare (CA names, sessions, a handler's exception) waits for
   // cycleExtras(), announced by a flag.
   bool extras = clientAuthPending_ || !sessionTokens_.empty() || !secrets_.empty() || hasPendingError_ ||
-                socketPin.pin.hasCallbackError;
+                (pin != nullptr && pin->hasCallbackError);
   if (extras) {
     extras_.Reset();
     Napi::Object more = Napi::Object::New(env);
@@ -646,8 +735,8 @@ Napi::Value SSLEngine::Cycle(const Napi::CallbackInfo& info) {
       more.Set("callbackError", pendingError_.Value());
       hasPendingError_ = false;
       pendingError_ = Napi::Error();  // a persistent reference: holding on to it would keep what it refers to
-    } else if (socketPin.pin.hasCallbackError) {
-      more.Set("callbackError", socketPin.pin.callbackError.Value());
+    } else if (pin != nullptr && pin->hasCallbackError) {
+      more.Set("callbackError", pin->callbackError.Value());
     }
     extras_ = Napi::Persistent(more);
   }
@@ -673,6 +762,174 @@ Napi::Value SSLEngine::Cycle(const Napi::CallbackInfo& info) {
   out.Set(0u, clear);
   out.Set(1u, ciphertext);
   return out;
+}
+
+// Where pool cycles come back to their environment: one thread-safe function per environment, closed by the
+// environment's teardown, after which a finished cycle is dropped on its pool thread.
+struct CycleSink {
+  std::mutex mutex;
+  napi_threadsafe_function tsfn = nullptr;
+  bool closed = false;
+  size_t inFlight = 0;  // JavaScript thread only: while above 0 the event loop stays alive
+};
+
+namespace {
+
+struct PoolCycle {
+  std::shared_ptr<EngineStrand> strand;
+  std::shared_ptr<CycleSink> sink;
+  // The engine's JS object, the callback and the caller's Buffers, alive until the cycle is back.
+  napi_ref engine = nullptr, done = nullptr, input = nullptr, writes = nullptr;
+  const char* inputData = nullptr;
+  size_t inputLength = 0;
+  bool inputEOF = false;
+  bool hasWrites = false;
+  CycleWrites chunks;
+  std::unique_ptr<std::string> cleartext{new std::string()};
+  CycleIO io;
+  bool ran = false;  // false: the socket was released before the cycle could run
+};
+
+void CloseCycleSink(void* arg) {
+  auto* sink = static_cast<std::shared_ptr<CycleSink>*>(arg);
+  {
+    std::lock_guard<std::mutex> lock((*sink)->mutex);
+    (*sink)->closed = true;
+    napi_release_threadsafe_function((*sink)->tsfn, napi_tsfn_abort);
+  }
+  delete sink;
+}
+
+napi_ref Keep(Napi::Env env, Napi::Value value) {
+  napi_ref ref = nullptr;
+  if (!value.IsEmpty() && value.IsObject()) napi_create_reference(env, value, 1, &ref);
+  return ref;
+}
+
+}  // namespace
+
+std::shared_ptr<CycleSink> SSLEngine::Sink(Napi::Env env) {
+  AddonData* data = AddonData::Get(env);
+  if (data->cycleSink) return data->cycleSink;
+  auto sink = std::make_shared<CycleSink>();
+  Napi::String name = Napi::String::New(env, "node-nss pool cycle");
+  napi_status status = napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr, nullptr,
+                                                       PoolCycleDone, &sink->tsfn);
+  if (status != napi_ok) throw Napi::Error::New(env, "could not create the pool cycle's thread-safe function");
+  napi_unref_threadsafe_function(env, sink->tsfn);
+  // Cleanup hooks run in reverse order: this one before the context's, which releases the engines.
+  napi_add_env_cleanup_hook(env, CloseCycleSink, new std::shared_ptr<CycleSink>(sink));
+  data->cycleSink = sink;
+  return sink;
+}
+
+// cycleAsync(input | null, eof, writes, done(error, output)) → boolean: the cycle of cycle(), run on the
+// cycle pool; done gets what cycle() would return (the cycle state written just before). false: the pool
+// has no threads, or this socket must cycle on the JavaScript thread (a JavaScript hook NSS calls inside
+// the handshake, or pin arguments for a token login), and nothing was started.
+Napi::Value SSLEngine::CycleAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Fd(env);
+  if (inFlight_) throw Napi::Error::New(env, "a pool cycle of this socket is in flight");
+  // The hooks that call JavaScript are the server's (a client's record the request and return). (Not
+  // SSL_HANDSHAKE_AS_SERVER: SSL_ResetHandshake makes a server without setting that option.)
+  // A server's auth-certificate handler runs only for a client certificate: one it asks for (the option, or
+  // a post-handshake CertificateRequest sent).
+  PRIntn requestsCertificate = PR_FALSE;
+  if (asServer_ && hasServerAuth_) SSL_OptionGet(fd_, SSL_REQUEST_CERTIFICATE, &requestsCertificate);
+  bool serverAuthJS = hasServerAuth_ && (requestsCertificate || certificateRequested_);
+  bool needsJS = hasPinArgs_ || (asServer_ && (serverAuthJS || (hasSNI_ && !sniDecided_)));
+  if (needsJS || CyclePoolThreads() == 0) return Napi::Boolean::New(env, false);
+  std::shared_ptr<CycleSink> sink = Sink(env);
+  auto job = std::make_unique<PoolCycle>();
+  job->strand = strand_;
+  job->sink = sink;
+  if (info[0].IsBuffer()) {
+    Napi::Buffer<char> buffer = info[0].As<Napi::Buffer<char>>();
+    job->inputData = buffer.Data();
+    job->inputLength = buffer.Length();
+    job->input = Keep(env, info[0]);
+  }
+  job->inputEOF = info[1].ToBoolean();
+  if (info[2].IsArray()) {
+    job->hasWrites = true;
+    Napi::Array list = info[2].As<Napi::Array>();
+    for (uint32_t i = 0; i < list.Length(); i++) {
+      Napi::Buffer<char> chunk = list.Get(i).As<Napi::Buffer<char>>();
+      job->chunks.emplace_back(chunk.Data(), chunk.Length());
+    }
+    job->writes = Keep(env, info[2]);
+  }
+  job->engine = Keep(env, info.This());
+  job->done = Keep(env, info[3]);
+  PoolCycle* posted = job.get();
+  bool taken = PostToCyclePool([posted]() {
+    {
+      std::lock_guard<std::recursive_mutex> lock(posted->strand->mutex);
+      SSLEngine* self = posted->strand->engine;
+      if (self != nullptr && self->fd_ != nullptr) {
+        tlsInPoolCycle = true;
+        posted->io = RunCycle(self->fd_, &self->io_, posted->inputData, posted->inputLength, posted->inputEOF,
+                              posted->hasWrites ? &posted->chunks : nullptr, posted->cleartext.get());
+        self->SendTicketIfDue(posted->io);
+        tlsInPoolCycle = false;
+        posted->ran = true;
+      }
+    }
+    CycleSink& sink = *posted->sink;
+    std::lock_guard<std::mutex> lock(sink.mutex);
+    // Closed: the environment is gone, and its references with it.
+    if (sink.closed || napi_call_threadsafe_function(sink.tsfn, posted, napi_tsfn_nonblocking) != napi_ok) {
+      delete posted;
+    }
+  });
+  if (!taken) {
+    for (napi_ref ref : {job->engine, job->done, job->input, job->writes}) {
+      if (ref != nullptr) napi_delete_reference(env, ref);
+    }
+    return Napi::Boolean::New(env, false);
+  }
+  job.release();  // the pool thread's now, deleted when the cycle is back (or dropped)
+  inFlight_ = true;
+  if (sink->inFlight++ == 0) napi_ref_threadsafe_function(env, sink->tsfn);
+  return Napi::Boolean::New(env, true);
+}
+
+// A pool cycle back on the JavaScript thread (env null: its environment is going away).
+void SSLEngine::PoolCycleDone(napi_env rawEnv, napi_value, void*, void* data) {
+  std::unique_ptr<PoolCycle> job(static_cast<PoolCycle*>(data));
+  if (rawEnv == nullptr) return;
+  Napi::Env env(rawEnv);
+  Napi::HandleScope scope(env);
+  CycleSink& sink = *job->sink;
+  if (--sink.inFlight == 0 && !sink.closed) napi_unref_threadsafe_function(env, sink.tsfn);
+  auto value = [&](napi_ref ref) -> Napi::Value {
+    napi_value out = nullptr;
+    if (ref == nullptr || napi_get_reference_value(env, ref, &out) != napi_ok || out == nullptr) return env.Undefined();
+    return Napi::Value(env, out);
+  };
+  Napi::Value done = value(job->done);
+  for (napi_ref ref : {job->engine, job->done, job->input, job->writes}) {
+    if (ref != nullptr) napi_delete_reference(env, ref);
+  }
+  Napi::Value error = env.Null();
+  Napi::Value output = env.Null();
+  try {
+    std::lock_guard<std::recursive_mutex> lock(job->strand->mutex);
+    SSLEngine* self = job->strand->engine;
+    if (self == nullptr) return;  // collected meanwhile (its socket is gone too)
+    self->inFlight_ = false;
+    if (job->ran) output = self->FinishCycle(env, std::move(job->cleartext), job->io, nullptr);
+    else self->Fd(env);  // throws the reason: NSS was shut down, or the socket closed
+  } catch (const Napi::Error& err) {
+    error = err.Value();
+  }
+  if (!done.IsFunction()) return;
+  try {
+    done.As<Napi::Function>().Call({error, output});
+  } catch (const Napi::Error& err) {
+    err.ThrowAsJavaScriptException();  // the caller's exception, as from any callback
+  }
 }
 
 // setCycleState(state: Float64Array): where cycle() writes its scalars (see Cycle).
@@ -888,6 +1145,7 @@ Napi::Value SSLEngine::KeyUpdate(const Napi::CallbackInfo& info) {
 
 Napi::Value SSLEngine::SendCertificateRequest(const Napi::CallbackInfo& info) {
   ThrowIfFailed(info.Env(), SSL_SendCertificateRequest(Fd(info.Env())), "SSL_SendCertificateRequest");
+  certificateRequested_ = true;
   return info.Env().Undefined();
 }
 
@@ -1096,8 +1354,28 @@ Napi::Value VersionRangeGetSupported(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+namespace {
+
+// configureCyclePool(threads): the pool's size, process-wide (0 stops it).
+Napi::Value ConfigureCyclePoolJS(const Napi::CallbackInfo& info) {
+  ConfigureCyclePool(info[0].As<Napi::Number>().Uint32Value());
+  return info.Env().Undefined();
+}
+
+// cyclePool() → { threads, cycles }
+Napi::Value CyclePoolJS(const Napi::CallbackInfo& info) {
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("threads", Napi::Number::New(info.Env(), CyclePoolThreads()));
+  out.Set("cycles", Napi::Number::New(info.Env(), static_cast<double>(CyclePoolCycles())));
+  return out;
+}
+
+}  // namespace
+
 void InitSSL(Napi::Env env, Napi::Object exports) {
   SSLEngine::Init(env, exports);
+  exports.Set("configureCyclePool", Napi::Function::New(env, ConfigureCyclePoolJS));
+  exports.Set("cyclePool", Napi::Function::New(env, CyclePoolJS));
   exports.Set("cipherSuiteInfo", Napi::Function::New(env, CipherSuiteInfo));
   exports.Set("configServerSessionIDCache", Napi::Function::New(env, ConfigServerSessionIDCache));
   exports.Set("clearSessionCache", Napi::Function::New(env, ClearSessionCache));

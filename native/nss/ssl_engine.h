@@ -7,13 +7,26 @@
 #include <ssl.h>
 #include <sslexp.h>
 
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "context.h"
 #include "memio.h"
+#include "ssl_cycle.h"
 
 namespace nss {
+
+class SSLEngine;
+struct CycleSink;
+
+// What a pool cycle holds of its engine: the lock every call into the socket takes (recursive: a JavaScript
+// hook inside a cycle may call the engine again), and the engine while it lives.
+struct EngineStrand {
+  std::recursive_mutex mutex;
+  SSLEngine* engine = nullptr;
+};
 
 class SSLEngine : public Napi::ObjectWrap<SSLEngine>, public Handle {
  public:
@@ -25,6 +38,12 @@ class SSLEngine : public Napi::ObjectWrap<SSLEngine>, public Handle {
   void Release() override;
 
  private:
+  // Every method runs under the strand lock: the JavaScript thread waits for a pool cycle of this socket.
+  template <Napi::Value (SSLEngine::*Method)(const Napi::CallbackInfo&)>
+  Napi::Value Serialized(const Napi::CallbackInfo& info) {
+    std::lock_guard<std::recursive_mutex> lock(strand_->mutex);
+    return (this->*Method)(info);
+  }
   PRFileDesc* Fd(Napi::Env env) const;
   // A value this engine keeps on its JS object under one of AddonData::sslEngineKeys ("handlers",
   // "pinArgs"); undefined once that object is gone (a hook run from the finalizer's PR_Close).
@@ -62,6 +81,8 @@ class SSLEngine : public Napi::ObjectWrap<SSLEngine>, public Handle {
   Napi::Value SetSockPeerID(const Napi::CallbackInfo& info);
   Napi::Value SetALPN(const Napi::CallbackInfo& info);
   Napi::Value ConfigServerCert(const Napi::CallbackInfo& info);
+  Napi::Value SetSNIDecision(const Napi::CallbackInfo& info);
+  void ClearSNIDecision();
   Napi::Value SetPeerAddress(const Napi::CallbackInfo& info);
   Napi::Value ResetHandshake(const Napi::CallbackInfo& info);
   Napi::Value SetHandlers(const Napi::CallbackInfo& info);
@@ -69,6 +90,11 @@ class SSLEngine : public Napi::ObjectWrap<SSLEngine>, public Handle {
   Napi::Value SetServerSessionContext(const Napi::CallbackInfo& info);
   // driving
   Napi::Value Cycle(const Napi::CallbackInfo& info);
+  Napi::Value CycleAsync(const Napi::CallbackInfo& info);
+  Napi::Value FinishCycle(Napi::Env env, std::unique_ptr<std::string> cleartext, const CycleIO& io, PinArg* pin);
+  void SendTicketIfDue(const CycleIO& io);
+  static std::shared_ptr<CycleSink> Sink(Napi::Env env);
+  static void PoolCycleDone(napi_env env, napi_value callback, void* context, void* data);
   Napi::Value SetCycleState(const Napi::CallbackInfo& info);
   Napi::Value CycleExtras(const Napi::CallbackInfo& info);
   Napi::Value DefaultAuth(const Napi::CallbackInfo& info);
@@ -112,6 +138,10 @@ class SSLEngine : public Napi::ObjectWrap<SSLEngine>, public Handle {
   double* cycleState_ = nullptr;
   Napi::ObjectReference extras_;
 
+  std::shared_ptr<EngineStrand> strand_;
+  bool inFlight_ = false;  // a pool cycle runs or waits to come back
+  bool asServer_ = false;  // the role of the last resetHandshake
+  bool certificateRequested_ = false;  // a post-handshake CertificateRequest was sent (sendCertificateRequest)
   PRFileDesc* fd_ = nullptr;
   MemIOBuffers io_;
   Napi::Env env_;
@@ -143,6 +173,13 @@ class SSLEngine : public Napi::ObjectWrap<SSLEngine>, public Handle {
   // close over the JavaScript socket, and a socket dropped without destroy() was then never collected.
   // These say whether there is one to look up.
   bool hasServerAuth_ = false;
+  // The SNI callback's answer for a ClientHello read ahead (setSNIDecision), applied by the hook itself.
+  bool sniDecided_ = false;
+  std::string sniName_;
+  CERTCertificate* sniCert_ = nullptr;
+  SECKEYPrivateKey* sniKey_ = nullptr;
+  std::string sniOCSP_;
+  bool hasSNIOCSP_ = false;
   bool hasSNI_ = false;
   bool hasPinArgs_ = false;
   bool clientAuthHook_ = false;

@@ -29,6 +29,7 @@ import { peerID, policyTag, sessionPolicy, unwrapSession, wrapSession } from './
 import { RenegotiationLimiter } from './renegotiation-limit.js';
 import { applyDefaultProfile } from './defaults.js';
 import { ClientHelloReader, NO_HELLO, type ClientHelloInfo } from './client-hello.js';
+import { cyclePoolEnabled } from './cycle-pool.js';
 import {
   checkBoolean,
   checkBuffer,
@@ -434,6 +435,11 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
   /** A pump is running: a pump asked for meanwhile (a write from a 'data' handler) runs after it. */
   #pumping = false;
   #pumpAgain = false;
+  /**
+   * A cycle runs on the cycle pool (configThreadPool): no other cycle starts, and teardown waits, until it
+   * is back (#poolCycleDone).
+   */
+  #poolCycle = false;
   /** Transport input not yet given to NSS, and whether its end came. */
   #input: Buffer[] = [];
   #inputEnded = false;
@@ -981,10 +987,14 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
       return;
     }
     if (!this.#state.peerEnded) this.#receive(null);
-    this.#state.on('transport-closed');
-    // Nothing more can be written; what was read is still delivered before 'close'.
-    if (this.readableEnded || this.destroyed) this.destroy();
-    else this.once('end', () => this.destroy());
+    // On the cycle pool the input's last cycle may still run: what it brings (the peer's end) comes first.
+    this.#outsideNative(() => {
+      if (this.#state.finished) return;
+      this.#state.on('transport-closed');
+      // Nothing more can be written; what was read is still delivered before 'close'.
+      if (this.readableEnded || this.destroyed) this.destroy();
+      else this.once('end', () => this.destroy());
+    });
   }
 
   /**
@@ -1006,6 +1016,15 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     if (failure !== undefined || this.#state.finished) return failure;
     try {
       this.#configureSNIAnswer();
+      // NSS's SNI hook answers from the engine then, without calling back into JavaScript (what lets a
+      // server's handshake run on the cycle pool).
+      if (this.sniCallback) {
+        const decided = this.#sniDecision;
+        this.#engine.setSNIDecision(
+          decided?.name ?? '',
+          decided && !decided.configured ? decided.answer : undefined,
+        );
+      }
     } catch (err) {
       // NSS refused the pair (SSL_ConfigServerCert): that handshake fails, as in the SNI hook.
       return callbackError('SNI callback', err, SSL_ERROR_BAD_CERTIFICATE);
@@ -1186,7 +1205,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
    * so records always reach the transport in the order NSS made them.
    */
   #pump(): void {
-    if (this.#pumping) {
+    if (this.#pumping || this.#poolCycle) {
       this.#pumpAgain = true;
       return;
     }
@@ -1194,17 +1213,21 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     try {
       do {
         this.#pumpAgain = false;
-        if (this.#state.finished || !this.#transport) break;
+        // (destroyed: its teardown waits for a pool cycle; nothing more goes to NSS before it.)
+        if (this.#state.finished || !this.#transport || this.destroyed) break;
         this.#cycle();
-      } while (this.#pumpAgain);
+      } while (this.#pumpAgain && !this.#poolCycle);
     } finally {
       this.#pumping = false;
     }
   }
 
-  /** Runs `work` now, or, inside a native cycle (a synchronous NSS hook), as soon as the cycle returns. */
+  /**
+   * Runs `work` now, or, inside a native cycle (a synchronous NSS hook) or while one runs on the pool, as soon
+   * as the cycle is back.
+   */
   #outsideNative(work: () => void): void {
-    if (this.#inNative) this.#afterNative.push(work);
+    if (this.#inNative || this.#poolCycle) this.#afterNative.push(work);
     else work();
   }
 
@@ -1230,24 +1253,65 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     socketsInCycle++;
     try {
       if (this.#sessionPolicyDue) this.#applySessionPolicy();
-      out = this.#engine.cycle(input, eof, this.#writesForNSS());
-    } catch (err) {
-      this.#leaveNative();
-      if ((err as NSPRError).code === 'NSS_SHUT_DOWN') {
-        // shutdown() released the engine: the application ended NSS under the socket, which only closes
-        // (hadError) rather than throwing an 'error' nobody may be listening for.
-        this.#failure ??= err as NSPRError;
-        this.#failureToPromise = true;
-        this.#waiters.splice(0).forEach((w) => w.reject(err as NSPRError));
-        this.destroy();
+      const writes = this.#writesForNSS();
+      // The pool takes what costs: the handshake, and the records that came in. Writes on an open connection
+      // (encryption, microseconds for a 64 KiB write) stay inline, where node:tls makes them: their callbacks
+      // and 'finish' then come as soon as node:tls's do, rather than a thread hop later, after the peer's answer.
+      const pooled = cyclePoolEnabled() && (input !== null || eof || !this.#state.secured);
+      if (pooled && this.#engine.cycleAsync(input, eof, writes, this.#poolCycleDone)) {
+        this.#poolCycle = true;
+        this.#inNative = false;
+        socketsInCycle--;
         return;
       }
-      this.#fail(
-        err instanceof NSPRError ? err : callbackError('SSL engine', err, SSL_ERROR_BAD_CERTIFICATE),
-      );
+      out = this.#engine.cycle(input, eof, writes);
+    } catch (err) {
+      this.#leaveNative();
+      this.#cycleFailed(err);
       return;
     }
     this.#leaveNative();
+    this.#afterCycle(out);
+  }
+
+  /** A pool cycle is back, with what engine.cycle() would have returned or thrown. */
+  readonly #poolCycleDone = (error: Error | null, out: NativeCycleOutput): void => {
+    this.#poolCycle = false;
+    this.#pumping = true;
+    try {
+      if (error) this.#cycleFailed(error);
+      // destroy() while the cycle ran waits below; the records NSS made still go out, as they would have.
+      else if (this.destroyed) this.#afterCycleOfDestroyed(out);
+      else this.#afterCycle(out);
+    } finally {
+      this.#pumping = false;
+    }
+    if (this.#pumpAgain) this.#pump();
+    // What waited for the cycle (destroy(), the transport's close) runs once none is in flight: a pump just
+    // started one (the input's end, say) whose outcome comes first.
+    while (!this.#poolCycle && this.#afterNative.length > 0) this.#afterNative.shift()!();
+  };
+
+  #afterCycleOfDestroyed(out: NativeCycleOutput): void {
+    if (out?.[1]) this.#sendCiphertext(out[1]);
+    this.#consumeWritten(this.#cycleState[CycleState.written]!);
+  }
+
+  #cycleFailed(err: unknown): void {
+    if ((err as NSPRError).code === 'NSS_SHUT_DOWN') {
+      // shutdown() released the engine: the application ended NSS under the socket, which only closes
+      // (hadError) rather than throwing an 'error' nobody may be listening for.
+      this.#failure ??= err as NSPRError;
+      this.#failureToPromise = true;
+      this.#waiters.splice(0).forEach((w) => w.reject(err as NSPRError));
+      this.destroy();
+      return;
+    }
+    this.#fail(err instanceof NSPRError ? err : callbackError('SSL engine', err, SSL_ERROR_BAD_CERTIFICATE));
+  }
+
+  /** What a cycle brought: ciphertext to send, key logs, events, cleartext, write callbacks, failures. */
+  #afterCycle(out: NativeCycleOutput): void {
     const state = this.#cycleState;
     const flags = state[CycleState.flags]!;
     const extras = flags & CycleFlag.extras ? this.#engine.cycleExtras() : undefined;

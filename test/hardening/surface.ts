@@ -672,6 +672,8 @@ export const surface: Record<string, Entry> = {
       ]),
     ],
   },
+  'fn:configThreadPool': { params: [options('opts', [int('threads', 0, [0, 256])])] },
+  'fn:threadPool': { params: [] },
   'new:Agent': {
     params: [
       opt(
