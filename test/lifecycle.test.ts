@@ -393,3 +393,25 @@ describe('shutdown() and work in flight on the libuv pool', () => {
     expect(r.status).toBe(0);
   });
 });
+
+describe('shutdown() under a listening server', () => {
+  it('a connection that arrives afterwards is closed; nothing is thrown out of the server', async () => {
+    const r = await child(`
+      nss.init({ loadBuiltinRoots: false });
+      const net = require('node:net');
+      const server = new nss.SSLServer();
+      const { port } = await server.listen({ port: 0 });
+      process.on('uncaughtException', (e) => { out('uncaught ' + (e.code || e.message)); process.exit(4); });
+      nss.shutdown();
+      const seen = await new Promise((resolve) => {
+        const tcp = net.connect({ port, host: '127.0.0.1' }, () => tcp.write('a ClientHello, say'));
+        tcp.on('error', () => {});
+        tcp.on('close', () => resolve('closed'));
+      });
+      out('client ' + seen);
+      server.close();
+    `);
+    expect(r.stdout.split('\n')).toEqual(['client closed', 'done', '']);
+    expect(r.status).toBe(0);
+  });
+});

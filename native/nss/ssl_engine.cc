@@ -908,10 +908,18 @@ void SSLEngine::PoolCycleDone(napi_env rawEnv, napi_value, void*, void* data) {
     if (ref == nullptr || napi_get_reference_value(env, ref, &out) != napi_ok || out == nullptr) return env.Undefined();
     return Napi::Value(env, out);
   };
+  // The references go when this returns, not before: the engine's JS object must outlive FinishCycle (whose
+  // allocations may collect garbage) and the callback.
+  struct DropReferences {
+    Napi::Env env;
+    PoolCycle* job;
+    ~DropReferences() {
+      for (napi_ref ref : {job->engine, job->done, job->input, job->writes}) {
+        if (ref != nullptr) napi_delete_reference(env, ref);
+      }
+    }
+  } dropReferences{env, job.get()};
   Napi::Value done = value(job->done);
-  for (napi_ref ref : {job->engine, job->done, job->input, job->writes}) {
-    if (ref != nullptr) napi_delete_reference(env, ref);
-  }
   Napi::Value error = env.Null();
   Napi::Value output = env.Null();
   try {
@@ -919,8 +927,10 @@ void SSLEngine::PoolCycleDone(napi_env rawEnv, napi_value, void*, void* data) {
     SSLEngine* self = job->strand->engine;
     if (self == nullptr) return;  // collected meanwhile (its socket is gone too)
     self->inFlight_ = false;
-    if (job->ran) output = self->FinishCycle(env, std::move(job->cleartext), job->io, nullptr);
-    else self->Fd(env);  // throws the reason: NSS was shut down, or the socket closed
+    // Not run, or released since (shutdown() while the cycle ran): the reason, NSS shut down or the socket
+    // closed, rather than results the socket would read from a released engine.
+    if (!job->ran || self->fd_ == nullptr) self->Fd(env);
+    output = self->FinishCycle(env, std::move(job->cleartext), job->io, nullptr);
   } catch (const Napi::Error& err) {
     error = err.Value();
   }

@@ -48,6 +48,7 @@ import {
   type SecureContextOptions,
 } from '../tls/secure-context.js';
 import type { OCSPRequestCallback, SSLServer } from '../tls/server.js';
+import { acceptListened } from '../tls/server.js';
 import type { AnyListener, Listener } from '../core/events.js';
 import {
   peerVerdict,
@@ -1027,7 +1028,7 @@ export class Server extends net.Server {
       this.#forward(this.#nss, event);
     });
     // The model of now: connections accepted after setSecureContext() get its credentials.
-    this.on('connection', (tcp: net.Socket) => this.#nss.handleConnection(tcp));
+    this.on('connection', (tcp: net.Socket) => acceptListened(this.#nss, tcp));
   }
 
   /** The NSS server that serves `options`, its events forwarded to this one. */

@@ -1,18 +1,19 @@
 import { binding } from '../core/binding.js';
 import { checkInteger, checkObject } from '../core/validate.js';
 
-// The cycle pool: native threads (not libuv's) that run sockets' NSS work (the handshake's key exchange and
-// signatures, record encryption and decryption) off the JavaScript thread. Opt-in: without it every cycle
-// runs on the JavaScript thread, which is the cheapest for one connection (no thread hop) but uses one core
-// and stalls the event loop for as long as a handshake's cryptography takes.
+// The cycle pool: native threads (not libuv's) that run sockets' handshakes (key exchange, signatures) off the
+// JavaScript thread. Opt-in: without it every cycle runs on the JavaScript thread, which is the cheapest for
+// one connection (no thread hop) but stalls the event loop for as long as a handshake's cryptography takes.
 
 let threads = 0;
 
 /**
- * Runs TLS sockets' NSS work on a pool of `threads` native threads (not libuv's), off the JavaScript
- * thread: server handshakes then use every core, and a signature on a slow token no longer blocks the event
- * loop. Each socket keeps one cycle in flight at a time, so its records stay in order; nothing else changes
- * for the application (events, bytes and errors are those of the inline mode). `threads: 0` (the default)
+ * Runs TLS sockets' handshakes on a pool of `threads` native threads (not libuv's), off the JavaScript
+ * thread: a burst of handshakes no longer stalls the event loop, they spread over the cores, and a signature
+ * on a slow token does not hold the loop up. Each socket keeps one cycle in flight at a time, so its records
+ * stay in order; nothing else changes for the application (events, bytes and errors are those of the inline
+ * mode). Records on an open connection are encrypted and decrypted inline, as node:tls does: that takes
+ * microseconds, less than a trip to another thread. `threads: 0` (the default)
  * runs every cycle inline again. The pool is process-wide; sockets of this thread use it from their next
  * cycle on. `NODE_NSS_THREADS=N` in the environment does the same when node-nss loads.
  *

@@ -6,6 +6,7 @@ import { certUsageAnyCA } from '../core/constants.js';
 import { Certificate } from '../pki/certificate.js';
 import { CertDB } from '../pki/certdb.js';
 import { NSPRError } from '../core/errors.js';
+import { debug } from '../core/debug.js';
 import { checkFIPSKey } from './fips-profile.js';
 import { PrivateKey } from '../pki/private-key.js';
 import type { ALPNCallback, SNICallback } from './callbacks.js';
@@ -291,7 +292,7 @@ export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmit
     if (opts.backlog !== undefined) checkInteger(opts.backlog, 'opts.backlog', 0);
     if (this.#server) return Promise.reject(new Error('the server is already listening'));
     // Half-open at the TCP level: TLS decides when each direction ends (close_notify, then FIN).
-    const server = net.createServer({ allowHalfOpen: true }, (tcp) => this.#accept(tcp));
+    const server = net.createServer({ allowHalfOpen: true }, (tcp) => acceptListened(this, tcp));
     this.#server = server;
     return new Promise((resolve, reject) => {
       // A failed listen (a port in use, an address family the host lacks) leaves the server free to try again.
@@ -401,5 +402,22 @@ export class SSLServer extends SSLConfigurable<SocketCallbacks, typeof EventEmit
     this.#acceptors.splice(0).forEach((a) => a.reject(new Error('the server was closed')));
     if (!server) return Promise.resolve();
     return new Promise((resolve) => server.close(() => resolve()));
+  }
+}
+
+/**
+ * @internal A connection a listening server accepted (its 'connection' event, where nobody could catch an
+ * exception). After `shutdown()` nothing can serve it: it is dropped (measured: connections still arriving
+ * when shutdown() came threw NSS_SHUT_DOWN or SEC_ERROR_NOT_INITIALIZED out of the event, uncaught, ending
+ * the process).
+ */
+export function acceptListened(server: SSLServer, transport: net.Socket): void {
+  try {
+    server.handleConnection(transport);
+  } catch (err) {
+    const code = (err as NSPRError).code;
+    if (code !== 'NSS_SHUT_DOWN' && code !== 'SEC_ERROR_NOT_INITIALIZED') throw err;
+    debug('server: a connection after NSS was shut down, dropped');
+    transport.destroy();
   }
 }

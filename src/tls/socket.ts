@@ -1219,6 +1219,9 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
       } while (this.#pumpAgain && !this.#poolCycle);
     } finally {
       this.#pumping = false;
+      // A listener threw out of a cycle (the process's uncaught exception): what was asked for meanwhile (a
+      // write from that listener) still runs, as node:tls's socket goes on. Before, the socket hung.
+      if (this.#pumpAgain && !this.#poolCycle) process.nextTick(() => this.#pump());
     }
   }
 
@@ -1254,10 +1257,12 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     try {
       if (this.#sessionPolicyDue) this.#applySessionPolicy();
       const writes = this.#writesForNSS();
-      // The pool takes what costs: the handshake, and the records that came in. Writes on an open connection
-      // (encryption, microseconds for a 64 KiB write) stay inline, where node:tls makes them: their callbacks
-      // and 'finish' then come as soon as node:tls's do, rather than a thread hop later, after the peer's answer.
-      const pooled = cyclePoolEnabled() && (input !== null || eof || !this.#state.secured);
+      // The pool takes the handshake (key exchange, signatures: milliseconds, longer on a token). Records on an
+      // open connection stay inline, where node:tls makes them: AES-GCM takes microseconds even for 64 KiB,
+      // less than the two thread hops a pool cycle costs (measured with the pool taking them too: a 1 KiB round
+      // trip 134 -> 270 us, bulk 0.6-0.9x -> 0.4-0.6x of node:tls; and with writes pooled, their callbacks and
+      // 'finish' came after the peer's echo in the stream contract).
+      const pooled = cyclePoolEnabled() && !this.#state.secured;
       if (pooled && this.#engine.cycleAsync(input, eof, writes, this.#poolCycleDone)) {
         this.#poolCycle = true;
         this.#inNative = false;
@@ -1274,8 +1279,22 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     this.#afterCycle(out);
   }
 
-  /** A pool cycle is back, with what engine.cycle() would have returned or thrown. */
+  /**
+   * A pool cycle is back, with what engine.cycle() would have returned or thrown. Called by N-API, which
+   * would only warn about an exception (DEP0168) and drop it: a listener's exception becomes the process's
+   * uncaught exception on the next tick instead, as it would be from the transport's 'data' event inline.
+   */
   readonly #poolCycleDone = (error: Error | null, out: NativeCycleOutput): void => {
+    try {
+      this.#poolCycleBack(error, out);
+    } catch (err) {
+      process.nextTick(() => {
+        throw err;
+      });
+    }
+  };
+
+  #poolCycleBack(error: Error | null, out: NativeCycleOutput): void {
     this.#poolCycle = false;
     this.#pumping = true;
     try {
@@ -1284,13 +1303,14 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
       else if (this.destroyed) this.#afterCycleOfDestroyed(out);
       else this.#afterCycle(out);
     } finally {
+      // Also after a listener threw (the process's uncaught exception): the socket goes on.
       this.#pumping = false;
+      if (this.#pumpAgain) this.#pump();
+      // What waited for the cycle (destroy(), the transport's close) runs once none is in flight: a pump
+      // just started one (the input's end, say) whose outcome comes first.
+      while (!this.#poolCycle && this.#afterNative.length > 0) this.#afterNative.shift()!();
     }
-    if (this.#pumpAgain) this.#pump();
-    // What waited for the cycle (destroy(), the transport's close) runs once none is in flight: a pump just
-    // started one (the input's end, say) whose outcome comes first.
-    while (!this.#poolCycle && this.#afterNative.length > 0) this.#afterNative.shift()!();
-  };
+  }
 
   #afterCycleOfDestroyed(out: NativeCycleOutput): void {
     if (out?.[1]) this.#sendCiphertext(out[1]);
