@@ -49,6 +49,7 @@ import {
 } from '../tls/secure-context.js';
 import type { OCSPRequestCallback, SSLServer } from '../tls/server.js';
 import { acceptListened } from '../tls/server.js';
+import { extraTrustAnchors } from '../tls/extra-ca.js';
 import type { AnyListener, Listener } from '../core/events.js';
 import {
   peerVerdict,
@@ -1147,7 +1148,10 @@ export class Server extends net.Server {
   #serverIdentity(name: string, callback: TlsOptions['SNICallback']): SNIResult | Promise<SNIResult> {
     const fromContext = (context: SecureContext | undefined): SNIResult => {
       const identity = context?.identities[0];
-      return identity ? { cert: identity.cert, key: identity.key } : undefined;
+      // Client certificates are verified with the context's trust, as node:tls's SNI context does: its `ca`,
+      // else the default (the database's, with NODE_EXTRA_CA_CERTS).
+      const trustAnchors = context?.anchors ?? extraTrustAnchors() ?? null;
+      return identity ? { cert: identity.cert, key: identity.key, trustAnchors } : undefined;
     };
     if (callback === undefined) {
       const lower = name.toLowerCase();

@@ -5,6 +5,7 @@ import type { NativeSSLEngine } from '../../types/binding.js';
 import type { Certificate } from '../pki/certificate.js';
 import type { PrivateKey } from '../pki/private-key.js';
 import type { ServerSessions } from './server-sessions.js';
+import type { TrustAnchors } from './trust-anchors.js';
 
 /** What a client-auth-data callback answers: a certificate and its key, or `null`/`false` for none. */
 export type ClientAuthData = [Certificate, PrivateKey] | null | false;
@@ -15,7 +16,17 @@ export type ClientAuthDataCallback = (
 ) => ClientAuthData | Promise<ClientAuthData>;
 
 /** Answer of an SNI callback: the certificate and key to serve for that name, or `undefined` for the default. */
-export type SNIResult = { cert: Certificate; key: PrivateKey } | undefined;
+export type SNIResult =
+  | {
+      cert: Certificate;
+      key: PrivateKey;
+      /**
+       * @internal node-nss/tls: the trust the answer's context verifies client certificates with, replacing the
+       * server's for this connection (`null`: the database's), as node:tls's SNI context does.
+       */
+      trustAnchors?: TrustAnchors | null;
+    }
+  | undefined;
 /**
  * SNI callback (server): the name the client asked for → what to serve, or a Promise of it. The server reads
  * the ClientHello before NSS does, so an async answer (a lookup, a certificate issued on demand) is fine.

@@ -30,6 +30,7 @@ import { RenegotiationLimiter } from './renegotiation-limit.js';
 import { applyDefaultProfile } from './defaults.js';
 import { ClientHelloReader, NO_HELLO, type ClientHelloInfo } from './client-hello.js';
 import { cyclePoolEnabled } from './cycle-pool.js';
+import type { TrustAnchors } from './trust-anchors.js';
 import {
   checkBoolean,
   checkBuffer,
@@ -1066,6 +1067,7 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     try {
       const answer = await sni(name);
       const checked = this.#sniAnswer(answer);
+      this.#trustOfSNIAnswer(answer);
       const identity = checked && (answer as ServedIdentity);
       this.#sniDecision = {
         name,
@@ -1788,6 +1790,17 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     }
   }
 
+  /**
+   * node-nss/tls: an SNI context verifies client certificates with its own trust (its `ca`, else the default),
+   * as node:tls's SSL_set_SSL_CTX switches the certificate store; the server's stays for the default context.
+   */
+  #trustOfSNIAnswer(answer: unknown): void {
+    if (typeof answer !== 'object' || answer === null || !('trustAnchors' in answer)) return;
+    const anchors = (answer as { trustAnchors?: TrustAnchors | null }).trustAnchors;
+    this.trustAnchors = anchors ?? undefined;
+    this.applyHandlers();
+  }
+
   /** Checks what an SNI callback answered, and hands the pair on in the form NSS takes. */
   #sniAnswer(answer: unknown): SNIAnswer {
     if (answer === undefined) return undefined;
@@ -1817,7 +1830,9 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
           'the SNI callback returned a Promise for a ClientHello node-nss could not read ahead',
         );
       }
-      return this.#sniAnswer(answer);
+      const checked = this.#sniAnswer(answer);
+      this.#trustOfSNIAnswer(answer);
+      return checked;
     } catch (err) {
       this.#callbackFailure = callbackError('SNI callback', err, SSL_ERROR_BAD_CERTIFICATE);
       throw err;
