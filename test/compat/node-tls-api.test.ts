@@ -58,6 +58,33 @@ async function serving<T>(server: nodeTLS.Server, body: (port: number) => Promis
 }
 
 /**
+ * A server whose own `ca` (other-ca) does not know the client's CA, asking for client certificates without
+ * requiring them, with an SNICallback answering `tenant.test` with a context that trusts the client's CA and
+ * `noca.test` with one of no `ca` (the default trust); other names get the default context. `seen` gets
+ * "servername authorized" for each connection.
+ */
+function sniTrustServer(tls: TLSModule, seen: string[]): nodeTLS.Server {
+  const identity = { key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] };
+  const contexts: Record<string, nodeTLS.SecureContext> = {
+    'tenant.test': tls.createSecureContext({ ...identity, ca: pki.pem.ca }),
+    'noca.test': tls.createSecureContext(identity),
+  };
+  return tls.createServer(
+    {
+      ...identity,
+      ca: pki.pem['other-ca'],
+      requestCert: true,
+      rejectUnauthorized: false,
+      SNICallback: (name, cb) => cb(null, contexts[name]),
+    },
+    (s) => {
+      seen.push(`${String(s.servername)} ${String(s.authorized)}`);
+      s.end('ok');
+    },
+  );
+}
+
+/**
  * Connects to 127.0.0.1:`port` as `localhost`, trusting the PKI's root (with `extra` options on top), and
  * resolves with the socket once connected; an error fails the test.
  */
@@ -304,32 +331,8 @@ describe.each(pairings)('%s server, %s client', (serverName, clientName) => {
   });
 
   it("SNI: a client's certificate is verified with the chosen context's ca, the default context's without SNI", async () => {
-    const tls = server$();
-    const contexts: Record<string, nodeTLS.SecureContext> = {
-      // Trusts the CA that issued the client's certificate; the server's own ca does not.
-      'tenant.test': tls.createSecureContext({
-        key: pki.pem['server-ec.key'],
-        cert: pki.pem['server-ec'],
-        ca: pki.pem.ca,
-      }),
-      // No ca: the default trust, which knows neither CA.
-      'noca.test': tls.createSecureContext({ key: pki.pem['server-ec.key'], cert: pki.pem['server-ec'] }),
-    };
     const seen: string[] = [];
-    const server = tls.createServer(
-      {
-        key: pki.pem['server-ec.key'],
-        cert: pki.pem['server-ec'],
-        ca: pki.pem['other-ca'],
-        requestCert: true,
-        rejectUnauthorized: false,
-        SNICallback: (name, cb) => cb(null, contexts[name]),
-      },
-      (s) => {
-        seen.push(`${String(s.servername)} ${String(s.authorized)}`);
-        s.end('ok');
-      },
-    );
+    const server = sniTrustServer(server$(), seen);
     await serving(server, async (port) => {
       for (const servername of ['tenant.test', 'noca.test', 'localhost']) {
         for (const client of ['client', 'other-client']) {
@@ -1510,27 +1513,8 @@ describe('node-nss/tls beyond the pairings', () => {
   // node:tls itself resumes such a session and reports the client authorized (measured: 'localhost true');
   // NSS refuses a ticket offered for another name than the one it was made for, so the handshake fails.
   it("SNI: a session made under one context's ca never authorizes the client under another name", async () => {
-    const tls = nssTLS as unknown as TLSModule;
-    const tenant = tls.createSecureContext({
-      key: pki.pem['server-ec.key'],
-      cert: pki.pem['server-ec'],
-      ca: pki.pem.ca,
-    });
     const seen: string[] = [];
-    const server = tls.createServer(
-      {
-        key: pki.pem['server-ec.key'],
-        cert: pki.pem['server-ec'],
-        ca: pki.pem['other-ca'],
-        requestCert: true,
-        rejectUnauthorized: false,
-        SNICallback: (name, cb) => cb(null, name === 'tenant.test' ? tenant : undefined),
-      },
-      (s) => {
-        seen.push(`${String(s.servername)} ${String(s.authorized)}`);
-        s.end('ok');
-      },
-    );
+    const server = sniTrustServer(nssTLS as unknown as TLSModule, seen);
     await serving(server, async (port) => {
       const base = {
         port,
