@@ -238,7 +238,12 @@ SECStatus SSLEngine::AuthCertificateHook(void* arg, PRFileDesc* fd, PRBool check
     return SECWouldBlock;
   }
   self->serverAuthCalls_++;
-  if (!self->hasServerAuth_) return SSL_AuthCertificate(CERT_GetDefaultCertDB(), fd, checkSig, isServer);
+  if (!self->hasServerAuth_) {
+    // NSS's OCSP settings have no lock of their own (ocsp.h); on a pool thread this check may run while
+    // the JavaScript thread changes them.
+    OCSPStateReader ocspState;
+    return SSL_AuthCertificate(CERT_GetDefaultCertDB(), fd, checkSig, isServer);
+  }
   if (tlsInPoolCycle) {  // never JavaScript off its thread (CycleAsync prevents it)
     PORT_SetError(SSL_ERROR_BAD_CERTIFICATE);
     return SECFailure;
@@ -876,10 +881,12 @@ Napi::Value SSLEngine::CycleAsync(const Napi::CallbackInfo& info) {
         posted->ran = true;
       }
     }
-    CycleSink& sink = *posted->sink;
-    std::lock_guard<std::mutex> lock(sink.mutex);
+    // Its own reference: deleting the job may drop the sink's last one (the environment already gone), and
+    // the mutex must outlive the lock held on it.
+    std::shared_ptr<CycleSink> sink = posted->sink;
+    std::lock_guard<std::mutex> lock(sink->mutex);
     // Closed: the environment is gone, and its references with it.
-    if (sink.closed || napi_call_threadsafe_function(sink.tsfn, posted, napi_tsfn_nonblocking) != napi_ok) {
+    if (sink->closed || napi_call_threadsafe_function(sink->tsfn, posted, napi_tsfn_nonblocking) != napi_ok) {
       delete posted;
     }
   });

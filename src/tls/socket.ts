@@ -765,12 +765,15 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
     this.#resetHandshake(asServer);
     transport.on('data', (chunk: Buffer) => this.#receive(chunk));
     transport.on('end', () => this.#receive(null));
-    transport.on('error', (err: Error) => {
-      // Both directions already ended cleanly: a reset now (a peer that closed with data unread) loses
-      // nothing, and node:tls reports none.
-      if (this.#state.current === 'closing') this.destroy();
-      else this.#fail(this.#transportError(err));
-    });
+    transport.on('error', (err: Error) =>
+      // After a pool cycle still running: what it brings (the peer's alert) is the socket's error, as inline.
+      this.#outsideNative(() => {
+        // Both directions already ended cleanly: a reset now (a peer that closed with data unread) loses
+        // nothing, and node:tls reports none.
+        if (this.#state.current === 'closing') this.destroy();
+        else this.#fail(this.#transportError(err));
+      }),
+    );
     transport.on('close', () => this.#transportClosed());
     transport.on('drain', () => this.#drained());
     // A transport the caller paused (after reading a STARTTLS answer, say) stays paused when a 'data' listener
@@ -982,6 +985,11 @@ export class SSLSocket extends SSLConfigurable<SocketCallbacks, typeof Duplex>(D
 
   /** The transport closed. After a clean end that is the last step; before one, the peer went away. */
   #transportClosed(): void {
+    // A pool cycle still running (a handshake's last flight, the peer's alert) comes first, as inline.
+    if (this.#poolCycle) {
+      this.#afterNative.push(() => this.#transportClosed());
+      return;
+    }
     if (this.#state.finished) return;
     if (!this.#state.secured) {
       this.#fail(new NSPRError(PR_CONNECT_RESET_ERROR, undefined, 'the connection was closed'));

@@ -172,6 +172,37 @@ describe('with the pool on', () => {
     });
   });
 
+  it("a server's refusal (an alert, then its FIN) is the client's error from the pool, as inline", async () => {
+    // A node:tls server that takes TLS 1.3 only, a node-nss/tls client that offers TLS 1.2 only.
+    const server = nodeTLS.createServer({
+      key: pki.pem['server-ec.key'],
+      cert: pki.pem['server-ec'],
+      minVersion: 'TLSv1.3',
+    });
+    server.on('tlsClientError', () => undefined);
+    const refusal = (port: number) =>
+      new Promise<string>((resolve) => {
+        const sock = nssTLS.connect({
+          port,
+          host: '127.0.0.1',
+          servername: 'localhost',
+          ca: pki.pem.ca,
+          maxVersion: 'TLSv1.2',
+        });
+        sock.on('secureConnect', () => resolve('connected'));
+        sock.on('error', (err: NodeJS.ErrnoException) => resolve(String(err.code)));
+      });
+    const codes = await serving(server, async (port) => {
+      configThreadPool({ threads: 0 });
+      const inline = await refusal(port);
+      configThreadPool({ threads: 2 });
+      const pooled = await Promise.all(Array.from({ length: 20 }, () => refusal(port)));
+      return { inline, pooled };
+    });
+    expect(codes.inline).toMatch(/^SSL_ERROR_/);
+    expect(codes.pooled).toEqual(Array.from({ length: 20 }, () => codes.inline));
+  });
+
   it('destroy() while a cycle runs on the pool: every socket closes, nothing is thrown', async () => {
     const server = echoServer(nss);
     const closes = await serving(server, (port) =>
