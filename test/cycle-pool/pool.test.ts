@@ -40,6 +40,9 @@ async function serving<T>(server: nodeTLS.Server, body: (port: number) => Promis
   }
 }
 
+/** A client's options for the echo servers here: 127.0.0.1:`port` as `localhost`, trusting the PKI's root. */
+const toLocalhost = (port: number) => ({ port, host: '127.0.0.1', servername: 'localhost', ca: pki.pem.ca });
+
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 /** Sends `data`, ends, and resolves with the SHA-256 of all that came back and whether the socket verified. */
@@ -50,12 +53,9 @@ function echoRound(
   extra: nodeTLS.ConnectionOptions = {},
 ): Promise<{ digest: string; authorized: boolean }> {
   return new Promise((resolve, reject) => {
-    const sock = tls.connect(
-      { port, host: '127.0.0.1', servername: 'localhost', ca: pki.pem.ca, ...extra },
-      () => {
-        sock.end(data);
-      },
-    );
+    const sock = tls.connect({ ...toLocalhost(port), ...extra }, () => {
+      sock.end(data);
+    });
     const got: Buffer[] = [];
     sock.on('data', (chunk: Buffer) => got.push(chunk));
     sock.on('error', reject);
@@ -182,13 +182,7 @@ describe('with the pool on', () => {
     server.on('tlsClientError', () => undefined);
     const refusal = (port: number) =>
       new Promise<string>((resolve) => {
-        const sock = nssTLS.connect({
-          port,
-          host: '127.0.0.1',
-          servername: 'localhost',
-          ca: pki.pem.ca,
-          maxVersion: 'TLSv1.2',
-        });
+        const sock = nssTLS.connect({ ...toLocalhost(port), maxVersion: 'TLSv1.2' });
         sock.on('secureConnect', () => resolve('connected'));
         sock.on('error', (err: NodeJS.ErrnoException) => resolve(String(err.code)));
       });
@@ -211,12 +205,7 @@ describe('with the pool on', () => {
           { length: 30 },
           (_, i) =>
             new Promise<string>((resolve) => {
-              const sock = nssTLS.connect({
-                port,
-                host: '127.0.0.1',
-                servername: 'localhost',
-                ca: pki.pem.ca,
-              });
+              const sock = nssTLS.connect(toLocalhost(port));
               // Destroyed at different points: before the handshake's flight is back, right after sending, and
               // while the echo comes in.
               if (i % 3 === 0) setImmediate(() => sock.destroy());
